@@ -1,0 +1,8 @@
+/**
+ * `@switchyard/core`: the pure-TypeScript reference implementation of every Switchyard
+ * primitive. Zero runtime dependencies; runs anywhere JavaScript runs. `@switchyard/node`
+ * exports the same names backed by the native core.
+ *
+ * @packageDocumentation
+ */
+export * from './errors.js';

@@ -1,0 +1,35 @@
+#!/usr/bin/env node
+// Builds the native core from source (release) with napi-rs and places it at ./switchyard.node,
+// where native.cjs looks for it. Nothing prebuilt is downloaded.
+import { spawnSync } from 'node:child_process';
+import { copyFileSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const require = createRequire(import.meta.url);
+const napi = join(dirname(require.resolve('@napi-rs/cli/package.json')), 'dist', 'cli.js');
+const outDir = join(here, 'target-napi');
+rmSync(outDir, { recursive: true, force: true });
+mkdirSync(outDir, { recursive: true });
+const args = [
+  napi,
+  'build',
+  '--release',
+  '--manifest-path',
+  join(here, '..', '..', 'crates', 'switchyard-napi', 'Cargo.toml'),
+  '--output-dir',
+  outDir,
+  '--no-js',
+  '--no-dts-cache',
+];
+const result = spawnSync(process.execPath, args, { cwd: here, stdio: 'inherit' });
+if (result.status !== 0) process.exit(result.status ?? 1);
+const built = readdirSync(outDir).filter((f) => f.endsWith('.node'));
+if (built.length !== 1) {
+  console.error(`build-native: expected one .node file in ${outDir}, found ${built.join(', ') || 'none'}`);
+  process.exit(1);
+}
+copyFileSync(join(outDir, built[0]), join(here, 'switchyard.node'));
+rmSync(outDir, { recursive: true, force: true });

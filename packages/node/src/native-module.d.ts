@@ -1,0 +1,5 @@
+// Type of ../native.cjs, reached through the package's "#native" subpath import.
+declare module '#native' {
+  const loaded: { binding: unknown; loadError: unknown; requested: string | undefined };
+  export default loaded;
+}
