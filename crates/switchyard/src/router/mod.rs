@@ -1,0 +1,518 @@
+//! The route matcher: the semantics of docs/router-spec.md, identical to the TypeScript reference
+//! `Router` of `@switchyard/core`.
+//!
+//! Routes are compiled at [`Router::add`] into one segment trie per host group (each exact host,
+//! each wildcard suffix, any host). [`Router::find`] normalises the request into a reusable
+//! scratch, walks the tries in host rank order and keeps the best-ranked matching route; the
+//! winner's params come out as byte spans of the request path ([`Router::params`]), decoded by
+//! the caller only when flagged.
+
+pub mod decode;
+mod error;
+pub mod path;
+pub mod pattern;
+mod search;
+pub mod spec;
+mod table;
+
+use std::collections::HashMap;
+
+use regex::{Regex, RegexBuilder};
+
+pub use error::RouteError;
+pub use search::{ParamSpan, PARAM_DECODE, PARAM_REPLACEMENT_CHAR};
+pub use spec::{ConstraintSpec, HostRule, RouteSpec};
+
+use path::{parse_path, segment_regex, Piece, Segment};
+use search::{extract_params, search_trie, Ctx, Scratch};
+use spec::{has_port, validate_constraints, validate_host, validate_methods, validate_priority};
+use table::{Route, SegMatch, Test, Trie};
+
+/// What to do with `%2F` in a request segment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EncodedSlash {
+    Decode,
+    Keep,
+    Reject,
+}
+
+/// Router options, fixed at construction (spec §2, §4).
+#[derive(Debug, Clone)]
+pub struct RouterOptions {
+    pub case_sensitive: bool,
+    pub trailing_slash_ignore: bool,
+    /// Longest named param value in UTF-8 bytes, 1 to 65536.
+    pub max_param_length: u32,
+    pub encoded_slash: EncodedSlash,
+    /// Keep a malformed segment as received instead of rejecting the request.
+    pub malformed_literal: bool,
+}
+
+impl Default for RouterOptions {
+    fn default() -> Self {
+        RouterOptions {
+            case_sensitive: true,
+            trailing_slash_ignore: false,
+            max_param_length: 256,
+            encoded_slash: EncodedSlash::Decode,
+            malformed_literal: false,
+        }
+    }
+}
+
+/// Longest `maxParamLength`.
+pub const MAX_PARAM_LENGTH_LIMIT: u32 = 65536;
+
+impl RouterOptions {
+    /// Builds options from their JS spellings; `None` means the default.
+    pub fn from_js(
+        case_sensitive: Option<bool>,
+        trailing_slash: Option<&str>,
+        max_param_length: Option<f64>,
+        encoded_slash: Option<&str>,
+        malformed_encoding: Option<&str>,
+    ) -> Result<Self, RouteError> {
+        let bad =
+            |argument: &'static str, reason: String| RouteError::InvalidOption { argument, reason };
+        let mut o = RouterOptions {
+            case_sensitive: case_sensitive.unwrap_or(true),
+            ..RouterOptions::default()
+        };
+        o.trailing_slash_ignore = match trailing_slash.unwrap_or("strict") {
+            "strict" => false,
+            "ignore" => true,
+            other => {
+                return Err(bad(
+                    "options.trailingSlash",
+                    format!("expected 'strict' or 'ignore', got {other:?}"),
+                ))
+            }
+        };
+        if let Some(n) = max_param_length {
+            if n.fract() != 0.0 || !(1.0..=f64::from(MAX_PARAM_LENGTH_LIMIT)).contains(&n) {
+                return Err(bad(
+                    "options.maxParamLength",
+                    format!("expected an integer from 1 to 65536, got {n}"),
+                ));
+            }
+            o.max_param_length = n as u32;
+        }
+        o.encoded_slash = match encoded_slash.unwrap_or("decode") {
+            "decode" => EncodedSlash::Decode,
+            "keep" => EncodedSlash::Keep,
+            "reject" => EncodedSlash::Reject,
+            other => {
+                return Err(bad(
+                    "options.encodedSlash",
+                    format!("expected 'decode', 'keep' or 'reject', got {other:?}"),
+                ))
+            }
+        };
+        o.malformed_literal = match malformed_encoding.unwrap_or("reject") {
+            "reject" => false,
+            "literal" => true,
+            other => {
+                return Err(bad(
+                    "options.malformedEncoding",
+                    format!("expected 'reject' or 'literal', got {other:?}"),
+                ))
+            }
+        };
+        Ok(o)
+    }
+}
+
+/// What identifies a route for conflict detection (spec §7), besides its methods.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+struct Identity {
+    host: HostRule,
+    shape: Vec<Segment>,
+    headers: Vec<(String, ConstraintSpec)>,
+    query: Vec<(String, ConstraintSpec)>,
+    priority: i32,
+}
+
+/// A request as the router reads it. `method` is an id from [`Router::method_id`] (-1: absent or
+/// a method no route lists); `headers` are values by header slot ([`Router::header_slots`]).
+#[derive(Debug, Clone, Copy)]
+pub struct Request<'a> {
+    pub method: i32,
+    pub path: &'a str,
+    pub host: Option<&'a str>,
+    pub headers: &'a [Option<&'a str>],
+}
+
+/// The route matcher. See the module documentation.
+#[derive(Debug)]
+pub struct Router {
+    opts: RouterOptions,
+    routes: Vec<Route>,
+    regexes: Vec<Regex>,
+    regex_ids: HashMap<String, u32>,
+    methods: HashMap<String, u32>,
+    header_slots: Vec<String>,
+    exact: HashMap<String, Trie>,
+    wildcard: HashMap<String, Trie>,
+    any: Trie,
+    identities: HashMap<Identity, Vec<u32>>,
+    /// Per fully static route path (no host), the route ids there: for the wrapper's fast path.
+    static_paths: HashMap<String, Vec<u32>>,
+    scratch: Scratch,
+    method_buf: String,
+}
+
+impl Router {
+    pub fn new(opts: RouterOptions) -> Self {
+        Router {
+            opts,
+            routes: Vec::new(),
+            regexes: Vec::new(),
+            regex_ids: HashMap::new(),
+            methods: HashMap::new(),
+            header_slots: Vec::new(),
+            exact: HashMap::new(),
+            wildcard: HashMap::new(),
+            any: Trie::default(),
+            identities: HashMap::new(),
+            static_paths: HashMap::new(),
+            scratch: Scratch::default(),
+            method_buf: String::new(),
+        }
+    }
+
+    pub fn options(&self) -> &RouterOptions {
+        &self.opts
+    }
+
+    /// Number of routes.
+    pub fn len(&self) -> usize {
+        self.routes.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.routes.is_empty()
+    }
+
+    /// True when some route has an exact or wildcard host (the request host matters).
+    pub fn has_host_routes(&self) -> bool {
+        !self.exact.is_empty() || !self.wildcard.is_empty()
+    }
+
+    /// Lower-cased header names that constraints refer to, by slot.
+    pub fn header_slots(&self) -> &[String] {
+        &self.header_slots
+    }
+
+    /// Param names of a route, in the order of [`Router::params`].
+    pub fn param_names(&self, route: u32) -> &[String] {
+        self.routes
+            .get(route as usize)
+            .map_or(&[], |r| r.names.as_slice())
+    }
+
+    /// The id of a request method (upper-cased here), or -1 when no route lists it.
+    pub fn method_id(&mut self, method: &str) -> i32 {
+        self.method_buf.clear();
+        self.method_buf.push_str(method);
+        self.method_buf.make_ascii_uppercase();
+        self.methods
+            .get(self.method_buf.as_str())
+            .map_or(-1, |&id| id as i32)
+    }
+
+    fn regex(&mut self, source: String) -> Result<u32, String> {
+        if let Some(&id) = self.regex_ids.get(&source) {
+            return Ok(id);
+        }
+        let re = RegexBuilder::new(&source)
+            .size_limit(1 << 26)
+            .build()
+            .map_err(|e| format!("pattern cannot be compiled: {e}"))?;
+        let id = self.regexes.len() as u32;
+        self.scratch.locs.push(re.capture_locations());
+        self.regexes.push(re);
+        self.regex_ids.insert(source, id);
+        Ok(id)
+    }
+
+    fn test(&mut self, constraint: &ConstraintSpec) -> Result<Test, String> {
+        Ok(match constraint {
+            ConstraintSpec::Equals(v) => Test::Equals(v.clone()),
+            ConstraintSpec::Present => Test::Present,
+            ConstraintSpec::Absent => Test::Absent,
+            ConstraintSpec::Pattern(p) => {
+                Test::Pattern(self.regex(format!("^(?:{})$", pattern::translate(p)?))?)
+            }
+        })
+    }
+
+    /// Adds a route and returns its id, or why it cannot be added (nothing is added then).
+    pub fn add(&mut self, spec: &RouteSpec) -> Result<u32, RouteError> {
+        let parsed = parse_path(
+            &spec.path,
+            self.opts.case_sensitive,
+            self.opts.trailing_slash_ignore,
+        )
+        .map_err(RouteError::invalid)?;
+        let methods = validate_methods(spec.methods.as_deref()).map_err(RouteError::invalid)?;
+        let host = validate_host(spec.host.as_deref()).map_err(RouteError::invalid)?;
+        let headers = validate_constraints(&spec.headers, true).map_err(RouteError::invalid)?;
+        let query = validate_constraints(&spec.query, false).map_err(RouteError::invalid)?;
+        let priority = validate_priority(spec.priority).map_err(RouteError::invalid)?;
+
+        let identity = Identity {
+            host: host.clone(),
+            shape: parsed.segments.clone(),
+            headers,
+            query,
+            priority,
+        };
+        if let Some(existing) = self.identities.get(&identity) {
+            for &other in existing {
+                let shares = match (&self.routes[other as usize].methods, &methods) {
+                    (None, None) => true,
+                    (Some(a), Some(b)) => b
+                        .iter()
+                        .any(|m| self.methods.get(m).is_some_and(|id| a.contains(id))),
+                    _ => false,
+                };
+                if shares {
+                    return Err(RouteError::Conflict { existing: other });
+                }
+            }
+        }
+
+        // Compile everything that can fail before touching the table.
+        let mut regex_of = Vec::with_capacity(parsed.segments.len());
+        let mut segments = Vec::with_capacity(parsed.segments.len());
+        for segment in &parsed.segments {
+            match segment {
+                Segment::Static(_) => {
+                    regex_of.push(None);
+                    segments.push(SegMatch::Static);
+                }
+                Segment::Wildcard => {
+                    regex_of.push(None);
+                    segments.push(SegMatch::Wildcard);
+                }
+                Segment::Dynamic { pieces, .. }
+                    if matches!(pieces.as_slice(), [Piece::Param { pattern: None }]) =>
+                {
+                    regex_of.push(None);
+                    segments.push(SegMatch::Plain);
+                }
+                Segment::Dynamic { pieces, .. } => {
+                    let source = segment_regex(pieces, self.opts.case_sensitive)
+                        .map_err(RouteError::invalid)?;
+                    let id = self.regex(source).map_err(RouteError::invalid)?;
+                    regex_of.push(Some(id));
+                    segments.push(SegMatch::Regex(id));
+                }
+            }
+        }
+        let mut header_tests = Vec::with_capacity(identity.headers.len());
+        for (name, c) in &identity.headers {
+            let test = self.test(c).map_err(RouteError::invalid)?;
+            let slot = match self.header_slots.iter().position(|h| h == name) {
+                Some(slot) => slot,
+                None => {
+                    self.header_slots.push(name.clone());
+                    self.header_slots.len() - 1
+                }
+            };
+            header_tests.push((slot as u32, test));
+        }
+        let mut query_tests = Vec::with_capacity(identity.query.len());
+        for (key, c) in &identity.query {
+            query_tests.push((key.clone(), self.test(c).map_err(RouteError::invalid)?));
+        }
+        let method_ids = methods.as_ref().map(|list| {
+            let mut ids: Vec<u32> = list
+                .iter()
+                .map(|m| {
+                    let next = self.methods.len() as u32;
+                    *self.methods.entry(m.clone()).or_insert(next)
+                })
+                .collect();
+            ids.sort_unstable();
+            ids
+        });
+
+        let id = self.routes.len() as u32;
+        let fully_static = parsed
+            .segments
+            .iter()
+            .all(|s| matches!(s, Segment::Static(_)));
+        if fully_static && host == HostRule::Any {
+            let key: Vec<&str> = parsed
+                .segments
+                .iter()
+                .map(|s| {
+                    if let Segment::Static(t) = s {
+                        t.as_str()
+                    } else {
+                        ""
+                    }
+                })
+                .collect();
+            self.static_paths
+                .entry(format!("/{}", key.join("/")))
+                .or_default()
+                .push(id);
+        }
+        self.routes.push(Route {
+            methods: method_ids,
+            kinds: parsed.segments.iter().map(Segment::kind).collect(),
+            constraints: (header_tests.len() + query_tests.len()) as u32,
+            priority,
+            headers: header_tests,
+            query: query_tests,
+            segments,
+            names: parsed.names,
+        });
+        let trie = match &host {
+            HostRule::Exact(h) => self.exact.entry(h.clone()).or_default(),
+            HostRule::Wildcard(suffix) => self.wildcard.entry(suffix.clone()).or_default(),
+            HostRule::Any => &mut self.any,
+        };
+        trie.insert(&self.routes, id, &parsed.segments, &regex_of);
+        self.identities.entry(identity).or_default().push(id);
+        Ok(id)
+    }
+
+    /// Finds the winning route for a request; its params are then in [`Router::params`].
+    pub fn find(&mut self, req: &Request) -> Option<u32> {
+        let (path, query) = match req.path.find('?') {
+            Some(q) => (&req.path[..q], Some(&req.path[q + 1..])),
+            None => (req.path, None),
+        };
+        let mut scratch = std::mem::take(&mut self.scratch);
+        let found = self.find_in(req, path, query, &mut scratch);
+        self.scratch = scratch;
+        found
+    }
+
+    fn find_in(
+        &self,
+        req: &Request,
+        path: &str,
+        query: Option<&str>,
+        s: &mut Scratch,
+    ) -> Option<u32> {
+        s.params.clear();
+        if !s.normalise(path, &self.opts) {
+            return None;
+        }
+        let ctx = Ctx {
+            opts: &self.opts,
+            routes: &self.routes,
+            regexes: &self.regexes,
+            path,
+            query,
+            method: req.method,
+            headers: req.headers,
+        };
+        let mut best = None;
+        if let (Some(host), true) = (req.host, self.has_host_routes()) {
+            let mut h = std::mem::take(&mut s.host);
+            normalise_host(host, &mut h);
+            if let Some(trie) = self.exact.get(h.as_str()) {
+                search_trie(&ctx, trie, s, &mut best);
+            }
+            if best.is_none() && !self.wildcard.is_empty() {
+                // Longest suffix first: the leftmost `.` with at least one character before it.
+                for (i, _) in h.match_indices('.').filter(|&(i, _)| i > 0) {
+                    if let Some(trie) = self.wildcard.get(&h[i + 1..]) {
+                        search_trie(&ctx, trie, s, &mut best);
+                        if best.is_some() {
+                            break;
+                        }
+                    }
+                }
+            }
+            s.host = h;
+        }
+        if best.is_none() {
+            search_trie(&ctx, &self.any, s, &mut best);
+        }
+        if let Some(id) = best {
+            extract_params(&ctx, id, s);
+        }
+        best
+    }
+
+    /// Param spans of the last successful [`Router::find`], in [`Router::param_names`] order.
+    pub fn params(&self) -> &[ParamSpan] {
+        &self.scratch.params
+    }
+
+    /// For a fully static path without host routes in the table: the answer the full search
+    /// would give for each method, when it cannot depend on anything but the method. Returns
+    /// `(method, route)` pairs (method `None` = a request without a method) and whether the table
+    /// allows such answers at all; methods not listed must go through [`Router::find`].
+    pub fn static_answers(&self, key: &str) -> Vec<(Option<String>, u32)> {
+        let mut out = Vec::new();
+        if self.has_host_routes() {
+            return out;
+        }
+        let Some(ids) = self.static_paths.get(key) else {
+            return out;
+        };
+        let mut ranked = ids.clone();
+        ranked.sort_by(|&a, &b| table::rank_cmp(&self.routes, a, b));
+        let mut names: Vec<(&String, u32)> = self.methods.iter().map(|(n, &i)| (n, i)).collect();
+        names.sort();
+        for (name, mid) in names
+            .into_iter()
+            .map(|(n, i)| (Some(n.clone()), i as i32))
+            .chain([(None, -1)])
+        {
+            // The first route in rank order that accepts the method decides, if it has no constraints.
+            if let Some(&first) = ranked
+                .iter()
+                .find(|&&r| self.routes[r as usize].accepts_method(mid))
+            {
+                if self.routes[first as usize].constraints == 0 {
+                    out.push((name, first));
+                }
+            }
+        }
+        out
+    }
+}
+
+/// Host normalisation (spec §4.5) into `out`.
+pub fn normalise_host(host: &str, out: &mut String) {
+    out.clear();
+    out.push_str(host);
+    out.make_ascii_lowercase();
+    if has_port(out) {
+        if let Some(colon) = out.rfind(':') {
+            out.truncate(colon);
+        }
+    }
+    if out.ends_with('.') {
+        out.pop();
+    }
+}
+
+/// Decodes a param's raw text the way the wrapper does (spec §4): per `/`-separated segment,
+/// percent-decoded, a segment that does not decode kept as received.
+pub fn decode_param(raw: &str, keep_slash: bool) -> String {
+    let mut out = String::with_capacity(raw.len());
+    let mut buf = Vec::new();
+    for (i, part) in raw.split('/').enumerate() {
+        if i > 0 {
+            out.push('/');
+        }
+        if decode::decode_segment(part.as_bytes(), keep_slash, &mut buf) {
+            out.push_str(std::str::from_utf8(&buf).unwrap_or(part));
+        } else {
+            out.push_str(part);
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,384 @@
+use super::*;
+
+fn router(opts: RouterOptions, routes: &[RouteSpec]) -> Router {
+    let mut r = Router::new(opts);
+    for (i, spec) in routes.iter().enumerate() {
+        assert_eq!(r.add(spec), Ok(i as u32), "route {i} {spec:?}");
+    }
+    r
+}
+
+fn spec(path: &str) -> RouteSpec {
+    RouteSpec::path(path)
+}
+
+fn with_method(path: &str, method: &str) -> RouteSpec {
+    RouteSpec {
+        methods: Some(vec![method.into()]),
+        ..RouteSpec::path(path)
+    }
+}
+
+/// (route, [(name, decoded value)])
+fn find(
+    r: &mut Router,
+    method: Option<&str>,
+    path: &str,
+    host: Option<&str>,
+) -> Option<(u32, Vec<(String, String)>)> {
+    let method = method.map_or(-1, |m| r.method_id(m));
+    let id = r.find(&Request {
+        method,
+        path,
+        host,
+        headers: &[],
+    })?;
+    let keep = r.options().encoded_slash == EncodedSlash::Keep;
+    let names = r.param_names(id).to_vec();
+    let params = names
+        .into_iter()
+        .zip(r.params())
+        .map(|(n, span)| {
+            let raw = &path[span.start as usize..span.end as usize];
+            let value = if span.flags & PARAM_DECODE != 0 {
+                decode_param(raw, keep)
+            } else {
+                raw.to_owned()
+            };
+            (n, value)
+        })
+        .collect();
+    Some((id, params))
+}
+
+fn id(r: &mut Router, path: &str) -> Option<u32> {
+    find(r, Some("GET"), path, None).map(|m| m.0)
+}
+
+#[test]
+fn ranks_static_before_mixed_before_patterned_before_plain_before_wildcard() {
+    let mut r = router(
+        RouterOptions::default(),
+        &[
+            spec("/*"),
+            spec("/u/:id"),
+            spec(r"/u/:id(\d+)"),
+            spec("/u/v:id"),
+            spec("/u/v1"),
+        ],
+    );
+    assert_eq!(id(&mut r, "/u/v1"), Some(4));
+    assert_eq!(id(&mut r, "/u/v2"), Some(3));
+    assert_eq!(id(&mut r, "/u/12"), Some(2));
+    assert_eq!(id(&mut r, "/u/x"), Some(1));
+    assert_eq!(id(&mut r, "/u/x/y"), Some(0));
+    assert_eq!(id(&mut r, "/"), Some(0));
+}
+
+#[test]
+fn best_rank_among_equal_kind_siblings_is_lexicographic() {
+    // Two mixed siblings: the first (in insertion order) leads to a plain param, the second to a
+    // static segment. Depth-first "first hit" would answer 0; the rank says 1.
+    let mut r = router(
+        RouterOptions::default(),
+        &[spec("/a:x/:y"), spec("/:x(a.*)/z"), spec("/a:x(.*)b/z")],
+    );
+    assert_eq!(id(&mut r, "/ab/z"), Some(2));
+    assert_eq!(id(&mut r, "/ac/z"), Some(0));
+}
+
+#[test]
+fn shorter_path_first_and_trailing_slash() {
+    let mut r = router(
+        RouterOptions {
+            trailing_slash_ignore: true,
+            ..RouterOptions::default()
+        },
+        &[spec("/p/*"), spec("/p")],
+    );
+    assert_eq!(id(&mut r, "/p"), Some(1));
+    assert_eq!(id(&mut r, "/p/"), Some(1));
+    assert_eq!(
+        find(&mut r, None, "/p/a%20b/c", None),
+        Some((0, vec![("*".into(), "a b/c".into())]))
+    );
+    let mut strict = router(RouterOptions::default(), &[spec("/p/*")]);
+    assert_eq!(id(&mut strict, "/p"), None);
+    assert_eq!(
+        find(&mut strict, None, "/p/", None),
+        Some((0, vec![("*".into(), String::new())]))
+    );
+}
+
+#[test]
+fn mixed_params_are_leftmost_first_greedy() {
+    let mut r = router(
+        RouterOptions::default(),
+        &[spec("/files/:name.:ext"), spec(r"/x/:id(\d+)-:slug")],
+    );
+    assert_eq!(
+        find(&mut r, None, "/files/archive.tar.gz", None),
+        Some((
+            0,
+            vec![
+                ("name".into(), "archive.tar".into()),
+                ("ext".into(), "gz".into())
+            ]
+        ))
+    );
+    assert_eq!(
+        find(&mut r, None, "/x/12-a-b", None),
+        Some((
+            1,
+            vec![("id".into(), "12".into()), ("slug".into(), "a-b".into())]
+        ))
+    );
+    assert_eq!(find(&mut r, None, "/x/a-b", None), None);
+}
+
+#[test]
+fn params_are_decoded_and_spans_map_back_to_the_raw_path() {
+    let mut r = router(
+        RouterOptions::default(),
+        &[spec("/f/:name.:ext"), spec("/u/:id")],
+    );
+    assert_eq!(
+        find(&mut r, None, "/f/caf%C3%A9.t%78t", None),
+        Some((
+            0,
+            vec![("name".into(), "café".into()), ("ext".into(), "txt".into())]
+        ))
+    );
+    assert_eq!(
+        find(&mut r, None, "/u/a%2Fb", None),
+        Some((1, vec![("id".into(), "a/b".into())]))
+    );
+    assert_eq!(id(&mut r, "/u/a%zz"), None);
+    assert_eq!(id(&mut r, "/u/a%00"), None);
+    assert_eq!(id(&mut r, "/u/a\0"), None);
+    assert_eq!(id(&mut r, "u/a"), None);
+    let mut literal = router(
+        RouterOptions {
+            malformed_literal: true,
+            encoded_slash: EncodedSlash::Keep,
+            ..RouterOptions::default()
+        },
+        &[spec("/u/:id")],
+    );
+    assert_eq!(
+        find(&mut literal, None, "/u/%zz%41", None),
+        Some((0, vec![("id".into(), "%zz%41".into())]))
+    );
+    assert_eq!(
+        find(&mut literal, None, "/u/a%2fb%41", None),
+        Some((0, vec![("id".into(), "a%2fbA".into())]))
+    );
+    let mut reject = router(
+        RouterOptions {
+            encoded_slash: EncodedSlash::Reject,
+            ..RouterOptions::default()
+        },
+        &[spec("/u/:id")],
+    );
+    assert_eq!(id(&mut reject, "/u/a%2Fb"), None);
+}
+
+#[test]
+fn max_param_length_makes_that_route_fail_only() {
+    let mut r = router(
+        RouterOptions {
+            max_param_length: 3,
+            ..RouterOptions::default()
+        },
+        &[spec("/u/:id"), spec("/u/*")],
+    );
+    assert_eq!(id(&mut r, "/u/abc"), Some(0));
+    assert_eq!(id(&mut r, "/u/abcd"), Some(1));
+    assert_eq!(id(&mut r, "/u/%C3%A9%C3%A9"), Some(1)); // 4 UTF-8 bytes
+}
+
+#[test]
+fn hosts_rank_exact_then_longest_wildcard_then_any() {
+    let host = |h: &str, p: &str| RouteSpec {
+        host: Some(h.into()),
+        ..spec(p)
+    };
+    let mut r = router(
+        RouterOptions::default(),
+        &[
+            spec("/a"),
+            host("*.example.com", "/:x"),
+            host("*.b.example.com", "/:x"),
+            host("api.b.example.com", "/*"),
+        ],
+    );
+    assert_eq!(
+        find(&mut r, None, "/a", Some("API.b.example.com.:8080")).map(|m| m.0),
+        Some(3)
+    );
+    assert_eq!(
+        find(&mut r, None, "/a", Some("x.b.example.com")).map(|m| m.0),
+        Some(2)
+    );
+    assert_eq!(
+        find(&mut r, None, "/a", Some("b.example.com")).map(|m| m.0),
+        Some(1)
+    );
+    assert_eq!(
+        find(&mut r, None, "/a", Some("example.com")).map(|m| m.0),
+        Some(0)
+    );
+    assert_eq!(find(&mut r, None, "/a", None).map(|m| m.0), Some(0));
+}
+
+#[test]
+fn methods_constraints_priority_and_insertion_order() {
+    let mut r = Router::new(RouterOptions::default());
+    let hdr = RouteSpec {
+        headers: vec![("X-V".into(), ConstraintSpec::Equals("2".into()))],
+        ..spec("/a")
+    };
+    assert_eq!(r.add(&spec("/a")), Ok(0));
+    assert_eq!(r.add(&with_method("/a", "get")), Ok(1));
+    assert_eq!(r.add(&hdr), Ok(2));
+    assert_eq!(
+        r.add(&RouteSpec {
+            priority: 5.0,
+            ..with_method("/a", "POST")
+        }),
+        Ok(3)
+    );
+    assert_eq!(r.add(&with_method("/a", "POST")), Ok(4));
+    let get = r.method_id("get");
+    let post = r.method_id("POST");
+    assert_eq!(
+        r.find(&Request {
+            method: get,
+            path: "/a",
+            host: None,
+            headers: &[]
+        }),
+        Some(1)
+    );
+    assert_eq!(
+        r.find(&Request {
+            method: post,
+            path: "/a",
+            host: None,
+            headers: &[]
+        }),
+        Some(3)
+    );
+    assert_eq!(
+        r.find(&Request {
+            method: -1,
+            path: "/a",
+            host: None,
+            headers: &[Some("2")]
+        }),
+        Some(2)
+    );
+    assert_eq!(
+        r.find(&Request {
+            method: -1,
+            path: "/a",
+            host: None,
+            headers: &[Some("3")]
+        }),
+        Some(0)
+    );
+    assert_eq!(r.header_slots(), ["x-v"]);
+    assert_eq!(r.method_id("constructor"), -1);
+}
+
+#[test]
+fn query_constraints_are_parsed_lazily() {
+    let q = |c: ConstraintSpec| RouteSpec {
+        query: vec![("k".into(), c)],
+        ..spec("/s")
+    };
+    let mut r = router(
+        RouterOptions::default(),
+        &[
+            q(ConstraintSpec::Equals("a b".into())),
+            q(ConstraintSpec::Pattern(r"\d+".into())),
+            q(ConstraintSpec::Absent),
+            spec("/s"),
+        ],
+    );
+    assert_eq!(id(&mut r, "/s?x=1&k=a+b"), Some(0));
+    assert_eq!(id(&mut r, "/s?k=x&k=42"), Some(1));
+    assert_eq!(id(&mut r, "/s?kk=1"), Some(2));
+    assert_eq!(id(&mut r, "/s?k=%zz"), Some(3));
+}
+
+#[test]
+fn case_insensitive_folds_ascii_only() {
+    let mut r = router(
+        RouterOptions {
+            case_sensitive: false,
+            ..RouterOptions::default()
+        },
+        &[spec("/Users/É"), spec("/v:x/a")],
+    );
+    assert_eq!(id(&mut r, "/users/É"), Some(0));
+    assert_eq!(id(&mut r, "/USERS/é"), None);
+    assert_eq!(
+        find(&mut r, None, "/V2/A", None),
+        Some((1, vec![("x".into(), "2".into())]))
+    );
+}
+
+#[test]
+fn conflicts_name_the_existing_route() {
+    let mut r = router(
+        RouterOptions::default(),
+        &[with_method("/u/:id", "GET"), spec(r"/u/:id(\d+)")],
+    );
+    assert_eq!(
+        r.add(&with_method("/u/:name", "get")),
+        Err(RouteError::Conflict { existing: 0 })
+    );
+    assert_eq!(
+        r.add(&spec(r"/u/:x(\d+)")),
+        Err(RouteError::Conflict { existing: 1 })
+    );
+    assert_eq!(r.add(&with_method("/u/:name", "POST")), Ok(2));
+    assert_eq!(
+        r.add(&RouteSpec {
+            priority: 1.0,
+            ..spec(r"/u/:x(\d+)")
+        }),
+        Ok(3)
+    );
+    assert!(matches!(
+        r.add(&spec("/u/:a(?=x)")),
+        Err(RouteError::Invalid { .. })
+    ));
+    assert_eq!(r.len(), 4);
+}
+
+#[test]
+fn hostile_requests_do_not_hang_or_panic() {
+    let mut r = router(RouterOptions::default(), &[spec("/:a/:b(x*y)"), spec("/*")]);
+    let long = format!("/{}", "x".repeat(100_000));
+    assert_eq!(id(&mut r, &long), Some(1));
+    let many = "/a".repeat(50_000);
+    assert_eq!(id(&mut r, &many), Some(1));
+    assert_eq!(id(&mut r, &format!("/a/{}", "x".repeat(100_000))), Some(1));
+}
+
+#[test]
+fn static_answers_only_when_nothing_else_can_decide() {
+    let hdr = RouteSpec {
+        headers: vec![("x".into(), ConstraintSpec::Present)],
+        ..with_method("/a", "POST")
+    };
+    let r = router(
+        RouterOptions::default(),
+        &[with_method("/a", "GET"), hdr, spec("/a"), spec("/:x")],
+    );
+    let answers = r.static_answers("/a");
+    assert_eq!(answers, vec![(Some("GET".into()), 0), (None, 2)]);
+    assert!(r.static_answers("/b").is_empty());
+}
