@@ -200,8 +200,6 @@ function segmentShape(s: CompiledSegment): unknown {
  */
 export function compileRoute(id: number, raw: RawRoute, options: CompileOptions): CompiledRoute {
   let path = raw.path;
-  if (path.includes('?'))
-    throw new InvalidRouteError(id, raw.path, '"?" is not allowed in a path (use query constraints)');
   if (options.trailingSlash === 'ignore' && path.length > 1 && path.endsWith('/')) path = path.slice(0, -1);
   let segments: Segment[];
   try {

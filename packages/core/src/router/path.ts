@@ -110,6 +110,8 @@ function parseParts(path: string, from: number, to: number, names: Set<string>):
       throw new RouteSyntaxError(`"*" at offset ${i} is only allowed as the whole last segment`);
     } else if (c === '(') {
       throw new RouteSyntaxError(`"(" at offset ${i} must follow a param name`);
+    } else if (c === '?') {
+      throw new RouteSyntaxError(`"?" at offset ${i} is not allowed in a path (use query constraints)`);
     } else {
       literal += c;
       i++;
