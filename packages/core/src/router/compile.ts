@@ -203,7 +203,6 @@ export function compileRoute(id: number, raw: RawRoute, options: CompileOptions)
   if (options.trailingSlash === 'ignore' && path.length > 1 && path.endsWith('/')) path = path.slice(0, -1);
   let segments: Segment[];
   try {
-    if (!path.isWellFormed()) throw new RouteSyntaxError('path contains a lone surrogate');
     segments = parseRoutePath(path);
   } catch (error) {
     if (error instanceof RouteSyntaxError) throw new InvalidRouteError(id, raw.path, error.message);
