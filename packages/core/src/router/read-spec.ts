@@ -31,6 +31,12 @@ function fail(index: number, spec: unknown, reason: string): never {
   throw new InvalidRouteError(index, path ? (spec as RouteSpec).path : String(spec), reason);
 }
 
+/** Lone surrogates cannot cross into Rust unchanged (they become U+FFFD), so no spec may hold one. */
+function wellFormed(index: number, spec: unknown, what: string, value: string): string {
+  if (!value.isWellFormed()) fail(index, spec, `${what} contains a lone UTF-16 surrogate`);
+  return value;
+}
+
 function readConstraints(index: number, spec: RouteSpec, field: 'headers' | 'query') {
   const given = spec[field];
   if (given === undefined) return [];
@@ -39,11 +45,14 @@ function readConstraints(index: number, spec: RouteSpec, field: 'headers' | 'que
   }
   const out: Array<readonly [string, RawConstraint]> = [];
   for (const [name, c] of Object.entries(given as Record<string, Constraint>)) {
-    if (typeof c === 'string') out.push([name, { kind: 'equals', value: c }]);
+    wellFormed(index, spec, `${field} name`, name);
+    if (typeof c === 'string')
+      out.push([name, { kind: 'equals', value: wellFormed(index, spec, `${field}.${name}`, c) }]);
     else if (c === true) out.push([name, { kind: 'present' }]);
     else if (c === false) out.push([name, { kind: 'absent' }]);
     else if (typeof c === 'object' && c !== null && typeof (c as { pattern?: unknown }).pattern === 'string') {
-      out.push([name, { kind: 'pattern', value: (c as { pattern: string }).pattern }]);
+      const pattern = wellFormed(index, spec, `${field}.${name}`, (c as { pattern: string }).pattern);
+      out.push([name, { kind: 'pattern', value: pattern }]);
     } else {
       fail(index, spec, `${field}.${name} must be a string, true, false or { pattern: string }`);
     }
@@ -60,13 +69,15 @@ export function readRouteSpec(spec: unknown, index: number): RawRoute {
   if (typeof spec !== 'object' || spec === null) fail(index, spec, 'a route spec must be an object');
   const s = spec as RouteSpec;
   if (typeof s.path !== 'string') fail(index, spec, 'path must be a string');
+  wellFormed(index, spec, 'path', s.path);
   let methods: string[] | null = null;
   if (s.method !== undefined) {
     const list: unknown[] = typeof s.method === 'string' ? [s.method] : Array.isArray(s.method) ? [...s.method] : [0];
     if (list.some((m) => typeof m !== 'string')) fail(index, spec, 'method must be a string or an array of strings');
-    methods = list as string[];
+    methods = (list as string[]).map((m) => wellFormed(index, spec, 'method', m));
   }
   if (s.host !== undefined && typeof s.host !== 'string') fail(index, spec, 'host must be a string');
+  if (s.host !== undefined) wellFormed(index, spec, 'host', s.host);
   if (s.priority !== undefined && typeof s.priority !== 'number') fail(index, spec, 'priority must be a number');
   return {
     path: s.path,

@@ -1,0 +1,248 @@
+/**
+ * Validation and compilation of one route spec (docs/router-spec.md §1–§3) into the form the
+ * matcher uses, plus the route's rank (§6) and conflict shape (§7).
+ * @module
+ */
+import { InvalidRouteError } from '../errors.js';
+import { parseRoutePath, RouteSyntaxError, type Segment, SegmentRank } from './path.js';
+import { ANY, PatternSyntaxError, parsePattern } from './pattern.js';
+import type { RawConstraint, RawRoute } from './read-spec.js';
+import { asciiLower, asciiUpper } from './request.js';
+import { compileParts, type Part, type Program } from './vm.js';
+
+/** Host dimension of a route. */
+export type HostRule = { readonly kind: 'exact' | 'wildcard'; readonly value: string } | { readonly kind: 'any' };
+
+/** A header or query constraint, ready to evaluate. */
+export interface CompiledConstraint {
+  readonly name: string;
+  readonly kind: RawConstraint['kind'];
+  readonly value: string;
+  readonly program: Program | null;
+}
+
+/** A compiled segment: the parsed segment and, for patterned and mixed ones, its program. */
+export interface CompiledSegment {
+  readonly segment: Segment;
+  /** Static text, ASCII-folded when the router is case-insensitive. */
+  readonly text: string;
+  readonly program: Program | null;
+  /** Param names in capture order (patterned and mixed segments). */
+  readonly names: readonly string[];
+}
+
+/** A route as the matcher sees it. */
+export interface CompiledRoute {
+  readonly id: number;
+  readonly path: string;
+  readonly host: HostRule;
+  /** `null` = any method. */
+  readonly methods: ReadonlySet<string> | null;
+  readonly segments: readonly CompiledSegment[];
+  readonly wildcard: boolean;
+  readonly headers: readonly CompiledConstraint[];
+  readonly query: readonly CompiledConstraint[];
+  readonly priority: number;
+  readonly segmentRanks: readonly number[];
+  /** Everything §7 compares except methods. */
+  readonly shape: string;
+}
+
+/** Options compilation depends on. */
+export interface CompileOptions {
+  readonly caseSensitive: boolean;
+  readonly trailingSlash: 'strict' | 'ignore';
+}
+
+const TOKEN = /^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/;
+
+function fold(text: string, options: CompileOptions): string {
+  return options.caseSensitive ? text : asciiLower(text);
+}
+
+function compilePattern(id: number, path: string, where: string, source: string): Program {
+  try {
+    return compileParts([{ capture: false, node: parsePattern(source) }]);
+  } catch (error) {
+    if (error instanceof PatternSyntaxError) throw new InvalidRouteError(id, path, `${where}: ${error.message}`);
+    throw error;
+  }
+}
+
+/** A literal as a program part, ASCII-folded when case-insensitive. */
+function literalPart(text: string, options: CompileOptions): Part {
+  const items = Array.from(text, (ch) => {
+    const cp = ch.codePointAt(0) as number;
+    const lower = cp | 0x20;
+    if (!options.caseSensitive && lower >= 0x61 && lower <= 0x7a) {
+      return {
+        t: 'set' as const,
+        ranges: [
+          [lower - 0x20, lower - 0x20],
+          [lower, lower],
+        ] as const,
+      };
+    }
+    return { t: 'set' as const, ranges: [[cp, cp]] as const };
+  });
+  return { capture: false, node: { t: 'cat', items } };
+}
+
+function compileSegment(segment: Segment, options: CompileOptions): CompiledSegment {
+  switch (segment.kind) {
+    case 'static':
+      return { segment, text: fold(segment.text, options), program: null, names: [] };
+    case 'patterned':
+      return {
+        segment,
+        text: '',
+        program: compileParts([{ capture: true, node: segment.node }]),
+        names: [segment.name],
+      };
+    case 'mixed': {
+      const parts: Part[] = [];
+      const names: string[] = [];
+      for (const part of segment.parts) {
+        if (part.kind === 'literal') parts.push(literalPart(part.text, options));
+        else {
+          names.push(part.name);
+          const node = part.node ?? {
+            t: 'rep' as const,
+            min: 1,
+            max: Number.POSITIVE_INFINITY,
+            greedy: true,
+            item: { t: 'set' as const, ranges: ANY },
+          };
+          parts.push({ capture: true, node });
+        }
+      }
+      return { segment, text: '', program: compileParts(parts), names };
+    }
+    default:
+      return { segment, text: '', program: null, names: segment.kind === 'plain' ? [segment.name] : [] };
+  }
+}
+
+function compileHost(id: number, path: string, host: string | null): HostRule {
+  if (host === null || host === '*') return { kind: 'any' };
+  let h = asciiLower(host);
+  if (h.endsWith('.')) h = h.slice(0, -1);
+  const bad = (reason: string): never => {
+    throw new InvalidRouteError(id, path, `host ${JSON.stringify(host)}: ${reason}`);
+  };
+  if (/[\s/]/.test(h)) bad('must not contain whitespace or "/"');
+  if (h.startsWith('*.')) {
+    const suffix = h.slice(2);
+    if (suffix === '' || suffix.includes('*')) bad('a wildcard host is "*." followed by a suffix without "*"');
+    return { kind: 'wildcard', value: suffix };
+  }
+  if (h === '' || h.includes('*')) bad('must be a host name, "*.suffix" or "*"');
+  if (/:[0-9]*$/.test(h) && !h.endsWith(']')) bad('must not carry a port');
+  return { kind: 'exact', value: h };
+}
+
+function compileMethods(id: number, path: string, methods: readonly string[] | null): Set<string> | null {
+  if (methods === null) return null;
+  if (methods.length === 0) throw new InvalidRouteError(id, path, 'method list is empty');
+  if (methods.includes('*')) {
+    if (methods.length > 1) throw new InvalidRouteError(id, path, '"*" (any method) must stand alone');
+    return null;
+  }
+  for (const m of methods) {
+    if (!TOKEN.test(m)) throw new InvalidRouteError(id, path, `method ${JSON.stringify(m)} is not an HTTP token`);
+  }
+  return new Set(methods.map(asciiUpper));
+}
+
+function compileConstraints(
+  id: number,
+  path: string,
+  field: 'headers' | 'query',
+  given: RawRoute['headers'],
+): CompiledConstraint[] {
+  const seen = new Set<string>();
+  return given.map(([rawName, c]) => {
+    const name = field === 'headers' ? asciiLower(rawName) : rawName;
+    if (field === 'headers' && !TOKEN.test(rawName)) {
+      throw new InvalidRouteError(id, path, `header name ${JSON.stringify(rawName)} is not an HTTP token`);
+    }
+    if (field === 'query' && rawName === '') throw new InvalidRouteError(id, path, 'query key must not be empty');
+    if (seen.has(name)) throw new InvalidRouteError(id, path, `${field}.${name} is constrained twice`);
+    seen.add(name);
+    const value = c.kind === 'equals' || c.kind === 'pattern' ? c.value : '';
+    const program = c.kind === 'pattern' ? compilePattern(id, path, `${field}.${name}`, c.value) : null;
+    return { name, kind: c.kind, value, program };
+  });
+}
+
+function segmentShape(s: CompiledSegment): unknown {
+  const seg = s.segment;
+  switch (seg.kind) {
+    case 'static':
+      return ['s', s.text];
+    case 'plain':
+      return ['p'];
+    case 'patterned':
+      return ['r', seg.pattern];
+    case 'wildcard':
+      return ['*'];
+    case 'mixed':
+      return [
+        'm',
+        ...seg.parts.map((p) => (p.kind === 'literal' ? ['l', p.text] : p.pattern === null ? ['p'] : ['r', p.pattern])),
+      ];
+  }
+}
+
+/**
+ * Validates a raw route and compiles it.
+ * @throws InvalidRouteError naming the route and what is wrong.
+ */
+export function compileRoute(id: number, raw: RawRoute, options: CompileOptions): CompiledRoute {
+  let path = raw.path;
+  if (options.trailingSlash === 'ignore' && path.length > 1 && path.endsWith('/')) path = path.slice(0, -1);
+  let segments: Segment[];
+  try {
+    segments = parseRoutePath(path);
+  } catch (error) {
+    if (error instanceof RouteSyntaxError) throw new InvalidRouteError(id, raw.path, error.message);
+    throw error;
+  }
+  const methods = compileMethods(id, raw.path, raw.methods);
+  const host = compileHost(id, raw.path, raw.host);
+  const headers = compileConstraints(id, raw.path, 'headers', raw.headers);
+  const query = compileConstraints(id, raw.path, 'query', raw.query);
+  const priority = raw.priority;
+  if (!Number.isInteger(priority) || priority < -(2 ** 31) || priority > 2 ** 31 - 1) {
+    throw new InvalidRouteError(id, raw.path, `priority ${priority} is not a 32-bit integer`);
+  }
+  const compiled = segments.map((s) => compileSegment(s, options));
+  const constraintKey = (list: CompiledConstraint[]) =>
+    list.map((c) => [c.name, c.kind, c.value]).sort((a, b) => (a.join('\0') < b.join('\0') ? -1 : 1));
+  const shape = JSON.stringify([
+    host.kind === 'any' ? ['any'] : [host.kind, host.value],
+    compiled.map((s) => foldShape(segmentShape(s), options)),
+    constraintKey(headers),
+    constraintKey(query),
+    priority,
+  ]);
+  return {
+    id,
+    path: raw.path,
+    host,
+    methods,
+    segments: compiled,
+    wildcard: segments[segments.length - 1]?.kind === 'wildcard',
+    headers,
+    query,
+    priority,
+    segmentRanks: segments.map((s) => SegmentRank[s.kind]),
+    shape,
+  };
+}
+
+/** Mixed-segment literals compare case-folded in the shape when the router is case-insensitive. */
+function foldShape(shape: unknown, options: CompileOptions): unknown {
+  if (options.caseSensitive || !Array.isArray(shape) || shape[0] !== 'm') return shape;
+  return shape.map((p: unknown) => (Array.isArray(p) && p[0] === 'l' ? ['l', asciiLower(String(p[1]))] : p));
+}
