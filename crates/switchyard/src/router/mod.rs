@@ -25,7 +25,7 @@ pub use spec::{ConstraintSpec, HostRule, RouteSpec};
 
 use path::{parse_path, segment_regex, Piece, Segment};
 use search::{extract_params, search_trie, Ctx, Scratch};
-use spec::{has_port, validate_constraints, validate_host, validate_methods, validate_priority};
+use spec::{validate_constraints, validate_host, validate_methods, validate_priority};
 use table::{Route, SegMatch, Test, Trie};
 
 /// What to do with `%2F` in a request segment.
@@ -481,13 +481,19 @@ impl Router {
     }
 }
 
-/// Host normalisation (spec §4.5) into `out`.
+/// Host normalisation (spec §4.5) into `out`: ASCII lower case; `[v6]` keeps only the brackets'
+/// content, otherwise a trailing `:digits` port goes; then one trailing `.`.
 pub fn normalise_host(host: &str, out: &mut String) {
     out.clear();
     out.push_str(host);
     out.make_ascii_lowercase();
-    if has_port(out) {
-        if let Some(colon) = out.rfind(':') {
+    if out.starts_with('[') {
+        if let Some(close) = out.find(']') {
+            out.truncate(close + 1);
+        }
+    } else if let Some(colon) = out.rfind(':') {
+        let port = &out[colon + 1..];
+        if !port.is_empty() && port.bytes().all(|b| b.is_ascii_digit()) {
             out.truncate(colon);
         }
     }

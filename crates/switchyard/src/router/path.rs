@@ -58,18 +58,18 @@ pub fn parse_path(
     case_sensitive: bool,
     trailing_slash_ignore: bool,
 ) -> Result<ParsedPath, String> {
-    if !path.starts_with('/') {
-        return Err("path must start with `/`".into());
-    }
-    if path.encode_utf16().count() > MAX_PATH_LENGTH {
-        return Err(format!("path longer than {MAX_PATH_LENGTH} characters"));
-    }
-    if path.contains('\0') {
-        return Err("NUL in the path".into());
-    }
     let mut text = path;
     if trailing_slash_ignore && text.len() > 1 {
         text = text.strip_suffix('/').unwrap_or(text);
+    }
+    if text.encode_utf16().count() > MAX_PATH_LENGTH {
+        return Err(format!("path longer than {MAX_PATH_LENGTH} characters"));
+    }
+    if !text.starts_with('/') {
+        return Err("path must start with `/`".into());
+    }
+    if text.contains('\0') {
+        return Err("NUL in the path".into());
     }
     let chars: Vec<char> = text.chars().collect();
     let mut parsed = ParsedPath {
@@ -127,6 +127,7 @@ fn parse_segment(
                 return Ok((pieces, i + 1, true));
             }
             '(' => return Err(format!("`(` not after a param name at offset {i}")),
+            '?' => return Err(format!("`?` at offset {i}: use query constraints")),
             ':' if chars.get(i + 1) == Some(&':') => {
                 push_lit(&mut pieces, ':');
                 i += 2;
@@ -314,7 +315,7 @@ mod tests {
     fn rejects_bad_paths() {
         for p in [
             "a", "//a", "/a//b", "/a*", "/*/a", "/:a:b", "/:", "/:1", "/(x)", "/:a/:a", "/%zz",
-            "/%2F", "/%00", "/%C3", "/\0", "/:a(", "/:a(?=x)",
+            "/%2F", "/%00", "/%C3", "/\0", "/:a(", "/:a(?=x)", "/a?b",
         ] {
             assert!(parse_path(p, true, false).is_err(), "{p:?}");
         }

@@ -38,6 +38,13 @@ pub fn translate(source: &str) -> Result<String, String> {
     Ok(p.out)
 }
 
+#[derive(Clone, Copy)]
+enum ClassAtom {
+    Char(char),
+    /// An ASCII class escape: its members (regex class syntax) and whether negated.
+    Set(&'static str, bool),
+}
+
 struct Parser {
     chars: Vec<char>,
     pos: usize,
@@ -59,28 +66,42 @@ impl Parser {
         Err(format!("{what} at offset {}", self.pos))
     }
 
-    /// alternation := concat ('|' concat)*  — size = sum of the concats + 1.
+    /// alternation := concat ('|' concat)*  — size = sum of the concats + 1 (one concat alone is
+    /// not a node of its own).
     fn alternation(&mut self) -> Step<u64> {
         let mut size = self.concat()?;
+        let mut branches = 1;
         while self.peek() == Some('|') {
             self.pos += 1;
             self.out.push('|');
             size = size.saturating_add(self.concat()?);
+            branches += 1;
         }
-        Ok(size.saturating_add(1))
+        Ok(if branches == 1 {
+            size
+        } else {
+            size.saturating_add(1)
+        })
     }
 
-    /// concat := (atom quantifier?)*  — size = sum of the parts + 1.
+    /// concat := (atom quantifier?)*  — size = sum of the parts + 1 (one part alone is not a node
+    /// of its own; an empty concat counts 1).
     fn concat(&mut self) -> Step<u64> {
         let mut size: u64 = 0;
+        let mut parts = 0;
         while let Some(c) = self.peek() {
             if c == '|' || c == ')' {
                 break;
             }
             let atom = self.atom()?;
             size = size.saturating_add(self.quantifier(atom)?);
+            parts += 1;
         }
-        Ok(size.saturating_add(1))
+        Ok(if parts == 1 {
+            size
+        } else {
+            size.saturating_add(1)
+        })
     }
 
     fn atom(&mut self) -> Step<u64> {
@@ -92,7 +113,8 @@ impl Parser {
             '[' => self.class(),
             '\\' => {
                 self.pos += 1;
-                self.escape(false)?;
+                let atom = self.escape()?;
+                self.push_atom(atom);
                 Ok(1)
             }
             '.' => {
@@ -141,47 +163,61 @@ impl Parser {
         Ok(size)
     }
 
-    /// `\` already consumed. Outside a class the escape is written as an atom; inside one
-    /// (`in_class`) as class items.
-    fn escape(&mut self, in_class: bool) -> Step<()> {
+    /// `\` already consumed: a single character or one of the ASCII class escapes.
+    fn escape(&mut self) -> Step<ClassAtom> {
         let Some(c) = self.peek() else {
             return self.fail("`\\` at the end of the pattern");
         };
         self.pos += 1;
-        let literal = match c {
-            't' => Some('\t'),
-            'n' => Some('\n'),
-            'r' => Some('\r'),
-            'f' => Some('\u{0c}'),
-            'v' => Some('\u{0b}'),
-            _ if c.is_ascii_punctuation() => Some(c),
-            _ => None,
-        };
-        if let Some(literal) = literal {
-            push_literal(&mut self.out, literal);
-            return Ok(());
-        }
-        let (set, negated) = match c {
-            'd' => (DIGIT, false),
-            'D' => (DIGIT, true),
-            'w' => (WORD, false),
-            'W' => (WORD, true),
-            's' => (SPACE, false),
-            'S' => (SPACE, true),
+        Ok(match c {
+            't' => ClassAtom::Char('\t'),
+            'n' => ClassAtom::Char('\n'),
+            'r' => ClassAtom::Char('\r'),
+            'f' => ClassAtom::Char('\u{0c}'),
+            'v' => ClassAtom::Char('\u{0b}'),
+            'd' => ClassAtom::Set(DIGIT, false),
+            'D' => ClassAtom::Set(DIGIT, true),
+            'w' => ClassAtom::Set(WORD, false),
+            'W' => ClassAtom::Set(WORD, true),
+            's' => ClassAtom::Set(SPACE, false),
+            'S' => ClassAtom::Set(SPACE, true),
+            _ if c.is_ascii_punctuation() => ClassAtom::Char(c),
             _ => {
                 self.pos -= 1;
                 return self.fail(&format!("escape `\\{c}` is not in the safe subset"));
             }
-        };
-        // Inside a class a nested class is a union in the regex crate's syntax.
-        let _ = in_class;
-        self.out.push_str(if negated { "[^" } else { "[" });
-        self.out.push_str(set);
-        self.out.push(']');
-        Ok(())
+        })
     }
 
-    /// class := '[' '^'? item+ ']'    item := char | escape | char '-' char
+    /// Writes a class atom; inside a class a nested class is a union in the regex crate's syntax.
+    fn push_atom(&mut self, atom: ClassAtom) {
+        match atom {
+            ClassAtom::Char(c) => push_literal(&mut self.out, c),
+            ClassAtom::Set(set, negated) => {
+                self.out.push_str(if negated { "[^" } else { "[" });
+                self.out.push_str(set);
+                self.out.push(']');
+            }
+        }
+    }
+
+    /// classatom := any character but `]` `\` `[` | escape
+    fn class_atom(&mut self) -> Step<ClassAtom> {
+        match self.peek() {
+            Some('\\') => {
+                self.pos += 1;
+                self.escape()
+            }
+            Some('[') => self.fail("`[` must be escaped inside a class"),
+            Some(c) => {
+                self.pos += 1;
+                Ok(ClassAtom::Char(c))
+            }
+            None => self.fail("unterminated class"),
+        }
+    }
+
+    /// class := '[' '^'? item+ ']'    item := classatom | char '-' char
     fn class(&mut self) -> Step<u64> {
         self.pos += 1;
         self.out.push('[');
@@ -191,31 +227,26 @@ impl Parser {
         }
         let mut items = 0;
         loop {
-            let Some(c) = self.peek() else {
-                return self.fail("unterminated class");
-            };
-            match c {
-                ']' => break,
-                '\\' => {
-                    self.pos += 1;
-                    self.escape(true)?;
+            match self.peek() {
+                None => return self.fail("unterminated class"),
+                Some(']') => break,
+                Some(_) => {}
+            }
+            let low = self.class_atom()?;
+            if self.peek() == Some('-') && !matches!(self.peek_at(1), None | Some(']')) {
+                self.pos += 1;
+                let high = self.class_atom()?;
+                let (ClassAtom::Char(lo), ClassAtom::Char(hi)) = (low, high) else {
+                    return self.fail("a class escape cannot be a range end");
+                };
+                if hi < lo {
+                    return self.fail("class range out of order");
                 }
-                _ => {
-                    self.pos += 1;
-                    let range_end = match (self.peek(), self.peek_at(1)) {
-                        (Some('-'), Some(end)) if end != ']' && end != '\\' => Some(end),
-                        _ => None,
-                    };
-                    push_literal(&mut self.out, c);
-                    if let Some(end) = range_end {
-                        if end < c {
-                            return self.fail("class range out of order");
-                        }
-                        self.pos += 2;
-                        self.out.push('-');
-                        push_literal(&mut self.out, end);
-                    }
-                }
+                push_literal(&mut self.out, lo);
+                self.out.push('-');
+                push_literal(&mut self.out, hi);
+            } else {
+                self.push_atom(low);
             }
             items += 1;
         }
@@ -373,7 +404,7 @@ mod tests {
             "", "(?=a)", "(?!a)", "(?<=a)", "(?<!a)", r"(a)\1", r"\k<x>", "(?<n>a)", "(?i)a", "^a",
             "a$", r"\b", r"\B", r"\p{L}", r"\u0041", r"\x41", r"\cA", r"\0", r"\q", "a*+", "a**",
             "*a", "+", "?", "[]", "[^]", "[z-a]", "a{", "a{1", "a{,3}", "a{101}", "a{1,101}",
-            "a{3,2}", "(a", "a)", "[a", "a}", "]", "a{2}{3}", "a??+",
+            "a{3,2}", "(a", "a)", "[a", "a}", "]", "a{2}{3}", "a??+", r"[\d-z]", r"[a-\d]", "[[]",
         ] {
             assert!(translate(p).is_err(), "{p:?} should be rejected");
         }
@@ -381,9 +412,12 @@ mod tests {
 
     #[test]
     fn limits_the_expanded_size() {
-        // a{100} = 1*100+1 = 101, concat +1, alternation +1 = 103; x19 + 1 = 1958 (+2 outer) fits.
+        // a{100} = 1*100+1 = 101; x19 + 1 = 1920 fits; x20 + 1 = 2021 does not.
         assert!(translate("(a{100}){19}").is_ok());
         assert!(translate("(a{100}){20}").is_err());
+        // Two parts: 1 + 1999... a{100}b{99}: 101 + 100 + 1 = 202.
+        assert!(translate("(?:a{100}b{99}){9}").is_ok()); // 202*9+1 = 1819
+        assert!(translate("(?:a{100}b{99}){10}").is_err()); // 2021
     }
 
     #[test]

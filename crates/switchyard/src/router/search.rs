@@ -81,22 +81,7 @@ impl Scratch {
         }
         self.path_end = end;
         let body = &bytes[..end];
-        if body.contains(&0) {
-            return false;
-        }
         let has_escape = body.contains(&b'%');
-        if has_escape {
-            for (i, &b) in body.iter().enumerate() {
-                if b != b'%' {
-                    continue;
-                }
-                match escape_at(body, i) {
-                    Some(0) => return false,
-                    Some(b'/') if opts.encoded_slash == EncodedSlash::Reject => return false,
-                    _ => {}
-                }
-            }
-        }
         let keep_slash = opts.encoded_slash == EncodedSlash::Keep;
         let mut start = 1;
         loop {
@@ -109,6 +94,11 @@ impl Scratch {
             if has_escape && raw.contains(&b'%') {
                 let from = self.bytes.len();
                 if decode_segment_append(raw, keep_slash, &mut self.bytes) {
+                    // Only a segment that decodes can hold an encoded slash (a literal one keeps
+                    // its escapes as text).
+                    if opts.encoded_slash == EncodedSlash::Reject && has_encoded_slash(raw) {
+                        return false;
+                    }
                     text = Text::Decoded(from, self.bytes.len());
                 } else {
                     self.bytes.truncate(from);
@@ -116,6 +106,13 @@ impl Scratch {
                         return false;
                     }
                 }
+            }
+            let value = match text {
+                Text::Raw(a, b) => &bytes[a..b],
+                Text::Decoded(a, b) => &self.bytes[a..b],
+            };
+            if value.contains(&0) {
+                return false;
             }
             self.segs.push(Seg {
                 raw_start: start,
@@ -297,7 +294,11 @@ fn parse_query(ctx: &Ctx, s: &mut Scratch) {
     s.query.clear();
     s.query_bytes.clear();
     let Some(query) = ctx.query else { return };
-    for part in query.as_bytes().split(|&b| b == b'&') {
+    for part in query
+        .as_bytes()
+        .split(|&b| b == b'&')
+        .filter(|p| !p.is_empty())
+    {
         let (key, value) = match part.iter().position(|&b| b == b'=') {
             Some(eq) => (&part[..eq], &part[eq + 1..]),
             None => (part, &part[part.len()..]),
@@ -420,6 +421,11 @@ pub fn extract_params(ctx: &Ctx, id: u32, s: &mut Scratch) {
             _ => {}
         }
     }
+}
+
+fn has_encoded_slash(raw: &[u8]) -> bool {
+    raw.windows(3)
+        .any(|w| w[0] == b'%' && w[1] == b'2' && (w[2] == b'F' || w[2] == b'f'))
 }
 
 fn span_flags(path: &[u8], start: usize, end: usize, decodes: bool) -> u8 {

@@ -77,6 +77,12 @@ pub fn validate_methods(methods: Option<&[String]>) -> Result<Option<Vec<String>
     if methods.is_empty() {
         return Err("method list is empty".into());
     }
+    if methods.iter().any(|m| m == "*") {
+        if methods.len() > 1 {
+            return Err("`*` (any method) must stand alone".into());
+        }
+        return Ok(None);
+    }
     let mut out: Vec<String> = Vec::with_capacity(methods.len());
     for m in methods {
         if !is_token(m) {
@@ -86,58 +92,55 @@ pub fn validate_methods(methods: Option<&[String]>) -> Result<Option<Vec<String>
     }
     out.sort();
     out.dedup();
-    if out.len() == 1 && out[0] == "*" {
-        return Ok(None);
-    }
     Ok(Some(out))
 }
 
-/// True when `host` ends with `:` and one or more digits (a port).
-pub fn has_port(host: &str) -> bool {
-    match host.rfind(':') {
-        Some(colon) => {
-            let digits = &host[colon + 1..];
-            !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit())
-        }
-        None => false,
-    }
-}
-
-fn is_ascii_space(c: char) -> bool {
-    matches!(c, '\t' | '\n' | '\u{0b}' | '\u{0c}' | '\r' | ' ')
+/// What JS `\s` matches (the reference writes the host check with it).
+fn is_js_space(c: char) -> bool {
+    matches!(
+        c,
+        '\t' | '\n' | '\u{0b}' | '\u{0c}' | '\r' | ' ' | '\u{a0}' | '\u{1680}' | '\u{2000}'
+            ..='\u{200a}'
+                | '\u{2028}'
+                | '\u{2029}'
+                | '\u{202f}'
+                | '\u{205f}'
+                | '\u{3000}'
+                | '\u{feff}'
+    )
 }
 
 /// Normalises and validates a route host.
 pub fn validate_host(host: Option<&str>) -> Result<HostRule, String> {
-    let Some(host) = host else {
-        return Ok(HostRule::Any);
+    let host = match host {
+        None | Some("*") => return Ok(HostRule::Any),
+        Some(h) => h,
     };
     let lower = fold_ascii(host);
-    let host = lower.strip_suffix('.').unwrap_or(&lower);
-    if host == "*" {
-        return Ok(HostRule::Any);
+    let h = lower.strip_suffix('.').unwrap_or(&lower);
+    if h.chars().any(|c| c == '/' || is_js_space(c)) {
+        return Err(format!("host {host:?} must not contain whitespace or `/`"));
     }
-    let (name, wildcard) = match host.strip_prefix("*.") {
-        Some(suffix) => (suffix, true),
-        None => (host, false),
-    };
-    if name.is_empty() {
-        return Err(format!("host {host:?} is empty"));
+    if let Some(suffix) = h.strip_prefix("*.") {
+        if suffix.is_empty() || suffix.contains('*') {
+            return Err(format!(
+                "host {host:?}: a wildcard host is `*.` and a suffix without `*`"
+            ));
+        }
+        return Ok(HostRule::Wildcard(suffix.to_owned()));
     }
-    if name.contains('*') {
-        return Err(format!("host {host:?}: `*` only as a leading `*.`"));
+    if h.is_empty() || h.contains('*') {
+        return Err(format!(
+            "host {host:?} must be a host name, `*.suffix` or `*`"
+        ));
     }
-    if name.contains('/') || name.chars().any(is_ascii_space) {
-        return Err(format!("host {host:?} holds `/` or whitespace"));
+    // `:` and digits (or nothing) at the end is a port.
+    if let Some(colon) = h.rfind(':') {
+        if h[colon + 1..].bytes().all(|b| b.is_ascii_digit()) {
+            return Err(format!("host {host:?} must not carry a port"));
+        }
     }
-    if has_port(name) {
-        return Err(format!("host {host:?}: a route host takes no port"));
-    }
-    Ok(if wildcard {
-        HostRule::Wildcard(name.to_owned())
-    } else {
-        HostRule::Exact(name.to_owned())
-    })
+    Ok(HostRule::Exact(h.to_owned()))
 }
 
 /// Validates constraints; header names are lower-cased. Returns them sorted (a canonical form).
@@ -161,6 +164,12 @@ pub fn validate_constraints(
         if let ConstraintSpec::Pattern(source) = constraint {
             let field = if headers { "headers" } else { "query" };
             translate(source).map_err(|e| format!("{field}.{name} pattern `{source}`: {e}"))?;
+        }
+        if out
+            .iter()
+            .any(|(seen, _): &(String, ConstraintSpec)| *seen == name)
+        {
+            return Err(format!("{name} is constrained twice"));
         }
         out.push((name, constraint.clone()));
     }
@@ -186,6 +195,7 @@ mod tests {
     fn methods() {
         assert_eq!(validate_methods(None), Ok(None));
         assert_eq!(validate_methods(Some(&["*".into()])), Ok(None));
+        assert!(validate_methods(Some(&["*".into(), "GET".into()])).is_err());
         assert_eq!(
             validate_methods(Some(&["get".into(), "GET".into()])),
             Ok(Some(vec!["GET".into()]))
@@ -210,7 +220,19 @@ mod tests {
             validate_host(Some("[::1]")),
             Ok(HostRule::Exact("[::1]".into()))
         );
-        for bad in ["", ".", "a.*.com", "*x.com", "a b", "a/b", "a:80", "*.*.a"] {
+        for bad in [
+            "",
+            ".",
+            "*.",
+            "a.*.com",
+            "*x.com",
+            "a b",
+            "a/b",
+            "a:80",
+            "a:",
+            "*.*.a",
+            "a\u{3000}b",
+        ] {
             assert!(validate_host(Some(bad)).is_err(), "{bad}");
         }
     }

@@ -1,0 +1,343 @@
+//! `NativeRouter`: the Rust router behind `Router` of `@switchyard/node`.
+//!
+//! The crossing follows DESIGN.md: `match` takes the method as a number (an id the wrapper caches,
+//! from `methodId`), the path and host as JS strings copied with `napi_get_value_string_utf8` into
+//! buffers reused across calls, and returns the route id (or -1). The winner's params go into the
+//! `Int32Array` shared once at construction: `[count, (start, end, flags) x count]`, with `start`
+//! and `end` as UTF-16 indices into the JS path string, so the wrapper slices the string it already
+//! holds and decodes only flagged params. Nothing here decides anything: the `switchyard` crate does.
+
+// Under `cargo test` the napi registration is compiled out, leaving the free functions unused.
+#![cfg_attr(test, allow(dead_code))]
+
+use std::ffi::c_char;
+use std::ptr;
+
+use napi::bindgen_prelude::{Int32Array, Unknown};
+use napi::{sys, JsValue};
+use napi_derive::napi;
+use switchyard::router::{ConstraintSpec, Request, RouteError, RouteSpec, Router, RouterOptions};
+
+use crate::errors::{coded_error, guard};
+
+/// Int32 slots of the shared output: a count and three per param. A route path has at most 8192
+/// characters, so at most 4096 params.
+pub const OUTPUT_SLOTS: usize = 1 + 3 * 4097;
+
+fn route_error(err: RouteError) -> napi::Error {
+    match err {
+        RouteError::Invalid { reason } => coded_error("SWITCHYARD_INVALID_ROUTE", &[&reason]),
+        RouteError::Conflict { existing } => {
+            coded_error("SWITCHYARD_ROUTE_CONFLICT", &[&existing.to_string()])
+        }
+        RouteError::InvalidOption { argument, reason } => {
+            coded_error("SWITCHYARD_INVALID_ARGUMENT", &[argument, &reason])
+        }
+    }
+}
+
+/// Copies a JS string into `buf` (reused; grown only when a longer string arrives) and returns
+/// it, or `None` when `value` is not a string.
+fn read_string<'b>(value: &Unknown, buf: &'b mut Vec<u8>) -> Option<&'b str> {
+    let env = value.value().env;
+    let raw = value.raw();
+    if buf.capacity() < 256 {
+        buf.reserve(256);
+    }
+    let mut len = 0usize;
+    // SAFETY: `buf` has `capacity()` writable bytes; N-API writes at most `capacity()` bytes
+    // (including the NUL terminator) and reports the number of bytes written, without the NUL.
+    let status = unsafe {
+        sys::napi_get_value_string_utf8(
+            env,
+            raw,
+            buf.as_mut_ptr().cast::<c_char>(),
+            buf.capacity(),
+            &mut len,
+        )
+    };
+    if status != sys::Status::napi_ok {
+        return None;
+    }
+    // A string that did not fit stops short of the end by less than one character (4 bytes).
+    if len + 5 > buf.capacity() {
+        let mut full = 0usize;
+        // SAFETY: a null buffer asks N-API only for the length in bytes.
+        let status =
+            unsafe { sys::napi_get_value_string_utf8(env, raw, ptr::null_mut(), 0, &mut full) };
+        if status != sys::Status::napi_ok {
+            return None;
+        }
+        buf.reserve(full + 1);
+        // SAFETY: as above, with capacity now above the full length plus the terminator.
+        let status = unsafe {
+            sys::napi_get_value_string_utf8(
+                env,
+                raw,
+                buf.as_mut_ptr().cast::<c_char>(),
+                buf.capacity(),
+                &mut len,
+            )
+        };
+        if status != sys::Status::napi_ok {
+            return None;
+        }
+    }
+    // SAFETY: N-API initialised the first `len` bytes (len < capacity).
+    unsafe { buf.set_len(len) };
+    // N-API emits UTF-8 (lone surrogates become U+FFFD); checked rather than trusted.
+    std::str::from_utf8(buf).ok()
+}
+
+/// UTF-16 length of `bytes` (valid UTF-8): one unit per character, two for 4-byte characters.
+fn utf16_len(bytes: &[u8]) -> usize {
+    bytes
+        .iter()
+        .map(|&b| usize::from(b & 0xC0 != 0x80) + usize::from(b >= 0xF0))
+        .sum()
+}
+
+fn constraints(
+    names: Vec<String>,
+    kinds: Vec<u32>,
+    values: Vec<String>,
+) -> napi::Result<Vec<(String, ConstraintSpec)>> {
+    let mut out = Vec::with_capacity(names.len());
+    for ((name, kind), value) in names.into_iter().zip(kinds).zip(values) {
+        let c = match kind {
+            0 => ConstraintSpec::Equals(value),
+            1 => ConstraintSpec::Present,
+            2 => ConstraintSpec::Absent,
+            3 => ConstraintSpec::Pattern(value),
+            _ => {
+                return Err(coded_error(
+                    "SWITCHYARD_INTERNAL",
+                    &["unknown constraint kind"],
+                ))
+            }
+        };
+        out.push((name, c));
+    }
+    Ok(out)
+}
+
+/// The native router. Internal: `Router` of `@switchyard/node` wraps it.
+#[napi]
+pub struct NativeRouter {
+    router: Router,
+    /// Holds a reference to the shared output array, so `out_ptr` stays valid.
+    _out: Int32Array,
+    out_ptr: *mut i32,
+    out_len: usize,
+    path_buf: Vec<u8>,
+    host_buf: Vec<u8>,
+}
+
+#[napi]
+impl NativeRouter {
+    /// Options as their JS values (`undefined` = default), and the shared output array (at least
+    /// `1 + 3 * 4097` elements).
+    #[napi(constructor)]
+    pub fn new(
+        case_sensitive: Option<bool>,
+        trailing_slash: Option<String>,
+        max_param_length: Option<f64>,
+        encoded_slash: Option<String>,
+        malformed_encoding: Option<String>,
+        mut out: Int32Array,
+    ) -> napi::Result<Self> {
+        guard("Router constructor", || {
+            let opts = RouterOptions::from_js(
+                case_sensitive,
+                trailing_slash.as_deref(),
+                max_param_length,
+                encoded_slash.as_deref(),
+                malformed_encoding.as_deref(),
+            )
+            .map_err(route_error)?;
+            // SAFETY: the slice is only used for its pointer and length; `out` keeps a reference
+            // to the array, so its buffer (never detached by the wrapper) outlives this object.
+            let slice = unsafe { out.as_mut() };
+            if slice.len() < OUTPUT_SLOTS {
+                return Err(coded_error(
+                    "SWITCHYARD_INTERNAL",
+                    &["router output array too small"],
+                ));
+            }
+            let (out_ptr, out_len) = (slice.as_mut_ptr(), slice.len());
+            Ok(NativeRouter {
+                router: Router::new(opts),
+                _out: out,
+                out_ptr,
+                out_len,
+                path_buf: Vec::with_capacity(1024),
+                host_buf: Vec::with_capacity(256),
+            })
+        })
+    }
+
+    /// Adds a route (fields as `readRouteSpec` returns them; constraints as parallel arrays with
+    /// kinds 0 equals, 1 present, 2 absent, 3 pattern). Returns the route id.
+    #[napi]
+    #[allow(clippy::too_many_arguments)]
+    pub fn add(
+        &mut self,
+        path: String,
+        methods: Option<Vec<String>>,
+        host: Option<String>,
+        header_names: Vec<String>,
+        header_kinds: Vec<u32>,
+        header_values: Vec<String>,
+        query_keys: Vec<String>,
+        query_kinds: Vec<u32>,
+        query_values: Vec<String>,
+        priority: f64,
+    ) -> napi::Result<u32> {
+        guard("Router.add", || {
+            let spec = RouteSpec {
+                path,
+                methods,
+                host,
+                headers: constraints(header_names, header_kinds, header_values)?,
+                query: constraints(query_keys, query_kinds, query_values)?,
+                priority,
+            };
+            self.router.add(&spec).map_err(route_error)
+        })
+    }
+
+    /// Param names of a route, in the order of the shared output.
+    #[napi]
+    pub fn param_names(&self, route: u32) -> napi::Result<Vec<String>> {
+        guard("Router.paramNames", || {
+            Ok(self.router.param_names(route).to_vec())
+        })
+    }
+
+    /// Header names (lower case) constraints refer to, by slot.
+    #[napi]
+    pub fn header_slots(&self) -> napi::Result<Vec<String>> {
+        guard("Router.headerSlots", || {
+            Ok(self.router.header_slots().to_vec())
+        })
+    }
+
+    /// Whether some route has an exact or wildcard host.
+    #[napi]
+    pub fn has_host_routes(&self) -> napi::Result<bool> {
+        guard("Router.hasHostRoutes", || Ok(self.router.has_host_routes()))
+    }
+
+    /// Id of a request method, -1 when no route lists it (then only any-method routes match).
+    #[napi]
+    pub fn method_id(&mut self, method: String) -> napi::Result<i32> {
+        guard("Router.methodId", || Ok(self.router.method_id(&method)))
+    }
+
+    /// For the wrapper's static fast path: `[method, route, method, route, ...]` answers for the
+    /// fully static path `key` (method `""` = a request without method). Empty when none apply.
+    #[napi]
+    pub fn static_answers(&self, key: String) -> napi::Result<Vec<String>> {
+        guard("Router.staticAnswers", || {
+            let mut out = Vec::new();
+            for (method, route) in self.router.static_answers(&key) {
+                out.push(method.unwrap_or_default());
+                out.push(route.to_string());
+            }
+            Ok(out)
+        })
+    }
+
+    /// The hot call: the winning route id or -1; params in the shared output.
+    #[napi(js_name = "match")]
+    pub fn match_route(&mut self, method: i32, path: Unknown, host: Unknown) -> napi::Result<i32> {
+        guard("Router.match", || Ok(self.run(method, &path, &host, &[])))
+    }
+
+    /// As `match`, with the values of the headers in `headerSlots()` order (`undefined` = absent).
+    #[napi]
+    pub fn match_with_headers(
+        &mut self,
+        method: i32,
+        path: Unknown,
+        host: Unknown,
+        headers: Vec<Option<String>>,
+    ) -> napi::Result<i32> {
+        guard("Router.matchWithHeaders", || {
+            let slots: Vec<Option<&str>> = headers.iter().map(Option::as_deref).collect();
+            Ok(self.run(method, &path, &host, &slots))
+        })
+    }
+
+    fn run(
+        &mut self,
+        method: i32,
+        path: &Unknown,
+        host: &Unknown,
+        headers: &[Option<&str>],
+    ) -> i32 {
+        let Some(path) = read_string(path, &mut self.path_buf) else {
+            return -1;
+        };
+        let host = if self.router.has_host_routes() {
+            read_string(host, &mut self.host_buf)
+        } else {
+            None
+        };
+        let Some(id) = self.router.find(&Request {
+            method,
+            path,
+            host,
+            headers,
+        }) else {
+            return -1;
+        };
+        let spans = self.router.params();
+        let ascii = path.is_ascii();
+        let bytes = path.as_bytes();
+        let (mut cursor_byte, mut cursor_unit) = (0usize, 0usize);
+        let mut to_unit = |byte: usize| -> i32 {
+            if ascii {
+                return byte as i32;
+            }
+            if byte < cursor_byte {
+                cursor_byte = 0;
+                cursor_unit = 0;
+            }
+            cursor_unit += utf16_len(bytes.get(cursor_byte..byte).unwrap_or(&[]));
+            cursor_byte = byte;
+            cursor_unit as i32
+        };
+        let count = spans.len().min((self.out_len - 1) / 3);
+        // SAFETY: `out_ptr` points to `out_len` i32s of the shared array, kept alive by `_out`;
+        // JS runs no code during this call, so nothing else reads or writes the array meanwhile.
+        // Every index written is below `1 + 3 * count <= out_len`.
+        unsafe {
+            *self.out_ptr = count as i32;
+            for (i, span) in spans.iter().take(count).enumerate() {
+                let base = self.out_ptr.add(1 + 3 * i);
+                *base = to_unit(span.start as usize);
+                *base.add(1) = to_unit(span.end as usize);
+                *base.add(2) = i32::from(span.flags);
+            }
+        }
+        id as i32
+    }
+}
+
+/// Boundary micro-benchmark: reads a JS string into a reused buffer, returns its length in bytes.
+#[napi]
+pub fn touch_path(path: Unknown) -> napi::Result<u32> {
+    thread_local! {
+        static BUF: std::cell::RefCell<Vec<u8>> = std::cell::RefCell::new(Vec::with_capacity(1024));
+    }
+    guard("touchPath", || {
+        Ok(BUF.with(|buf| read_string(&path, &mut buf.borrow_mut()).map_or(0, |s| s.len() as u32)))
+    })
+}
+
+/// Boundary micro-benchmark: the same through napi-rs's `String` conversion (allocates).
+#[napi]
+pub fn touch_path_string(path: String) -> napi::Result<u32> {
+    guard("touchPathString", || Ok(path.len() as u32))
+}
