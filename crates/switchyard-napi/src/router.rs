@@ -234,15 +234,18 @@ impl NativeRouter {
         guard("Router.methodId", || Ok(self.router.method_id(&method)))
     }
 
-    /// For the wrapper's static fast path: `[method, route, method, route, ...]` answers for the
-    /// fully static path `key` (method `""` = a request without method). Empty when none apply.
+    /// For the wrapper's static fast path: `[key, method, route, method, route, ...]` for a
+    /// fully static route (method `""` = a request without method), or `[]`.
     #[napi]
-    pub fn static_answers(&self, key: String) -> napi::Result<Vec<String>> {
+    pub fn static_answers(&self, route: u32) -> napi::Result<Vec<String>> {
         guard("Router.staticAnswers", || {
             let mut out = Vec::new();
-            for (method, route) in self.router.static_answers(&key) {
-                out.push(method.unwrap_or_default());
-                out.push(route.to_string());
+            if let Some((key, answers)) = self.router.static_answers(route) {
+                out.push(key.to_owned());
+                for (method, id) in answers {
+                    out.push(method.unwrap_or_default());
+                    out.push(id.to_string());
+                }
             }
             Ok(out)
         })

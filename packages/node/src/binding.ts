@@ -8,4 +8,51 @@ export interface NativeBinding {
   noop(): number;
   /** Panics inside the guard; for the test that a panic becomes a typed error. */
   panicForTest(): number;
+  /** Reads a string argument into the reused buffer (boundary micro-benchmark). */
+  touchPath(path: string): number;
+  /** The same through napi-rs `String` (allocates; for comparison). */
+  touchPathString(path: string): number;
+  /** The Rust router (crates/switchyard-napi/src/router.rs). */
+  NativeRouter: new (
+    caseSensitive: boolean,
+    trailingSlash: string,
+    maxParamLength: number,
+    encodedSlash: string,
+    malformedEncoding: string,
+    out: Int32Array,
+  ) => NativeRouterHandle;
+}
+
+/**
+ * A native router. `match` returns the route id or -1 and writes `[count, (start, end, flags) x
+ * count]` into the shared array (UTF-16 offsets into `path`; flags 1 = percent-decode, 2 = holds
+ * U+FFFD that may stand for a lone surrogate).
+ * @internal
+ */
+export interface NativeRouterHandle {
+  add(
+    path: string,
+    methods: readonly string[] | null,
+    host: string | null,
+    headerNames: string[],
+    headerKinds: number[],
+    headerValues: string[],
+    queryKeys: string[],
+    queryKinds: number[],
+    queryValues: string[],
+    priority: number,
+  ): number;
+  paramNames(route: number): string[];
+  headerSlots(): string[];
+  hasHostRoutes(): boolean;
+  methodId(method: string): number;
+  /** `[key, method, route, method, route, ...]` for the JS static fast path, or `[]`. */
+  staticAnswers(route: number): string[];
+  match(methodId: number, path: string, host: string | undefined): number;
+  matchWithHeaders(
+    methodId: number,
+    path: string,
+    host: string | undefined,
+    headers: Array<string | undefined>,
+  ): number;
 }

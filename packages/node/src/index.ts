@@ -7,3 +7,4 @@
  */
 export * from '@switchyard/core';
 export { type Implementation, implementation, nativeLoadError } from './implementation.js';
+export { Router } from './router/index.js';

@@ -343,8 +343,8 @@ impl Router {
             .segments
             .iter()
             .all(|s| matches!(s, Segment::Static(_)));
-        if fully_static && host == HostRule::Any {
-            let key: Vec<&str> = parsed
+        let static_key = (fully_static && host == HostRule::Any).then(|| {
+            let texts: Vec<&str> = parsed
                 .segments
                 .iter()
                 .map(|s| {
@@ -355,10 +355,10 @@ impl Router {
                     }
                 })
                 .collect();
-            self.static_paths
-                .entry(format!("/{}", key.join("/")))
-                .or_default()
-                .push(id);
+            format!("/{}", texts.join("/"))
+        });
+        if let Some(key) = &static_key {
+            self.static_paths.entry(key.clone()).or_default().push(id);
         }
         self.routes.push(Route {
             methods: method_ids,
@@ -369,6 +369,7 @@ impl Router {
             query: query_tests,
             segments,
             names: parsed.names,
+            static_key,
         });
         let trie = match &host {
             HostRule::Exact(h) => self.exact.entry(h.clone()).or_default(),
@@ -446,28 +447,27 @@ impl Router {
         &self.scratch.params
     }
 
-    /// For a fully static path without host routes in the table: the answer the full search
-    /// would give for each method, when it cannot depend on anything but the method. Returns
-    /// `(method, route)` pairs (method `None` = a request without a method) and whether the table
-    /// allows such answers at all; methods not listed must go through [`Router::find`].
-    pub fn static_answers(&self, key: &str) -> Vec<(Option<String>, u32)> {
-        let mut out = Vec::new();
+    /// For the wrapper's fast path: when route `route` is fully static and no route has a host,
+    /// its normalised path (decoded, folded when case-insensitive) and the answer the full search
+    /// gives at exactly that path for each method it can answer without looking at anything else
+    /// (method `None` = a request without a method). A method left out must go through
+    /// [`Router::find`]. Only routes with this same static path can outrank the route found.
+    pub fn static_answers(&self, route: u32) -> Option<(&str, Vec<(Option<String>, u32)>)> {
         if self.has_host_routes() {
-            return out;
+            return None;
         }
-        let Some(ids) = self.static_paths.get(key) else {
-            return out;
-        };
-        let mut ranked = ids.clone();
+        let key = self.routes.get(route as usize)?.static_key.as_deref()?;
+        let mut ranked = self.static_paths.get(key)?.clone();
         ranked.sort_by(|&a, &b| table::rank_cmp(&self.routes, a, b));
         let mut names: Vec<(&String, u32)> = self.methods.iter().map(|(n, &i)| (n, i)).collect();
         names.sort();
+        let mut out = Vec::new();
         for (name, mid) in names
             .into_iter()
             .map(|(n, i)| (Some(n.clone()), i as i32))
             .chain([(None, -1)])
         {
-            // The first route in rank order that accepts the method decides, if it has no constraints.
+            // The first route in rank order that takes the method decides, if it has no constraints.
             if let Some(&first) = ranked
                 .iter()
                 .find(|&&r| self.routes[r as usize].accepts_method(mid))
@@ -477,7 +477,7 @@ impl Router {
                 }
             }
         }
-        out
+        Some((key, out))
     }
 }
 

@@ -146,9 +146,8 @@ impl Parser {
         if self.peek() == Some('?') {
             match (self.peek_at(1), self.peek_at(2)) {
                 (Some(':'), _) => self.pos += 2,
-                (Some('=' | '!'), _) | (Some('<'), Some('=' | '!')) => {
-                    return self.fail("lookaround")
-                }
+                (Some('=' | '!'), _) => return self.fail("lookahead is not allowed"),
+                (Some('<'), Some('=' | '!')) => return self.fail("lookbehind is not allowed"),
                 (Some('<'), _) => return self.fail("named group"),
                 _ => return self.fail("inline flags or an unknown group"),
             }
@@ -182,6 +181,10 @@ impl Parser {
             's' => ClassAtom::Set(SPACE, false),
             'S' => ClassAtom::Set(SPACE, true),
             _ if c.is_ascii_punctuation() => ClassAtom::Char(c),
+            '0'..='9' | 'k' => {
+                self.pos -= 1;
+                return self.fail("backreferences are not allowed");
+            }
             _ => {
                 self.pos -= 1;
                 return self.fail(&format!("escape `\\{c}` is not in the safe subset"));

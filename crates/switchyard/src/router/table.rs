@@ -42,6 +42,8 @@ pub struct Route {
     pub segments: Vec<SegMatch>,
     /// Param names in path order, `*` last.
     pub names: Vec<String>,
+    /// The normalised path of a fully static route without host.
+    pub static_key: Option<String>,
 }
 
 impl Route {
