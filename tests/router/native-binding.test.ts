@@ -1,0 +1,168 @@
+// What is particular to the native Router: the crossing (shared Int32Array, UTF-16 offsets into
+// the JS path, reused string buffers for long paths), error mapping, the JS static fast path, and
+// the wrapper's choice of class. Semantics are covered by conformance.test.ts and differential.test.ts.
+import { Router as CoreRouter, InternalError, type RequestInfo, type RouteSpec } from '@switchyard/core';
+import { implementation, Router } from '@switchyard/node';
+import { describe, expect, it } from 'vitest';
+import type { NativeRouterHandle } from '../../packages/node/src/binding.js';
+import { nativeBinding } from '../../packages/node/src/implementation.js';
+import { fromNativeError } from '../../packages/node/src/native-errors.js';
+import { plain } from './suite.js';
+
+const binding = nativeBinding;
+const OUTPUT_SLOTS = 1 + 3 * 4097;
+
+function handle(out = new Int32Array(OUTPUT_SLOTS)): NativeRouterHandle {
+  if (!binding) throw new Error('native addon not loaded');
+  return new binding.NativeRouter(true, 'strict', 256, 'decode', 'reject', out);
+}
+
+function addPath(h: NativeRouterHandle, path: string, methods: string[] | null = null): number {
+  return h.add(path, methods, null, [], [], [], [], [], [], 0);
+}
+
+/** Both implementations on the same table; returns a function comparing one request. */
+function twin(specs: RouteSpec[], options = {}) {
+  const reference = new CoreRouter<number>(options);
+  const native = new Router<number>(options);
+  specs.forEach((spec, i) => {
+    reference.add(spec, i);
+    native.add(spec, i);
+  });
+  return (req: RequestInfo) => {
+    const expected = plain(reference.match(req));
+    expect(plain(native.match(req)), JSON.stringify(req)).toEqual(expected);
+    return expected;
+  };
+}
+
+describe('native Router wrapper', () => {
+  it('is the native-backed class when the addon loads', () => {
+    expect(implementation).toBe('native');
+    expect(Router).not.toBe(CoreRouter);
+    expect(new Router().size).toBe(0);
+  });
+
+  it('writes param spans into the shared array as UTF-16 offsets into the JS string', () => {
+    const out = new Int32Array(OUTPUT_SLOTS);
+    const h = handle(out);
+    addPath(h, '/😀/:a/x:b(.+)y/*');
+    const path = '/😀/é%C3%A9/x🎉y/r%20s/t';
+    expect(h.match(-1, path, undefined)).toBe(0);
+    expect(out[0]).toBe(3);
+    const spans = [0, 1, 2].map((i) => path.slice(out[1 + 3 * i], out[2 + 3 * i]));
+    expect(spans).toEqual(['é%C3%A9', '🎉', 'r%20s/t']);
+    expect([out[3], out[6], out[9]]).toEqual([1, 0, 1]); // decode flags
+    // A miss leaves the route id at -1.
+    expect(h.match(-1, '/nope', undefined)).toBe(-1);
+  });
+
+  it('refuses a shared array that is too small, with a typed error', () => {
+    let caught: unknown;
+    try {
+      handle(new Int32Array(4));
+    } catch (error) {
+      caught = fromNativeError(error);
+    }
+    expect(caught).toBeInstanceOf(InternalError);
+  });
+
+  it('maps a conversion error from the binding to InternalError', () => {
+    const h = handle();
+    let caught: unknown;
+    try {
+      h.add(42 as unknown as string, null, null, [], [], [], [], [], [], 0);
+    } catch (error) {
+      caught = fromNativeError(error);
+    }
+    expect(caught).toBeInstanceOf(InternalError);
+    expect(addPath(h, '/still/works')).toBe(0);
+  });
+
+  it('reads 100 KB paths through the reused buffer, growing it, and back to short ones', () => {
+    const check = twin([{ path: '/f/*' }, { path: '/p/:id' }, { path: '/é/:name.:ext' }]);
+    const long = 'x'.repeat(100_000);
+    expect(check({ path: `/f/${long}` })?.params).toEqual([['*', long]]);
+    expect(check({ path: `/f/${'é'.repeat(50_000)}😀` })?.route).toBe(0);
+    expect(check({ path: `/p/${long}` })).toBe(null); // longer than maxParamLength: no route
+    expect(check({ path: `/é/${'ü'.repeat(100)}.${'😀'.repeat(20)}` })?.route).toBe(2);
+    expect(check({ path: '/p/1' })?.params).toEqual([['id', '1']]);
+  });
+
+  it('gives lone surrogates as U+FFFD, like the reference', () => {
+    const check = twin([{ path: '/p/:id' }, { path: '/w/*' }]);
+    expect(check({ path: '/p/a\ud800b' })?.params).toEqual([['id', 'a\ufffdb']]);
+    expect(check({ path: '/w/\udc00/%41' })?.params).toEqual([['*', '\ufffd/A']]);
+  });
+
+  it('treats prototype names as ordinary methods and a missing host as no host', () => {
+    const check = twin([
+      { path: '/a', method: 'GET' },
+      { path: '/a' },
+      { path: '/a', host: 'api.example.com', method: 'GET' },
+      { path: '/h/:x', host: '*.example.com' },
+    ]);
+    for (const method of ['constructor', '__proto__', 'toString', 'hasOwnProperty', 'ß', '']) {
+      expect(check({ path: '/a', method })?.route).toBe(1);
+    }
+    expect(check({ path: '/a', method: 'get' })?.route).toBe(0);
+    expect(check({ path: '/a', method: 'GET', host: 'API.example.com:443' })?.route).toBe(2);
+    expect(check({ path: '/h/1' })).toBe(null);
+    expect(check({ path: '/h/1', host: 'x.example.com' })?.route).toBe(3);
+  });
+
+  it('answers static paths from JS only when nothing but the method can decide', () => {
+    const specs: RouteSpec[] = [
+      { path: '/s', method: 'GET' },
+      { path: '/s', method: 'POST', headers: { 'x-v': '1' } },
+      { path: '/s', method: 'POST', priority: -1 },
+      { path: '/:x' },
+      { path: '/s', query: { k: true } },
+      { path: '/t/' },
+    ];
+    const requests: RequestInfo[] = [
+      { path: '/s', method: 'GET' },
+      { path: '/s', method: 'POST' },
+      { path: '/s', method: 'POST', headers: { 'x-v': '1' } },
+      { path: '/s?k' },
+      { path: '/s' },
+      { path: '/S', method: 'GET' },
+      { path: '/t/' },
+      { path: '/t' },
+    ];
+    for (const options of [{}, { caseSensitive: false }, { trailingSlash: 'ignore' as const }]) {
+      const check = twin(specs, options);
+      for (const req of requests) check(req);
+    }
+    // Adding a host route later turns the fast path off without changing answers.
+    const reference = new CoreRouter<number>();
+    const native = new Router<number>();
+    for (const [i, spec] of [...specs, { path: '/s', host: 'h.example', method: 'GET' }].entries()) {
+      reference.add(spec, i);
+      native.add(spec, i);
+      for (const req of [...requests, { ...requests[0], host: 'h.example' } as RequestInfo]) {
+        expect(plain(native.match(req)), `${i} ${JSON.stringify(req)}`).toEqual(plain(reference.match(req)));
+      }
+    }
+  });
+
+  it('passes only the headers constraints name, read as the reference reads them', () => {
+    const check = twin([
+      { path: '/a', headers: { 'X-Token': true, accept: { pattern: 'text/.*' } } },
+      { path: '/a', headers: { 'x-token': false } },
+    ]);
+    expect(check({ path: '/a', headers: { 'x-token': 't', accept: ['text/html', 'x'] } })?.route).toBe(0);
+    expect(check({ path: '/a', headers: { 'x-token': ['t', 1] as unknown as string[] } })?.route).toBe(1);
+    const inherited = Object.create({ 'x-token': 't' });
+    expect(check({ path: '/a', headers: inherited })?.route).toBe(1);
+  });
+
+  it('keeps explain and check in step with the routes added since the last call', () => {
+    const router = new Router<string>();
+    router.add({ path: '/a/:id' }, 'first');
+    expect(router.explain({ path: '/a/1' }).winner).toBe(0);
+    router.add({ path: '/a/:id', priority: 1 }, 'second');
+    expect(router.explain({ path: '/a/1' }).winner).toBe(1);
+    expect(router.check().map((d) => [d.kind, d.route, d.by])).toEqual([['unreachable', 0, 1]]);
+  });
+});
