@@ -8,8 +8,8 @@ export interface NativeBinding {
   noop(): number;
   /** Panics inside the guard; for the test that a panic becomes a typed error. */
   panicForTest(): number;
-  /** Reads a string argument into the reused buffer (boundary micro-benchmark). */
-  touchPath(path: string): number;
+  /** A plain N-API function reading a string argument into a reused buffer (boundary micro-benchmark). */
+  pathToucher(): (path: string) => number;
   /** The same through napi-rs `String` (allocates; for comparison). */
   touchPathString(path: string): number;
   /** The Rust router (crates/switchyard-napi/src/router.rs). */
@@ -48,7 +48,8 @@ export interface NativeRouterHandle {
   methodId(method: string): number;
   /** `[key, method, route, method, route, ...]` for the JS static fast path, or `[]`. */
   staticAnswers(route: number): string[];
-  match(methodId: number, path: string, host: string | undefined): number;
+  /** The hot call, as a plain N-API function bound to this router: route id or -1. */
+  matcher(): (methodId: number, path: string, host: string | undefined) => number;
   matchWithHeaders(
     methodId: number,
     path: string,

@@ -26,7 +26,7 @@ pub use spec::{ConstraintSpec, HostRule, RouteSpec};
 use path::{parse_path, segment_regex, Piece, Segment};
 use search::{extract_params, search_trie, Ctx, Scratch};
 use spec::{validate_constraints, validate_host, validate_methods, validate_priority};
-use table::{Route, SegMatch, Test, Trie};
+use table::{FastMap, Route, SegMatch, Test, Trie};
 
 /// What to do with `%2F` in a request segment.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -142,6 +142,9 @@ pub struct Request<'a> {
     pub headers: &'a [Option<&'a str>],
 }
 
+/// Per method (`None` = no method), the route a fully static path gives; see [`Router::static_answers`].
+pub type StaticAnswers = Vec<(Option<String>, u32)>;
+
 /// The route matcher. See the module documentation.
 #[derive(Debug)]
 pub struct Router {
@@ -149,15 +152,15 @@ pub struct Router {
     routes: Vec<Route>,
     regexes: Vec<Regex>,
     regex_ids: HashMap<String, u32>,
-    methods: HashMap<String, u32>,
+    methods: FastMap<String, u32>,
     header_slots: Vec<String>,
-    exact: HashMap<String, Trie>,
-    wildcard: HashMap<String, Trie>,
+    exact: FastMap<String, Trie>,
+    wildcard: FastMap<String, Trie>,
     any: Trie,
     identities: HashMap<Identity, Vec<u32>>,
     /// Per fully static route path (no host), the route ids there: for the wrapper's fast path.
     static_paths: HashMap<String, Vec<u32>>,
-    scratch: Scratch,
+    scratch: Option<Box<Scratch>>,
     method_buf: String,
 }
 
@@ -168,14 +171,14 @@ impl Router {
             routes: Vec::new(),
             regexes: Vec::new(),
             regex_ids: HashMap::new(),
-            methods: HashMap::new(),
+            methods: FastMap::default(),
             header_slots: Vec::new(),
-            exact: HashMap::new(),
-            wildcard: HashMap::new(),
+            exact: FastMap::default(),
+            wildcard: FastMap::default(),
             any: Trie::default(),
             identities: HashMap::new(),
             static_paths: HashMap::new(),
-            scratch: Scratch::default(),
+            scratch: Some(Box::default()),
             method_buf: String::new(),
         }
     }
@@ -229,7 +232,10 @@ impl Router {
             .build()
             .map_err(|e| format!("pattern cannot be compiled: {e}"))?;
         let id = self.regexes.len() as u32;
-        self.scratch.locs.push(re.capture_locations());
+        self.scratch
+            .get_or_insert_with(Box::default)
+            .locs
+            .push(re.capture_locations());
         self.regexes.push(re);
         self.regex_ids.insert(source, id);
         Ok(id)
@@ -387,9 +393,10 @@ impl Router {
             Some(q) => (&req.path[..q], Some(&req.path[q + 1..])),
             None => (req.path, None),
         };
-        let mut scratch = std::mem::take(&mut self.scratch);
+        // The scratch is boxed so that taking it out for the search moves a pointer only.
+        let mut scratch = self.scratch.take().unwrap_or_default();
         let found = self.find_in(req, path, query, &mut scratch);
-        self.scratch = scratch;
+        self.scratch = Some(scratch);
         found
     }
 
@@ -436,7 +443,7 @@ impl Router {
         if best.is_none() {
             search_trie(&ctx, &self.any, s, &mut best);
         }
-        if let Some(id) = best {
+        if let Some(id) = best.filter(|&id| !self.routes[id as usize].names.is_empty()) {
             extract_params(&ctx, id, s);
         }
         best
@@ -444,7 +451,7 @@ impl Router {
 
     /// Param spans of the last successful [`Router::find`], in [`Router::param_names`] order.
     pub fn params(&self) -> &[ParamSpan] {
-        &self.scratch.params
+        self.scratch.as_ref().map_or(&[], |s| s.params.as_slice())
     }
 
     /// For the wrapper's fast path: when route `route` is fully static and no route has a host,
@@ -452,7 +459,7 @@ impl Router {
     /// gives at exactly that path for each method it can answer without looking at anything else
     /// (method `None` = a request without a method). A method left out must go through
     /// [`Router::find`]. Only routes with this same static path can outrank the route found.
-    pub fn static_answers(&self, route: u32) -> Option<(&str, Vec<(Option<String>, u32)>)> {
+    pub fn static_answers(&self, route: u32) -> Option<(&str, StaticAnswers)> {
         if self.has_host_routes() {
             return None;
         }

@@ -43,6 +43,8 @@ pub struct Scratch {
     segs: Vec<Seg>,
     /// End of the normalised path (after removing `?query` and a trailing slash).
     path_end: usize,
+    /// No segment was decoded: the segments are the raw path split on `/`.
+    all_raw: bool,
     fold: String,
     pub(crate) host: String,
     pub(crate) locs: Vec<CaptureLocations>,
@@ -80,8 +82,10 @@ impl Scratch {
             end -= 1;
         }
         self.path_end = end;
+        self.all_raw = true;
         let body = &bytes[..end];
         let has_escape = body.contains(&b'%');
+        let has_nul = body.contains(&0);
         let keep_slash = opts.encoded_slash == EncodedSlash::Keep;
         let mut start = 1;
         loop {
@@ -100,6 +104,7 @@ impl Scratch {
                         return false;
                     }
                     text = Text::Decoded(from, self.bytes.len());
+                    self.all_raw = false;
                 } else {
                     self.bytes.truncate(from);
                     if !opts.malformed_literal {
@@ -107,11 +112,12 @@ impl Scratch {
                     }
                 }
             }
-            let value = match text {
-                Text::Raw(a, b) => &bytes[a..b],
-                Text::Decoded(a, b) => &self.bytes[a..b],
-            };
-            if value.contains(&0) {
+            // NUL in the value: raw segments were checked at once below.
+            if let Text::Decoded(a, b) = text {
+                if self.bytes[a..b].contains(&0) {
+                    return false;
+                }
+            } else if has_nul && raw.contains(&0) {
                 return false;
             }
             self.segs.push(Seg {
@@ -141,6 +147,29 @@ impl Scratch {
 
 /// Searches `trie` for the best route (spec §6.3 onwards), improving on `best`.
 pub fn search_trie(ctx: &Ctx, trie: &Trie, s: &mut Scratch, best: &mut Option<u32>) {
+    // A fully static route at exactly this path outranks every other route of the trie, so when
+    // one matches the walk is not needed. The path must be as received (nothing decoded).
+    if s.all_raw && !trie.static_paths.is_empty() {
+        let body = ctx.path.get(..s.path_end).unwrap_or("");
+        let list = if ctx.opts.case_sensitive {
+            trie.static_paths.get(body)
+        } else {
+            let mut fold = std::mem::take(&mut s.fold);
+            fold.clear();
+            fold.push_str(body);
+            fold.make_ascii_lowercase();
+            let list = trie.static_paths.get(fold.as_str());
+            s.fold = fold;
+            list
+        };
+        if let Some(list) = list {
+            let before = *best;
+            offer(ctx, list, s, best);
+            if *best != before {
+                return;
+            }
+        }
+    }
     s.kinds.clear();
     visit(ctx, trie, 0, 0, s, best);
 }
@@ -183,15 +212,15 @@ fn visit(
     }
     if depth < count {
         let seg = s.segs[depth];
-        if !node.statics.is_empty() {
+        if node.has_statics() {
             let child = if ctx.opts.case_sensitive {
-                node.statics.get(s.text(ctx.path, &seg)).copied()
+                node.static_child(s.text(ctx.path, &seg))
             } else {
                 let mut fold = std::mem::take(&mut s.fold);
                 fold.clear();
                 fold.push_str(s.text(ctx.path, &seg));
                 fold.make_ascii_lowercase();
-                let child = node.statics.get(fold.as_str()).copied();
+                let child = node.static_child(&fold);
                 s.fold = fold;
                 child
             };

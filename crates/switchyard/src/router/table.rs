@@ -3,8 +3,56 @@
 
 use std::cmp::Ordering;
 use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
 
 use super::path::{Segment, WILDCARD};
+
+/// FxHash (as in rustc): much cheaper than SipHash on short keys. Flooding is not a concern: the
+/// keys are route text from the operator, requests only look up.
+#[derive(Default, Clone, Copy)]
+pub struct FxHasher {
+    hash: u64,
+}
+
+const SEED: u64 = 0x51_7c_c1_b7_27_22_0a_95;
+
+impl FxHasher {
+    #[inline]
+    fn add(&mut self, word: u64) {
+        self.hash = (self.hash.rotate_left(5) ^ word).wrapping_mul(SEED);
+    }
+}
+
+impl Hasher for FxHasher {
+    #[inline]
+    fn write(&mut self, bytes: &[u8]) {
+        let mut chunks = bytes.chunks_exact(8);
+        for chunk in &mut chunks {
+            let mut word = [0u8; 8];
+            word.copy_from_slice(chunk);
+            self.add(u64::from_le_bytes(word));
+        }
+        let rest = chunks.remainder();
+        if !rest.is_empty() {
+            let mut word = [0u8; 8];
+            word[..rest.len()].copy_from_slice(rest);
+            self.add(u64::from_le_bytes(word));
+        }
+    }
+
+    #[inline]
+    fn write_u8(&mut self, byte: u8) {
+        self.add(u64::from(byte));
+    }
+
+    #[inline]
+    fn finish(&self) -> u64 {
+        self.hash
+    }
+}
+
+/// A `HashMap` with [`FxHasher`].
+pub type FastMap<K, V> = HashMap<K, V, BuildHasherDefault<FxHasher>>;
 
 /// A compiled header or query test.
 #[derive(Debug)]
@@ -76,10 +124,15 @@ pub struct Edge {
     pub child: u32,
 }
 
+/// Past this many static children a node hashes instead of scanning.
+const STATIC_LIST_MAX: usize = 8;
+
 #[derive(Debug, Default)]
 pub struct Node {
-    /// Static segment text (folded when case-insensitive) to child.
-    pub statics: HashMap<String, u32>,
+    /// Static segment text (folded when case-insensitive) to child: a short list scanned in
+    /// order (cheaper than hashing for a few entries), or a map once it grows.
+    pub static_list: Vec<(Box<str>, u32)>,
+    pub static_map: FastMap<Box<str>, u32>,
     /// Dynamic edges, by kind (mixed, patterned, plain).
     pub dynamics: Vec<Edge>,
     /// Routes whose path ends here, best rank first.
@@ -88,16 +141,49 @@ pub struct Node {
     pub wildcard: Vec<u32>,
 }
 
-/// The trie of one host group.
+impl Node {
+    /// The child for static segment text `text`.
+    #[inline]
+    pub fn static_child(&self, text: &str) -> Option<u32> {
+        if self.static_map.is_empty() {
+            self.static_list
+                .iter()
+                .find(|(t, _)| &**t == text)
+                .map(|&(_, c)| c)
+        } else {
+            self.static_map.get(text).copied()
+        }
+    }
+
+    pub fn has_statics(&self) -> bool {
+        !self.static_list.is_empty() || !self.static_map.is_empty()
+    }
+
+    fn add_static(&mut self, text: &str, child: u32) {
+        if self.static_map.is_empty() && self.static_list.len() < STATIC_LIST_MAX {
+            self.static_list.push((text.into(), child));
+            return;
+        }
+        if self.static_map.is_empty() {
+            self.static_map = self.static_list.drain(..).collect();
+        }
+        self.static_map.insert(text.into(), child);
+    }
+}
+
+/// The trie of one host group, and its fully static routes by path (one hash for the whole path).
 #[derive(Debug)]
 pub struct Trie {
     pub nodes: Vec<Node>,
+    /// Normalised path of fully static routes -> their ids, best rank first.
+    pub static_paths: FastMap<Box<str>, Vec<u32>>,
 }
 
 impl Default for Trie {
     fn default() -> Self {
         Trie {
             nodes: vec![Node::default()],
+            static_paths: FastMap::default(),
         }
     }
 }
@@ -124,11 +210,11 @@ impl Trie {
                     insert_ranked(&mut self.nodes[node].wildcard, routes, id);
                     return;
                 }
-                Segment::Static(text) => match self.nodes[node].statics.get(text) {
-                    Some(&child) => child as usize,
+                Segment::Static(text) => match self.nodes[node].static_child(text) {
+                    Some(child) => child as usize,
                     None => {
                         let child = self.new_node();
-                        self.nodes[node].statics.insert(text.clone(), child);
+                        self.nodes[node].add_static(text, child);
                         child as usize
                     }
                 },
@@ -161,6 +247,20 @@ impl Trie {
             };
         }
         insert_ranked(&mut self.nodes[node].terminal, routes, id);
+        if segments.iter().all(|s| matches!(s, Segment::Static(_))) {
+            let texts: Vec<&str> = segments
+                .iter()
+                .map(|s| {
+                    if let Segment::Static(t) = s {
+                        t.as_str()
+                    } else {
+                        ""
+                    }
+                })
+                .collect();
+            let key = format!("/{}", texts.join("/")).into_boxed_str();
+            insert_ranked(self.static_paths.entry(key).or_default(), routes, id);
+        }
     }
 
     fn new_node(&mut self) -> u32 {

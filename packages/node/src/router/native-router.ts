@@ -60,6 +60,7 @@ export class NativeRouter<T> {
   readonly #options: RouterOptions;
   readonly #keepSlash: boolean;
   readonly #native: NativeRouterHandle;
+  readonly #match: (methodId: number, path: string, host: string | undefined) => number;
   readonly #out = new Int32Array(OUTPUT_SLOTS);
   readonly #values: T[] = [];
   readonly #paths: string[] = [];
@@ -92,6 +93,7 @@ export class NativeRouter<T> {
         resolved.malformedEncoding,
         this.#out,
       );
+      this.#match = this.#native.matcher();
     } catch (error) {
       throw fromNativeError(error);
     }
@@ -182,7 +184,7 @@ export class NativeRouter<T> {
     const host = this.#hostMatters && typeof req.host === 'string' ? req.host : undefined;
     let id: number;
     try {
-      if (this.#headerSlots.length === 0) id = this.#native.match(methodId, path, host);
+      if (this.#headerSlots.length === 0) id = this.#match(methodId, path, host);
       else {
         const headers = this.#headerSlots.map((name) => readHeader(req.headers, name));
         id = this.#native.matchWithHeaders(methodId, path, host, headers);
