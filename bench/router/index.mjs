@@ -87,7 +87,8 @@ function tasks(r, list, kind) {
   ];
   if (r.handle) {
     const ids = methods.map((m) => r.handle.methodId(m));
-    out.push([`${kind}/native-core-call`, loop((i) => r.handle.match(ids[i], paths[i], undefined))]);
+    const match = r.handle.matcher();
+    out.push([`${kind}/native-core-call`, loop((i) => match(ids[i], paths[i], undefined))]);
   }
   return { n, tasks: out, sink: () => sink };
 }
@@ -108,6 +109,7 @@ export async function run() {
   // Boundary floor: 100 calls per op.
   if (nativeBinding) {
     const paths = lookups.mixed.map((q) => q.path).slice(0, 100);
+    const touchPath = nativeBinding.pathToucher();
     let sink = 0;
     const boundary = await timeEach(
       [
@@ -120,7 +122,7 @@ export async function run() {
         [
           'boundary/path-string-reused-buffer',
           () => {
-            for (let i = 0; i < 100; i++) sink ^= nativeBinding.touchPath(paths[i]);
+            for (let i = 0; i < 100; i++) sink ^= touchPath(paths[i]);
           },
         ],
         [

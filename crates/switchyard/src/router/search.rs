@@ -45,6 +45,9 @@ pub struct Scratch {
     path_end: usize,
     /// No segment was decoded: the segments are the raw path split on `/`.
     all_raw: bool,
+    /// The path holds `%` / the UTF-8 of U+FFFD (which may stand for a lone surrogate).
+    has_escape: bool,
+    has_replacement: bool,
     fold: String,
     pub(crate) host: String,
     pub(crate) locs: Vec<CaptureLocations>,
@@ -86,6 +89,9 @@ impl Scratch {
         let body = &bytes[..end];
         let has_escape = body.contains(&b'%');
         let has_nul = body.contains(&0);
+        self.has_escape = has_escape;
+        // 0xEF leads U+FFFD in UTF-8; without it there is none.
+        self.has_replacement = body.contains(&0xEF);
         let keep_slash = opts.encoded_slash == EncodedSlash::Keep;
         let mut start = 1;
         loop {
@@ -149,7 +155,7 @@ impl Scratch {
 pub fn search_trie(ctx: &Ctx, trie: &Trie, s: &mut Scratch, best: &mut Option<u32>) {
     // A fully static route at exactly this path outranks every other route of the trie, so when
     // one matches the walk is not needed. The path must be as received (nothing decoded).
-    if s.all_raw && !trie.static_paths.is_empty() {
+    if s.all_raw && trie.may_hold_static(s.path_end) {
         let body = ctx.path.get(..s.path_end).unwrap_or("");
         let list = if ctx.opts.case_sensitive {
             trie.static_paths.get(body)
@@ -381,12 +387,14 @@ pub fn extract_params(ctx: &Ctx, id: u32, s: &mut Scratch) {
     };
     let keep_slash = ctx.opts.encoded_slash == EncodedSlash::Keep;
     let path = ctx.path.as_bytes();
+    let marks = (s.has_escape, s.has_replacement);
     for (i, seg_match) in route.segments.iter().enumerate() {
         let seg = s.segs.get(i).copied();
         match (seg_match, seg) {
             (SegMatch::Static, _) => {}
             (SegMatch::Plain, Some(seg)) => {
                 let flags = span_flags(
+                    marks,
                     path,
                     seg.raw_start,
                     seg.raw_end,
@@ -429,7 +437,7 @@ pub fn extract_params(ctx: &Ctx, id: u32, s: &mut Scratch) {
                         (a, b)
                     };
                     let (start, end) = (seg.raw_start + a, seg.raw_start + b);
-                    let flags = span_flags(path, start, end, decoded);
+                    let flags = span_flags(marks, path, start, end, decoded);
                     s.params.push(ParamSpan {
                         start: start as u32,
                         end: end as u32,
@@ -440,7 +448,7 @@ pub fn extract_params(ctx: &Ctx, id: u32, s: &mut Scratch) {
             (SegMatch::Wildcard, seg) => {
                 let start = seg.map_or(s.path_end, |seg| seg.raw_start);
                 let end = s.path_end.max(start);
-                let flags = span_flags(path, start, end, true);
+                let flags = span_flags(marks, path, start, end, true);
                 s.params.push(ParamSpan {
                     start: start as u32,
                     end: end as u32,
@@ -457,13 +465,18 @@ fn has_encoded_slash(raw: &[u8]) -> bool {
         .any(|w| w[0] == b'%' && w[1] == b'2' && (w[2] == b'F' || w[2] == b'f'))
 }
 
-fn span_flags(path: &[u8], start: usize, end: usize, decodes: bool) -> u8 {
+/// `marks`: whether the path holds `%` and U+FFFD at all.
+fn span_flags(marks: (bool, bool), path: &[u8], start: usize, end: usize, decodes: bool) -> u8 {
+    let (has_escape, has_replacement) = marks;
+    if !has_escape && !has_replacement {
+        return 0;
+    }
     let text = path.get(start..end).unwrap_or(&[]);
     let mut flags = 0;
-    if decodes && text.contains(&b'%') {
+    if decodes && has_escape && text.contains(&b'%') {
         flags |= PARAM_DECODE;
     }
-    if text.windows(3).any(|w| w == "\u{FFFD}".as_bytes()) {
+    if has_replacement && text.windows(3).any(|w| w == "\u{FFFD}".as_bytes()) {
         flags |= PARAM_REPLACEMENT_CHAR;
     }
     flags

@@ -177,6 +177,17 @@ pub struct Trie {
     pub nodes: Vec<Node>,
     /// Normalised path of fully static routes -> their ids, best rank first.
     pub static_paths: FastMap<Box<str>, Vec<u32>>,
+    /// Bit `n` set when some static path is `n` bytes long (bit 63: 63 or more), so that most
+    /// requests that cannot be static skip hashing their path.
+    static_lengths: u64,
+}
+
+impl Trie {
+    /// Whether a static path of `len` bytes may exist here.
+    #[inline]
+    pub fn may_hold_static(&self, len: usize) -> bool {
+        self.static_lengths & (1 << len.min(63)) != 0
+    }
 }
 
 impl Default for Trie {
@@ -184,6 +195,7 @@ impl Default for Trie {
         Trie {
             nodes: vec![Node::default()],
             static_paths: FastMap::default(),
+            static_lengths: 0,
         }
     }
 }
@@ -259,6 +271,7 @@ impl Trie {
                 })
                 .collect();
             let key = format!("/{}", texts.join("/")).into_boxed_str();
+            self.static_lengths |= 1 << key.len().min(63);
             insert_ranked(self.static_paths.entry(key).or_default(), routes, id);
         }
     }
