@@ -154,7 +154,14 @@ export class Router<T> {
     while (i < a.length || j < b.length) {
       const x = a[i];
       const y = b[j];
-      const route = (x && (!y || compareRank(x, y) < 0) ? (i++, x) : (j++, y)) as CompiledRoute;
+      let route: CompiledRoute;
+      if (x && (!y || compareRank(x, y) < 0)) {
+        route = x;
+        i++;
+      } else {
+        route = y as CompiledRoute;
+        j++;
+      }
       const result = evaluateRoute(route, ctx);
       if (typeof result !== 'string') return { value: this.#values[route.id] as T, route: route.id, params: result };
     }
