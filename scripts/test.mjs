@@ -57,7 +57,7 @@ if (!cargo.ok && cargoCounted === 0) {
   failures.push('cargo test (did not run)');
 } else if (!cargo.ok) failures.push('cargo test');
 
-check('biome', process.execPath, [bin('@biomejs/biome', 'bin/biome'), 'check', '.']);
+check('biome', process.execPath, [bin('@biomejs/biome', 'bin/biome'), 'check', '--error-on-warnings', '.']);
 check('tsc --strict', process.execPath, [bin('typescript', 'bin/tsc'), '-p', 'tsconfig.json']);
 
 const report = join(root, '.vitest-report.json');

@@ -68,8 +68,8 @@ function constraintHolds(c: CompiledConstraint, value: string | undefined, value
   }
 }
 
-/** Matches one segment-bearing route's path; fills `params` and returns false when it does not match. */
-function pathMatches(route: CompiledRoute, ctx: RequestContext, params: Params): boolean {
+/** The cheap part of the path check: segment count and static segments. */
+function staticsMatch(route: CompiledRoute, ctx: RequestContext): boolean {
   const segments = ctx.req.segments as readonly string[];
   const count = route.segments.length;
   if (route.wildcard) {
@@ -78,10 +78,19 @@ function pathMatches(route: CompiledRoute, ctx: RequestContext, params: Params):
   } else if (segments.length !== count) return false;
   for (let i = 0; i < count; i++) {
     const compiled = route.segments[i]!;
+    if (compiled.segment.kind === 'static' && ctx.foldedSegment(i) !== compiled.text) return false;
+  }
+  return true;
+}
+
+/** The rest of the path check, once {@link staticsMatch} passed: params, filled into `params`. */
+function paramsMatch(route: CompiledRoute, ctx: RequestContext, params: Params): boolean {
+  const segments = ctx.req.segments as readonly string[];
+  for (let i = 0; i < route.segments.length; i++) {
+    const compiled = route.segments[i]!;
     const seg = compiled.segment;
     switch (seg.kind) {
       case 'static':
-        if (ctx.foldedSegment(i) !== compiled.text) return false;
         break;
       case 'plain': {
         const value = segments[i] as string;
@@ -114,8 +123,9 @@ export function evaluateRoute(route: CompiledRoute, ctx: RequestContext): Params
   const req = ctx.req;
   if (!hostMatches(route, req.host)) return 'host';
   if (route.methods !== null && (req.method === null || !route.methods.has(req.method))) return 'method';
+  if (!staticsMatch(route, ctx)) return 'path';
   const params: Params = Object.create(null);
-  if (!pathMatches(route, ctx, params)) return 'path';
+  if (!paramsMatch(route, ctx, params)) return 'path';
   for (const name in params) {
     if (name !== '*' && utf8Length(params[name] as string) > ctx.maxParamLength) return 'param-too-long';
   }

@@ -87,12 +87,12 @@ export function normalizeRequest(req: RequestInfo, options: RequestOptions): Nor
     rawQuery = path.slice(q + 1);
     path = path.slice(0, q);
   }
-  const base = { method, host, rawQuery, headers };
-  if (!path.startsWith('/')) return { ...base, segments: null, rejected: 'not-origin-form' };
+  // Plain literals: object spread is a slow path in V8 and this runs once per request.
+  if (!path.startsWith('/')) return { method, host, rawQuery, headers, segments: null, rejected: 'not-origin-form' };
   if (options.trailingSlash === 'ignore' && path.length > 1 && path.endsWith('/')) path = path.slice(0, -1);
   const segments = decodeSegments(path, options);
-  if (typeof segments === 'string') return { ...base, segments: null, rejected: segments };
-  return { ...base, segments, rejected: null };
+  if (typeof segments === 'string') return { method, host, rawQuery, headers, segments: null, rejected: segments };
+  return { method, host, rawQuery, headers, segments, rejected: null };
 }
 
 /**

@@ -4,16 +4,7 @@ import { type CompiledRoute, compileRoute } from './compile.js';
 import { compareRank, evaluateRoute, RequestContext } from './evaluate.js';
 import { readRouteSpec } from './read-spec.js';
 import { asciiLower, normalizeRequest, type RequestOptions } from './request.js';
-import type {
-  Candidate,
-  Explanation,
-  Match,
-  Params,
-  RequestInfo,
-  RouteDiagnostic,
-  RouterOptions,
-  RouteSpec,
-} from './types.js';
+import type { Candidate, Explanation, Match, RequestInfo, RouteDiagnostic, RouterOptions, RouteSpec } from './types.js';
 
 /** Options after defaults and validation. */
 export interface ResolvedRouterOptions extends RequestOptions {
@@ -130,10 +121,10 @@ export class Router<T> {
     if (!route.wildcard && first?.segment.kind === 'static') {
       const key = `${route.segments.length}/${first.text}`;
       const bucket = this.#buckets.get(key);
-      if (bucket) bucket.push(route);
+      if (bucket) insertByRank(bucket, route);
       else this.#buckets.set(key, [route]);
     } else {
-      this.#rest.push(route);
+      insertByRank(this.#rest, route);
     }
     return id;
   }
@@ -148,28 +139,33 @@ export class Router<T> {
     );
   }
 
-  #candidates(ctx: RequestContext): CompiledRoute[] {
-    const segments = ctx.req.segments as readonly string[];
-    const first = segments[0] as string;
-    const key = `${segments.length}/${this.#options.caseSensitive ? first : asciiLower(first)}`;
-    return [...(this.#buckets.get(key) ?? []), ...this.#rest];
-  }
-
   /** The winning route for `req`, or `null`. Never throws. */
   match(req: RequestInfo): Match<T> | null {
     const ctx = this.#context(req);
     if (ctx.req.rejected !== null) return null;
-    let best: CompiledRoute | null = null;
-    let bestParams: Params | null = null;
-    for (const route of this.#candidates(ctx)) {
-      if (best !== null && compareRank(route, best) > 0) continue;
+    const segments = ctx.req.segments as readonly string[];
+    const first = segments[0] as string;
+    const bucket = this.#buckets.get(`${segments.length}/${this.#options.caseSensitive ? first : asciiLower(first)}`);
+    // Both lists are sorted by rank, so the first route to match in their merged order wins.
+    const a = bucket ?? [];
+    const b = this.#rest;
+    let i = 0;
+    let j = 0;
+    while (i < a.length || j < b.length) {
+      const x = a[i];
+      const y = b[j];
+      let route: CompiledRoute;
+      if (x && (!y || compareRank(x, y) < 0)) {
+        route = x;
+        i++;
+      } else {
+        route = y as CompiledRoute;
+        j++;
+      }
       const result = evaluateRoute(route, ctx);
-      if (typeof result === 'string') continue;
-      best = route;
-      bestParams = result;
+      if (typeof result !== 'string') return { value: this.#values[route.id] as T, route: route.id, params: result };
     }
-    if (best === null || bestParams === null) return null;
-    return { value: this.#values[best.id] as T, route: best.id, params: bestParams };
+    return null;
   }
 
   /** Every route with whether and why it matched `req`; for debugging a routing table. */
@@ -212,6 +208,18 @@ export class Router<T> {
   check(): RouteDiagnostic[] {
     return checkRoutes(this.#routes, this.#options);
   }
+}
+
+/** Inserts `route` into `list`, keeping it sorted by rank (best first). */
+function insertByRank(list: CompiledRoute[], route: CompiledRoute): void {
+  let lo = 0;
+  let hi = list.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (compareRank(list[mid] as CompiledRoute, route) < 0) lo = mid + 1;
+    else hi = mid;
+  }
+  list.splice(lo, 0, route);
 }
 
 function describeFailure(reason: string, route: CompiledRoute): string {
