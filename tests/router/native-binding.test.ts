@@ -1,6 +1,9 @@
 // What is particular to the native Router: the crossing (shared Int32Array, UTF-16 offsets into
 // the JS path, reused string buffers for long paths), error mapping, the JS static fast path, and
 // the wrapper's choice of class. Semantics are covered by conformance.test.ts and differential.test.ts.
+import { spawnSync } from 'node:child_process';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { Router as CoreRouter, InternalError, type RequestInfo, type RouteSpec } from '@switchyard/core';
 import { implementation, Router } from '@switchyard/node';
 import { describe, expect, it } from 'vitest';
@@ -37,10 +40,21 @@ function twin(specs: RouteSpec[], options = {}) {
 }
 
 describe('native Router wrapper', () => {
-  it('is the native-backed class when the addon loads', () => {
+  it('is the native-backed class when the addon loads, the reference class under the fallback', () => {
     expect(implementation).toBe('native');
     expect(Router).not.toBe(CoreRouter);
     expect(new Router().size).toBe(0);
+    const nodePkg = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'packages', 'node');
+    const code = `const n = require('@switchyard/node'), c = require('@switchyard/core');
+      console.log(n.implementation, n.Router === c.Router, new n.Router().add({ path: '/a' }, 1))`;
+    const run = (value: string) =>
+      spawnSync(process.execPath, ['-e', code], {
+        cwd: nodePkg,
+        env: { ...process.env, SWITCHYARD_IMPLEMENTATION: value },
+        encoding: 'utf8',
+      }).stdout.trim();
+    expect(run('fallback')).toBe('fallback true 0');
+    expect(run('native')).toBe('native false 0');
   });
 
   it('writes param spans into the shared array as UTF-16 offsets into the JS string', () => {
