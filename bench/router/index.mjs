@@ -188,6 +188,11 @@ export async function run() {
     '',
     table(['call', 'ns'], boundaryRows),
     '',
+    'Where a native mixed lookup goes (ns; from the rows above): the N-API call with the path string ' +
+      `${ns('boundary/path-string-reused-buffer')} (of which the empty call ${ns('boundary/empty-call')}); ` +
+      `Rust normalisation and matching ${(ns('mixed/native-core-call') - ns('boundary/path-string-reused-buffer')).toFixed(1)}; ` +
+      `building the \`Match\` and its null-prototype \`params\` in JS ${(ns('mixed/native') - ns('mixed/native-core-call')).toFixed(1)}.`,
+    '',
     'Targets:',
     '',
     table(
