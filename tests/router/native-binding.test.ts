@@ -57,6 +57,24 @@ describe('native Router wrapper', () => {
     expect(run('native')).toBe('native false 0');
   });
 
+  it('frees routers, their shared arrays and bound match functions when collected', () => {
+    const nodePkg = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'packages', 'node');
+    const code = `const { Router } = require('@switchyard/node');
+      let n = 0;
+      for (let round = 0; round < 20; round++) {
+        for (let i = 0; i < 200; i++) {
+          const r = new Router();
+          r.add({ path: '/u/:id' }, i);
+          n += r.match({ path: '/u/' + i }).params.id === String(i) ? 1 : 0;
+        }
+        globalThis.gc();
+      }
+      console.log(n);`;
+    const result = spawnSync(process.execPath, ['--expose-gc', '-e', code], { cwd: nodePkg, encoding: 'utf8' });
+    expect(result.stdout.trim(), result.stderr).toBe('4000');
+    expect(result.status).toBe(0);
+  });
+
   it('writes param spans into the shared array as UTF-16 offsets into the JS string', () => {
     const out = new Int32Array(OUTPUT_SLOTS);
     const h = handle(out);
