@@ -9,6 +9,7 @@
 
 pub mod decode;
 mod error;
+mod loops;
 pub mod path;
 pub mod pattern;
 mod search;

@@ -4,6 +4,8 @@
 
 use std::fmt::Write;
 
+use super::loops::{emit, js_loops, Node};
+
 /// Largest expanded size a pattern may have (spec §3).
 pub const MAX_PATTERN_SIZE: u64 = 2000;
 /// Largest repetition count.
@@ -25,7 +27,7 @@ pub fn translate(source: &str) -> Result<String, String> {
         pos: 0,
         out: String::with_capacity(source.len() * 2),
     };
-    let size = p.alternation()?;
+    let (size, node) = p.alternation()?;
     if p.pos < p.chars.len() {
         // Only an unmatched `)` stops the top-level alternation early.
         return Err(format!("unbalanced parenthesis at offset {}", p.pos));
@@ -35,7 +37,9 @@ pub fn translate(source: &str) -> Result<String, String> {
             "pattern too large (expanded size {size}, at most {MAX_PATTERN_SIZE})"
         ));
     }
-    Ok(p.out)
+    let mut out = String::with_capacity(source.len() * 2);
+    emit(&js_loops(node), &mut out);
+    Ok(out)
 }
 
 #[derive(Clone, Copy)]
@@ -68,60 +72,74 @@ impl Parser {
 
     /// alternation := concat ('|' concat)*  — size = sum of the concats + 1 (one concat alone is
     /// not a node of its own).
-    fn alternation(&mut self) -> Step<u64> {
-        let mut size = self.concat()?;
-        let mut branches = 1;
+    fn alternation(&mut self) -> Step<(u64, Node)> {
+        let (mut size, first) = self.concat()?;
+        let mut branches = vec![first];
         while self.peek() == Some('|') {
             self.pos += 1;
-            self.out.push('|');
-            size = size.saturating_add(self.concat()?);
-            branches += 1;
+            let (more, branch) = self.concat()?;
+            size = size.saturating_add(more);
+            branches.push(branch);
         }
-        Ok(if branches == 1 {
-            size
-        } else {
-            size.saturating_add(1)
+        Ok(match branches.pop() {
+            Some(only) if branches.is_empty() => (size, only),
+            Some(last) => {
+                branches.push(last);
+                (size.saturating_add(1), Node::Alt(branches))
+            }
+            None => (size, Node::Cat(Vec::new())),
         })
     }
 
     /// concat := (atom quantifier?)*  — size = sum of the parts + 1 (one part alone is not a node
     /// of its own; an empty concat counts 1).
-    fn concat(&mut self) -> Step<u64> {
+    fn concat(&mut self) -> Step<(u64, Node)> {
         let mut size: u64 = 0;
-        let mut parts = 0;
+        let mut parts = Vec::new();
         while let Some(c) = self.peek() {
             if c == '|' || c == ')' {
                 break;
             }
             let atom = self.atom()?;
-            size = size.saturating_add(self.quantifier(atom)?);
-            parts += 1;
+            let (more, part) = self.quantifier(atom)?;
+            size = size.saturating_add(more);
+            parts.push(part);
         }
-        Ok(if parts == 1 {
-            size
-        } else {
-            size.saturating_add(1)
+        Ok(match parts.pop() {
+            Some(only) if parts.is_empty() => (size, only),
+            Some(last) => {
+                parts.push(last);
+                (size.saturating_add(1), Node::Cat(parts))
+            }
+            None => (1, Node::Cat(Vec::new())),
         })
     }
 
-    fn atom(&mut self) -> Step<u64> {
+    /// A single-character atom written to `out` by `write`, taken back as a `Set`.
+    fn set(&mut self, write: impl FnOnce(&mut Self) -> Step<()>) -> Step<(u64, Node)> {
+        let start = self.out.len();
+        write(self)?;
+        Ok((1, Node::Set(self.out.split_off(start))))
+    }
+
+    fn atom(&mut self) -> Step<(u64, Node)> {
         let Some(c) = self.peek() else {
             return self.fail("unexpected end");
         };
         match c {
             '(' => self.group(),
-            '[' => self.class(),
-            '\\' => {
-                self.pos += 1;
-                let atom = self.escape()?;
-                self.push_atom(atom);
-                Ok(1)
-            }
-            '.' => {
-                self.pos += 1;
-                self.out.push_str("[^\\n]");
-                Ok(1)
-            }
+            '[' => self.set(|p| p.class().map(|_| ())),
+            '\\' => self.set(|p| {
+                p.pos += 1;
+                let atom = p.escape()?;
+                p.push_atom(atom);
+                Ok(())
+            }),
+            '.' => self.set(|p| {
+                p.pos += 1;
+                p.out.push_str("[^\\n]");
+                Ok(())
+            }),
             '*' | '+' | '?' => self.fail("quantifier with nothing to repeat"),
             '{' => {
                 if self.counted().is_ok() {
@@ -133,15 +151,15 @@ impl Parser {
             '}' => self.fail("lone `}`"),
             ']' => self.fail("lone `]`"),
             '^' | '$' => self.fail("anchor"),
-            _ => {
-                self.pos += 1;
-                push_literal(&mut self.out, c);
-                Ok(1)
-            }
+            _ => self.set(|p| {
+                p.pos += 1;
+                push_literal(&mut p.out, c);
+                Ok(())
+            }),
         }
     }
 
-    fn group(&mut self) -> Step<u64> {
+    fn group(&mut self) -> Step<(u64, Node)> {
         self.pos += 1;
         if self.peek() == Some('?') {
             match (self.peek_at(1), self.peek_at(2)) {
@@ -152,14 +170,12 @@ impl Parser {
                 _ => return self.fail("inline flags or an unknown group"),
             }
         }
-        self.out.push_str("(?:");
-        let size = self.alternation()?;
+        let inner = self.alternation()?;
         if self.peek() != Some(')') {
             return self.fail("unbalanced parenthesis");
         }
         self.pos += 1;
-        self.out.push(')');
-        Ok(size)
+        Ok(inner)
     }
 
     /// `\` already consumed: a single character or one of the ASCII class escapes.
@@ -298,12 +314,11 @@ impl Parser {
         Ok((lower, upper, i + 1 - self.pos))
     }
 
-    /// Applies an optional quantifier to an atom of size `atom`; returns the resulting size.
-    fn quantifier(&mut self, atom: u64) -> Step<u64> {
+    /// Applies an optional quantifier to an atom (size, node).
+    fn quantifier(&mut self, atom: (u64, Node)) -> Step<(u64, Node)> {
         let (lower, upper) = match self.peek() {
             Some(q @ ('*' | '+' | '?')) => {
                 self.pos += 1;
-                self.out.push(q);
                 if q == '+' {
                     (1, None)
                 } else {
@@ -322,18 +337,13 @@ impl Parser {
                     return self.fail("repetition range out of order");
                 }
                 self.pos += len;
-                let _ = match upper {
-                    Some(u) if u == lower => write!(self.out, "{{{lower}}}"),
-                    Some(u) => write!(self.out, "{{{lower},{u}}}"),
-                    None => write!(self.out, "{{{lower},}}"),
-                };
                 (lower, upper)
             }
             _ => return Ok(atom),
         };
-        if self.peek() == Some('?') {
+        let greedy = self.peek() != Some('?');
+        if !greedy {
             self.pos += 1;
-            self.out.push('?');
         }
         if matches!(self.peek(), Some('*' | '+' | '?')) {
             return self.fail("quantifier with nothing to repeat");
@@ -346,7 +356,14 @@ impl Parser {
             };
         }
         let times = u64::from(upper.unwrap_or(lower).max(1));
-        Ok(atom.saturating_mul(times).saturating_add(1))
+        let (size, item) = atom;
+        let node = Node::Rep {
+            min: lower,
+            max: upper,
+            greedy,
+            item: Box::new(item),
+        };
+        Ok((size.saturating_mul(times).saturating_add(1), node))
     }
 }
 
@@ -429,5 +446,23 @@ mod tests {
         assert!(re.is_match("1éa"));
         assert!(!re.is_match("١xa")); // Arabic-Indic digit is not \d
         assert!(!re.is_match("1\na"));
+    }
+
+    #[test]
+    fn loops_never_take_an_empty_iteration_past_the_minimum() {
+        // (pattern, subject, expected capture of the pattern): what JS (and the reference) give.
+        for (p, subject, want) in [
+            ("(|a)*", "aaaa", "aaa"),
+            ("(a??)+", "aaa", "aa"),
+            ("(a*?)*", "aaa", "aa"),
+            ("(|a){2,}", "aaaa", "aaa"),
+            ("(|a)*?", "aaaa", ""),
+            ("(?:(|a)b?)*", "abaa", "aba"),
+            ("(|a){2}", "aa", ""),
+        ] {
+            let re = regex::Regex::new(&format!("^((?:{}))a(a*)$", ok(p))).expect("valid");
+            let caps = re.captures(subject).expect("matches");
+            assert_eq!(caps.get(1).map(|m| m.as_str()), Some(want), "{p} on {subject}");
+        }
     }
 }
