@@ -462,7 +462,11 @@ mod tests {
         ] {
             let re = regex::Regex::new(&format!("^((?:{}))a(a*)$", ok(p))).expect("valid");
             let caps = re.captures(subject).expect("matches");
-            assert_eq!(caps.get(1).map(|m| m.as_str()), Some(want), "{p} on {subject}");
+            assert_eq!(
+                caps.get(1).map(|m| m.as_str()),
+                Some(want),
+                "{p} on {subject}"
+            );
         }
     }
 }
