@@ -8,4 +8,40 @@ export interface NativeBinding {
   noop(): number;
   /** Panics inside the guard; for the test that a panic becomes a typed error. */
   panicForTest(): number;
+  /** Key hash of `key`: writes `[hi, lo]` into `out`. */
+  hashingKeyHash(key: string, out: Uint32Array): void;
+  /** Consistent hash over nodes given as parallel arrays; see packages/node/src/hashing. */
+  NativeConsistentHash: new (
+    ids: string[],
+    weights: number[],
+    algorithm: string,
+    vnodesPerWeight: number,
+    tableSize: number,
+    epsilon: number | null,
+  ) => NativeConsistentHashHandle;
+  /** Weighted split over targets given as parallel arrays. */
+  NativeWeightedSplit: new (
+    ids: string[],
+    weights: number[],
+  ) => NativeWeightedSplitHandle;
+}
+
+/** A native consistent hash; nodes are addressed by index (insertion order). @internal */
+export interface NativeConsistentHashHandle {
+  pick(key: string): number;
+  /** Writes up to `min(n, out.length)` node indices into `out`; returns how many. */
+  pickN(key: string, n: number, out: Uint32Array): number;
+  add(id: string, weight: number): void;
+  remove(index: number): void;
+  setHealthy(index: number, healthy: boolean): void;
+  setLoad(index: number, load: number): void;
+  /** NaN when bounded loads are off. */
+  loadCap(index: number): number;
+}
+
+/** A native weighted split; targets are addressed by index. @internal */
+export interface NativeWeightedSplitHandle {
+  pickKey(key: string): number;
+  pickRandom(random: number): number;
+  setWeight(index: number, weight: number): void;
 }

@@ -3,7 +3,7 @@ import { type KeyHash, ringPoint } from './key-hash.js';
 /** Virtual nodes of a node of `weight`: `max(1, floor(weight * perWeight + 0.5))`. @internal */
 export function vnodes(weight: number, perWeight: number): number {
   const v = Math.floor(weight * perWeight + 0.5);
-  return v < 1 ? 1 : v;
+  return Math.max(v, 1);
 }
 
 // Sort key: point * 2^20 + node index (< 2^52, exact), so one numeric sort orders by

@@ -47,18 +47,26 @@ export function checkWeight(argument: string, weight: unknown, allowZero: boolea
  * domains. `argument` names it in errors (`nodes[3]`, `node`). @internal
  */
 export function toNodeSpec(value: unknown, argument: string, allowZero = false): NodeSpec {
-  if (typeof value === 'string') {
-    if (value === '') throw new InvalidArgumentError(`${argument}.id`, 'must be a non-empty string');
-    return { id: value, weight: 1 };
-  }
+  if (typeof value === 'string') return { id: checkId(argument, value), weight: 1 };
   if (typeof value !== 'object' || value === null) {
     throw new InvalidArgumentError(argument, `must be a node id or { id, weight? }, got ${show(value)}`);
   }
   const { id, weight = 1 } = value as { id?: unknown; weight?: unknown };
+  return { id: checkId(argument, id), weight: checkWeight(argument, weight, allowZero) };
+}
+
+// Ids must be well-formed: two ids differing only in a lone surrogate would hash (and, in the
+// native core, compare) equal after the U+FFFD replacement.
+const LONE_SURROGATE = /\p{Cs}/u;
+
+function checkId(argument: string, id: unknown): string {
   if (typeof id !== 'string' || id === '') {
     throw new InvalidArgumentError(`${argument}.id`, 'must be a non-empty string');
   }
-  return { id, weight: checkWeight(argument, weight, allowZero) };
+  if (LONE_SURROGATE.test(id)) {
+    throw new InvalidArgumentError(`${argument}.id`, 'must be well-formed UTF-16 (no lone surrogates)');
+  }
+  return id;
 }
 
 /** @internal */
