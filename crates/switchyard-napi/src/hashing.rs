@@ -2,11 +2,20 @@
 //! `napi_get_value_string_utf8` into a buffer the instance reuses (no allocation per call), and
 //! return a node index; the TS wrapper maps it to the id. V8 writes a lone surrogate as U+FFFD,
 //! the encoding the key-hash spec prescribes.
+//!
+//! The hot picks are not napi-rs methods: a napi-rs class method costs about 300 ns of argument
+//! and `this` handling before it runs (measured, bench/hashing), against about 40 ns for a plain
+//! N-API call. So each instance hands out, once, a raw N-API function bound to its state
+//! (`pickFunction()`), which reads its one string argument itself and returns a number.
 
+use std::cell::UnsafeCell;
+use std::ffi::{c_void, CString};
 use std::ptr;
 
-use napi::bindgen_prelude::{FromNapiValue, TypeName, ValidateNapiValue, ValueType};
-use napi::sys;
+use napi::bindgen_prelude::{
+    FromNapiValue, JsValue, This, ToNapiValue, TypeName, ValidateNapiValue, ValueType,
+};
+use napi::{sys, Env};
 use napi_derive::napi;
 use switchyard::hashing::{
     key_hash, Algorithm, ConsistentHash, HashingError, NodeSpec, Options, SplitTarget,
@@ -168,12 +177,161 @@ pub fn hashing_key_hash(key: RawKey, mut out: U32Out) -> napi::Result<()> {
     })
 }
 
-/// `ConsistentHash` of the pure crate; nodes are addressed by index.
-#[napi]
-pub struct NativeConsistentHash {
+/// A JS value handed back as is.
+pub struct RawValue(sys::napi_value);
+
+impl ToNapiValue for RawValue {
+    unsafe fn to_napi_value(_env: sys::napi_env, value: Self) -> napi::Result<sys::napi_value> {
+        Ok(value.0)
+    }
+}
+
+impl TypeName for RawValue {
+    fn type_name() -> &'static str {
+        "Function"
+    }
+
+    fn value_type() -> ValueType {
+        ValueType::Function
+    }
+}
+
+/// Throws `error` (its `CODE\x1ffield` reason) as a JS error and returns no value.
+fn throw(env: sys::napi_env, error: &napi::Error) -> sys::napi_value {
+    let message = CString::new(error.reason.replace('\0', "\u{fffd}")).unwrap_or_default();
+    // SAFETY: `env` is the live environment of the current call; `message` outlives the call.
+    unsafe { sys::napi_throw_error(env, ptr::null(), message.as_ptr()) };
+    ptr::null_mut()
+}
+
+/// Runs a raw callback body: gets its one argument and its bound state, and turns the result
+/// into a JS number or a thrown error.
+///
+/// # Safety
+/// `info` must be the callback info of a function created by [`bound_function`] with a
+/// `*mut UnsafeCell<S>` as data, whose owner is kept alive by that function.
+unsafe fn raw_call<S>(
+    env: sys::napi_env,
+    info: sys::napi_callback_info,
+    what: &str,
+    body: impl FnOnce(&mut S, RawKey) -> napi::Result<u32>,
+) -> sys::napi_value {
+    let mut argc = 1usize;
+    let mut argv = [ptr::null_mut(); 1];
+    let mut data = ptr::null_mut();
+    // SAFETY: out-pointers are live locals sized for `argc` arguments.
+    let status = unsafe {
+        sys::napi_get_cb_info(
+            env,
+            info,
+            &mut argc,
+            argv.as_mut_ptr(),
+            ptr::null_mut(),
+            &mut data,
+        )
+    };
+    if status != sys::Status::napi_ok || data.is_null() {
+        return throw(
+            env,
+            &coded_error("SWITCHYARD_INTERNAL", &["bad native call"]),
+        );
+    }
+    // SAFETY: per this function's contract `data` is the state cell of an instance the function
+    // keeps alive; JS is single-threaded and no other borrow of the state is live during a call.
+    let state = unsafe { &mut *(*(data as *mut UnsafeCell<S>)).get() };
+    let key = RawKey {
+        env,
+        value: argv[0],
+    };
+    match guard(what, || body(state, key)) {
+        Ok(value) => {
+            let mut result = ptr::null_mut();
+            // SAFETY: live env and out-pointer.
+            unsafe { sys::napi_create_uint32(env, value, &mut result) };
+            result
+        }
+        Err(error) => throw(env, &error),
+    }
+}
+
+unsafe extern "C" fn release_owner(env: sys::napi_env, data: *mut c_void, _hint: *mut c_void) {
+    // SAFETY: `data` is the reference created in `bound_function`, deleted exactly once, here.
+    unsafe { sys::napi_delete_reference(env, data as sys::napi_ref) };
+}
+
+/// Creates a JS function calling `callback` with `state` as data. The function holds a strong
+/// reference to `owner` (the class instance owning `state`), released when the function is
+/// collected, so `state` outlives every call of it.
+fn bound_function<S>(
+    env: &Env,
+    owner: sys::napi_value,
+    name: &str,
+    state: &UnsafeCell<S>,
+    callback: unsafe extern "C" fn(sys::napi_env, sys::napi_callback_info) -> sys::napi_value,
+) -> napi::Result<RawValue> {
+    let env = env.raw();
+    let mut function = ptr::null_mut();
+    let mut owner_ref = ptr::null_mut();
+    // SAFETY: live env and handles of the current call; `name` is valid for `name.len()` bytes;
+    // `state` points into the owner's boxed state, which the reference below keeps alive.
+    let ok = unsafe {
+        sys::napi_create_function(
+            env,
+            name.as_ptr().cast(),
+            name.len() as isize,
+            Some(callback),
+            state as *const UnsafeCell<S> as *mut c_void,
+            &mut function,
+        ) == sys::Status::napi_ok
+            && sys::napi_create_reference(env, owner, 1, &mut owner_ref) == sys::Status::napi_ok
+            && sys::napi_add_finalizer(
+                env,
+                function,
+                owner_ref as *mut c_void,
+                Some(release_owner),
+                ptr::null_mut(),
+                ptr::null_mut(),
+            ) == sys::Status::napi_ok
+    };
+    if !ok {
+        return Err(coded_error(
+            "SWITCHYARD_INTERNAL",
+            &["could not create the native pick function"],
+        ));
+    }
+    Ok(RawValue(function))
+}
+
+struct HashState {
     inner: ConsistentHash,
     key: Vec<u8>,
     order: Vec<u32>,
+}
+
+unsafe extern "C" fn raw_hash_pick(
+    env: sys::napi_env,
+    info: sys::napi_callback_info,
+) -> sys::napi_value {
+    // SAFETY: created by `NativeConsistentHash::pick_function` with its state cell as data.
+    unsafe {
+        raw_call(
+            env,
+            info,
+            "ConsistentHash.pick",
+            |state: &mut HashState, key| {
+                let bytes = read_key(&key, &mut state.key)?;
+                let index = state.inner.pick_index(bytes).map_err(to_js)?;
+                Ok(index as u32)
+            },
+        )
+    }
+}
+
+/// `ConsistentHash` of the pure crate; nodes are addressed by index.
+#[napi]
+pub struct NativeConsistentHash {
+    // Boxed: the raw pick function holds its address.
+    state: Box<UnsafeCell<HashState>>,
 }
 
 #[napi]
@@ -200,21 +358,30 @@ impl NativeConsistentHash {
                 table_size,
                 bounded_load_epsilon: epsilon,
             };
-            Ok(NativeConsistentHash {
+            let state = HashState {
                 inner: ConsistentHash::new(nodes, options).map_err(to_js)?,
                 key: Vec::new(),
                 order: Vec::new(),
+            };
+            Ok(NativeConsistentHash {
+                state: Box::new(UnsafeCell::new(state)),
             })
         })
     }
 
-    /// Index of the node for `key`.
+    fn state(&mut self) -> &mut HashState {
+        // SAFETY: through the cell, not `get_mut`, so the raw pick function's pointer (derived
+        // from the same cell) stays valid; JS is single-threaded and a method never runs during
+        // a pick, so this is the only live borrow.
+        unsafe { &mut *self.state.get() }
+    }
+
+    /// A function `(key: string) => number` returning the index of the node for `key`; it keeps
+    /// this instance alive. Call once and reuse.
     #[napi]
-    pub fn pick(&mut self, key: RawKey) -> napi::Result<u32> {
-        guard("ConsistentHash.pick", || {
-            let bytes = read_key(&key, &mut self.key)?;
-            let index = self.inner.pick_index(bytes).map_err(to_js)?;
-            Ok(index as u32)
+    pub fn pick_function(&self, env: Env, this: This) -> napi::Result<RawValue> {
+        guard("ConsistentHash.pickFunction", || {
+            bound_function(&env, this.raw(), "pick", &self.state, raw_hash_pick)
         })
     }
 
@@ -223,21 +390,24 @@ impl NativeConsistentHash {
     #[napi]
     pub fn pick_n(&mut self, key: RawKey, n: u32, mut out: U32Out) -> napi::Result<u32> {
         guard("ConsistentHash.pickN", || {
-            let bytes = read_key(&key, &mut self.key)?;
+            let state = self.state();
+            let bytes = read_key(&key, &mut state.key)?;
             let out = out.slice();
             let n = (n as usize).min(out.len());
-            self.inner
-                .pick_n_into(bytes, n, &mut self.order)
+            state
+                .inner
+                .pick_n_into(bytes, n, &mut state.order)
                 .map_err(to_js)?;
-            out[..self.order.len()].copy_from_slice(&self.order);
-            Ok(self.order.len() as u32)
+            out[..state.order.len()].copy_from_slice(&state.order);
+            Ok(state.order.len() as u32)
         })
     }
 
     #[napi]
     pub fn add(&mut self, id: String, weight: f64) -> napi::Result<()> {
         guard("ConsistentHash.add", || {
-            self.inner
+            self.state()
+                .inner
                 .add(NodeSpec::weighted(id, weight))
                 .map_err(to_js)
         })
@@ -246,14 +416,15 @@ impl NativeConsistentHash {
     #[napi]
     pub fn remove(&mut self, index: u32) -> napi::Result<()> {
         guard("ConsistentHash.remove", || {
-            self.inner.remove_at(index as usize).map_err(to_js)
+            self.state().inner.remove_at(index as usize).map_err(to_js)
         })
     }
 
     #[napi]
     pub fn set_healthy(&mut self, index: u32, healthy: bool) -> napi::Result<()> {
         guard("ConsistentHash.setHealthy", || {
-            self.inner
+            self.state()
+                .inner
                 .set_healthy_at(index as usize, healthy)
                 .map_err(to_js)
         })
@@ -262,15 +433,22 @@ impl NativeConsistentHash {
     #[napi]
     pub fn set_load(&mut self, index: u32, load: f64) -> napi::Result<()> {
         guard("ConsistentHash.setLoad", || {
-            self.inner.set_load_at(index as usize, load).map_err(to_js)
+            self.state()
+                .inner
+                .set_load_at(index as usize, load)
+                .map_err(to_js)
         })
     }
 
     /// The bounded-load cap of a node, NaN when bounded loads are off.
     #[napi]
-    pub fn load_cap(&self, index: u32) -> napi::Result<f64> {
+    pub fn load_cap(&mut self, index: u32) -> napi::Result<f64> {
         guard("ConsistentHash.loadCap", || {
-            Ok(self.inner.load_cap(index as usize).unwrap_or(f64::NAN))
+            Ok(self
+                .state()
+                .inner
+                .load_cap(index as usize)
+                .unwrap_or(f64::NAN))
         })
     }
 }
@@ -278,8 +456,31 @@ impl NativeConsistentHash {
 /// `WeightedSplit` of the pure crate; targets are addressed by index.
 #[napi]
 pub struct NativeWeightedSplit {
+    // Boxed: the raw pick function holds its address.
+    state: Box<UnsafeCell<SplitState>>,
+}
+
+struct SplitState {
     inner: WeightedSplit,
     key: Vec<u8>,
+}
+
+unsafe extern "C" fn raw_split_pick(
+    env: sys::napi_env,
+    info: sys::napi_callback_info,
+) -> sys::napi_value {
+    // SAFETY: created by `NativeWeightedSplit::pick_key_function` with its state cell as data.
+    unsafe {
+        raw_call(
+            env,
+            info,
+            "WeightedSplit.pick",
+            |state: &mut SplitState, key| {
+                let bytes = read_key(&key, &mut state.key)?;
+                Ok(state.inner.pick_key_index(bytes) as u32)
+            },
+        )
+    }
 }
 
 #[napi]
@@ -292,27 +493,39 @@ impl NativeWeightedSplit {
                 .zip(weights)
                 .map(|(id, weight)| SplitTarget { id, weight })
                 .collect();
-            Ok(NativeWeightedSplit {
+            let state = SplitState {
                 inner: WeightedSplit::new(targets).map_err(to_js)?,
                 key: Vec::new(),
+            };
+            Ok(NativeWeightedSplit {
+                state: Box::new(UnsafeCell::new(state)),
             })
         })
     }
 
-    /// Index of the target of `key`.
+    fn state(&mut self) -> &mut SplitState {
+        // SAFETY: as `NativeConsistentHash::state`.
+        unsafe { &mut *self.state.get() }
+    }
+
+    /// A function `(key: string) => number` returning the index of the target of `key`; it keeps
+    /// this instance alive. Call once and reuse.
     #[napi]
-    pub fn pick_key(&mut self, key: RawKey) -> napi::Result<u32> {
-        guard("WeightedSplit.pick", || {
-            let bytes = read_key(&key, &mut self.key)?;
-            Ok(self.inner.pick_key_index(bytes) as u32)
+    pub fn pick_key_function(&self, env: Env, this: This) -> napi::Result<RawValue> {
+        guard("WeightedSplit.pickKeyFunction", || {
+            bound_function(&env, this.raw(), "pickKey", &self.state, raw_split_pick)
         })
     }
 
     /// Index of the target for a random number in [0, 1).
     #[napi]
-    pub fn pick_random(&self, random: f64) -> napi::Result<u32> {
+    pub fn pick_random(&mut self, random: f64) -> napi::Result<u32> {
         guard("WeightedSplit.pick", || {
-            let index = self.inner.pick_random_index(random).map_err(to_js)?;
+            let index = self
+                .state()
+                .inner
+                .pick_random_index(random)
+                .map_err(to_js)?;
             Ok(index as u32)
         })
     }
@@ -320,7 +533,8 @@ impl NativeWeightedSplit {
     #[napi]
     pub fn set_weight(&mut self, index: u32, weight: f64) -> napi::Result<()> {
         guard("WeightedSplit.setWeight", || {
-            self.inner
+            self.state()
+                .inner
                 .set_weight_at(index as usize, weight)
                 .map_err(to_js)
         })

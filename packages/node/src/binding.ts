@@ -28,7 +28,11 @@ export interface NativeBinding {
 
 /** A native consistent hash; nodes are addressed by index (insertion order). @internal */
 export interface NativeConsistentHashHandle {
-  pick(key: string): number;
+  /**
+   * A raw N-API function `(key) => node index`, bound to this instance (and keeping it alive):
+   * about 40 ns of boundary instead of the ~300 ns of a napi-rs method call. Get it once.
+   */
+  pickFunction(): (key: string) => number;
   /** Writes up to `min(n, out.length)` node indices into `out`; returns how many. */
   pickN(key: string, n: number, out: Uint32Array): number;
   add(id: string, weight: number): void;
@@ -41,7 +45,8 @@ export interface NativeConsistentHashHandle {
 
 /** A native weighted split; targets are addressed by index. @internal */
 export interface NativeWeightedSplitHandle {
-  pickKey(key: string): number;
+  /** A raw N-API function `(key) => target index` bound to this instance; see `pickFunction`. */
+  pickKeyFunction(): (key: string) => number;
   pickRandom(random: number): number;
   setWeight(index: number, weight: number): void;
 }

@@ -32,6 +32,7 @@ export function nativeConsistentHash(binding: NativeBinding): typeof CoreConsist
   class ConsistentHash {
     readonly algorithm: HashAlgorithm;
     readonly #native: NativeConsistentHashHandle;
+    readonly #pick: (key: string) => number;
     readonly #nodes: NodeMirror[];
     readonly #byId = new Map<string, number>();
     #order = new Uint32Array(16);
@@ -57,6 +58,7 @@ export function nativeConsistentHash(binding: NativeBinding): typeof CoreConsist
       } catch (error) {
         throw fromNativeError(error);
       }
+      this.#pick = this.#native.pickFunction();
       this.#nodes.forEach((n, index) => {
         this.#byId.set(n.id, index);
       });
@@ -128,7 +130,7 @@ export function nativeConsistentHash(binding: NativeBinding): typeof CoreConsist
     pick(key: string): string {
       internals.checkKey(key);
       try {
-        return this.#nodes[this.#native.pick(key)]!.id;
+        return this.#nodes[this.#pick(key)]!.id;
       } catch (error) {
         throw fromNativeError(error);
       }

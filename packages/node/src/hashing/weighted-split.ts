@@ -21,6 +21,7 @@ const internals: HashingInternals = hashingInternals;
 export function nativeWeightedSplit(binding: NativeBinding): typeof CoreWeightedSplit {
   class WeightedSplit {
     readonly #native: NativeWeightedSplitHandle;
+    readonly #pickKey: (key: string) => number;
     readonly #targets: { id: string; weight: number }[];
     readonly #byId = new Map<string, number>();
     readonly #random: () => number;
@@ -40,6 +41,7 @@ export function nativeWeightedSplit(binding: NativeBinding): typeof CoreWeighted
       } catch (error) {
         throw fromNativeError(error);
       }
+      this.#pickKey = this.#native.pickKeyFunction();
       this.#targets.forEach((t, i) => {
         this.#byId.set(t.id, i);
       });
@@ -69,7 +71,7 @@ export function nativeWeightedSplit(binding: NativeBinding): typeof CoreWeighted
           return this.#targets[this.#native.pickRandom(random)]!.id;
         }
         internals.checkKey(key);
-        return this.#targets[this.#native.pickKey(key)]!.id;
+        return this.#targets[this.#pickKey(key)]!.id;
       } catch (error) {
         throw error instanceof Error && 'code' in error ? error : fromNativeError(error);
       }
