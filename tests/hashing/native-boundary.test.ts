@@ -48,3 +48,30 @@ describe('native hashing boundary', () => {
     expect(() => hash.pick('k')).toThrow('all 1 nodes are unhealthy');
   });
 });
+
+describe('@switchyard/node hashing exports', () => {
+  const load = (env: string) =>
+    spawnSync(
+      process.execPath,
+      [
+        '-e',
+        `const n = require('@switchyard/node'); const c = require('@switchyard/core');
+         const h = new n.ConsistentHash(['a', 'b']);
+         console.log(n.implementation, n.ConsistentHash === c.ConsistentHash, n.WeightedSplit === c.WeightedSplit, n.ConsistentHash.name, h.pick('user-42'));`,
+      ],
+      {
+        cwd: join(__dirname, '..', '..', 'packages', 'node'),
+        env: { ...process.env, SWITCHYARD_IMPLEMENTATION: env },
+        encoding: 'utf8',
+      },
+    ).stdout.trim();
+
+  it('are the core classes themselves under the fallback, native-backed wrappers otherwise', () => {
+    const fallback = load('fallback');
+    const nativeRun = load('native');
+    expect(fallback).toMatch(/^fallback true true ConsistentHash /);
+    expect(nativeRun).toMatch(/^native false false ConsistentHash /);
+    // Same key, same node, whichever implementation runs.
+    expect(nativeRun.split(' ').at(-1)).toBe(fallback.split(' ').at(-1));
+  });
+});

@@ -139,7 +139,7 @@ export function normalizeHashOptions(options: ConsistentHashOptions = {}): Norma
  *
  * ```ts
  * const hash = new ConsistentHash(['a', { id: 'b', weight: 2 }], { algorithm: 'maglev' });
- * hash.pick('user-42'); // 'b'
+ * hash.pick('user-42'); // 'a', in every process, native or not
  * ```
  */
 export class ConsistentHash {
