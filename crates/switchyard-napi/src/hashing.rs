@@ -204,20 +204,20 @@ fn throw(env: sys::napi_env, error: &napi::Error) -> sys::napi_value {
     ptr::null_mut()
 }
 
-/// Runs a raw callback body: gets its one argument and its bound state, and turns the result
+/// Runs a raw callback body: gets its `N` arguments and its bound state, and turns the result
 /// into a JS number or a thrown error.
 ///
 /// # Safety
 /// `info` must be the callback info of a function created by [`bound_function`] with a
 /// `*mut UnsafeCell<S>` as data, whose owner is kept alive by that function.
-unsafe fn raw_call<S>(
+unsafe fn raw_call<S, const N: usize>(
     env: sys::napi_env,
     info: sys::napi_callback_info,
     what: &str,
-    body: impl FnOnce(&mut S, RawKey) -> napi::Result<u32>,
+    body: impl FnOnce(&mut S, [sys::napi_value; N]) -> napi::Result<u32>,
 ) -> sys::napi_value {
-    let mut argc = 1usize;
-    let mut argv = [ptr::null_mut(); 1];
+    let mut argc = N;
+    let mut argv = [ptr::null_mut(); N];
     let mut data = ptr::null_mut();
     // SAFETY: out-pointers are live locals sized for `argc` arguments.
     let status = unsafe {
@@ -239,11 +239,7 @@ unsafe fn raw_call<S>(
     // SAFETY: per this function's contract `data` is the state cell of an instance the function
     // keeps alive; JS is single-threaded and no other borrow of the state is live during a call.
     let state = unsafe { &mut *(*(data as *mut UnsafeCell<S>)).get() };
-    let key = RawKey {
-        env,
-        value: argv[0],
-    };
-    match guard(what, || body(state, key)) {
+    match guard(what, || body(state, argv)) {
         Ok(value) => {
             let mut result = ptr::null_mut();
             // SAFETY: live env and out-pointer.
@@ -252,6 +248,33 @@ unsafe fn raw_call<S>(
         }
         Err(error) => throw(env, &error),
     }
+}
+
+/// A number argument of a raw call (missing arguments are `undefined`, not a number).
+fn number_arg(env: sys::napi_env, value: sys::napi_value, name: &str) -> napi::Result<f64> {
+    let mut number = 0.0;
+    // SAFETY: live env; `value` is an argument handle of the current call (or null, which napi
+    // rejects with an error status).
+    let status = unsafe { sys::napi_get_value_double(env, value, &mut number) };
+    if status != sys::Status::napi_ok {
+        return Err(coded_error(
+            "SWITCHYARD_INVALID_ARGUMENT",
+            &[name, "must be a number"],
+        ));
+    }
+    Ok(number)
+}
+
+/// An index argument; out-of-range values are left to the crate's own index check.
+fn index_arg(env: sys::napi_env, value: sys::napi_value) -> napi::Result<usize> {
+    let index = number_arg(env, value, "index")?;
+    if !(index >= 0.0 && index == index.trunc()) {
+        return Err(coded_error(
+            "SWITCHYARD_INVALID_ARGUMENT",
+            &["index", "must be a non-negative integer"],
+        ));
+    }
+    Ok(index as usize)
 }
 
 unsafe extern "C" fn release_owner(env: sys::napi_env, data: *mut c_void, _hint: *mut c_void) {
@@ -318,10 +341,30 @@ unsafe extern "C" fn raw_hash_pick(
             env,
             info,
             "ConsistentHash.pick",
-            |state: &mut HashState, key| {
-                let bytes = read_key(&key, &mut state.key)?;
+            |state: &mut HashState, [value]| {
+                let bytes = read_key(&RawKey { env, value }, &mut state.key)?;
                 let index = state.inner.pick_index(bytes).map_err(to_js)?;
                 Ok(index as u32)
+            },
+        )
+    }
+}
+
+unsafe extern "C" fn raw_hash_set_load(
+    env: sys::napi_env,
+    info: sys::napi_callback_info,
+) -> sys::napi_value {
+    // SAFETY: created by `NativeConsistentHash::set_load_function` with its state cell as data.
+    unsafe {
+        raw_call(
+            env,
+            info,
+            "ConsistentHash.setLoad",
+            |state: &mut HashState, [index, load]| {
+                let index = index_arg(env, index)?;
+                let load = number_arg(env, load, "load")?;
+                state.inner.set_load_at(index, load).map_err(to_js)?;
+                Ok(0)
             },
         )
     }
@@ -430,13 +473,12 @@ impl NativeConsistentHash {
         })
     }
 
+    /// A function `(index, load) => 0` setting a node's load (hot in bounded-load mode: twice
+    /// per request); it keeps this instance alive. Call once and reuse.
     #[napi]
-    pub fn set_load(&mut self, index: u32, load: f64) -> napi::Result<()> {
-        guard("ConsistentHash.setLoad", || {
-            self.state()
-                .inner
-                .set_load_at(index as usize, load)
-                .map_err(to_js)
+    pub fn set_load_function(&self, env: Env, this: This) -> napi::Result<RawValue> {
+        guard("ConsistentHash.setLoadFunction", || {
+            bound_function(&env, this.raw(), "setLoad", &self.state, raw_hash_set_load)
         })
     }
 
@@ -475,9 +517,28 @@ unsafe extern "C" fn raw_split_pick(
             env,
             info,
             "WeightedSplit.pick",
-            |state: &mut SplitState, key| {
-                let bytes = read_key(&key, &mut state.key)?;
+            |state: &mut SplitState, [value]| {
+                let bytes = read_key(&RawKey { env, value }, &mut state.key)?;
                 Ok(state.inner.pick_key_index(bytes) as u32)
+            },
+        )
+    }
+}
+
+unsafe extern "C" fn raw_split_pick_random(
+    env: sys::napi_env,
+    info: sys::napi_callback_info,
+) -> sys::napi_value {
+    // SAFETY: created by `NativeWeightedSplit::pick_random_function` with its state cell as data.
+    unsafe {
+        raw_call(
+            env,
+            info,
+            "WeightedSplit.pick",
+            |state: &mut SplitState, [random]| {
+                let random = number_arg(env, random, "random")?;
+                let index = state.inner.pick_random_index(random).map_err(to_js)?;
+                Ok(index as u32)
             },
         )
     }
@@ -517,16 +578,18 @@ impl NativeWeightedSplit {
         })
     }
 
-    /// Index of the target for a random number in [0, 1).
+    /// A function `(random) => target index` for a random number in [0, 1); it keeps this
+    /// instance alive. Call once and reuse.
     #[napi]
-    pub fn pick_random(&mut self, random: f64) -> napi::Result<u32> {
-        guard("WeightedSplit.pick", || {
-            let index = self
-                .state()
-                .inner
-                .pick_random_index(random)
-                .map_err(to_js)?;
-            Ok(index as u32)
+    pub fn pick_random_function(&self, env: Env, this: This) -> napi::Result<RawValue> {
+        guard("WeightedSplit.pickRandomFunction", || {
+            bound_function(
+                &env,
+                this.raw(),
+                "pickRandom",
+                &self.state,
+                raw_split_pick_random,
+            )
         })
     }
 

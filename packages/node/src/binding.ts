@@ -38,7 +38,8 @@ export interface NativeConsistentHashHandle {
   add(id: string, weight: number): void;
   remove(index: number): void;
   setHealthy(index: number, healthy: boolean): void;
-  setLoad(index: number, load: number): void;
+  /** A raw N-API function `(index, load) => 0` bound to this instance; see `pickFunction`. */
+  setLoadFunction(): (index: number, load: number) => number;
   /** NaN when bounded loads are off. */
   loadCap(index: number): number;
 }
@@ -47,6 +48,7 @@ export interface NativeConsistentHashHandle {
 export interface NativeWeightedSplitHandle {
   /** A raw N-API function `(key) => target index` bound to this instance; see `pickFunction`. */
   pickKeyFunction(): (key: string) => number;
-  pickRandom(random: number): number;
+  /** A raw N-API function `(random) => target index` bound to this instance. */
+  pickRandomFunction(): (random: number) => number;
   setWeight(index: number, weight: number): void;
 }

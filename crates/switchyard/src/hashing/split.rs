@@ -93,15 +93,7 @@ impl WeightedSplit {
 
     /// [`Self::set_weight`] by index.
     pub fn set_weight_at(&mut self, index: usize, weight: f64) -> Result<(), HashingError> {
-        check_weight("weight", weight, true).map_err(|_| {
-            HashingError::invalid(
-                "weight",
-                format!(
-                    "must be a finite number in [0, 1000000], got {}",
-                    js_number(weight)
-                ),
-            )
-        })?;
+        check_weight("target", weight, true)?;
         let Some(target) = self.targets.get_mut(index) else {
             return Err(HashingError::invalid(
                 "index",

@@ -33,6 +33,7 @@ export function nativeConsistentHash(binding: NativeBinding): typeof CoreConsist
     readonly algorithm: HashAlgorithm;
     readonly #native: NativeConsistentHashHandle;
     readonly #pick: (key: string) => number;
+    readonly #setLoad: (index: number, load: number) => number;
     readonly #nodes: NodeMirror[];
     readonly #byId = new Map<string, number>();
     #order = new Uint32Array(16);
@@ -59,6 +60,7 @@ export function nativeConsistentHash(binding: NativeBinding): typeof CoreConsist
         throw fromNativeError(error);
       }
       this.#pick = this.#native.pickFunction();
+      this.#setLoad = this.#native.setLoadFunction();
       this.#nodes.forEach((n, index) => {
         this.#byId.set(n.id, index);
       });
@@ -118,7 +120,7 @@ export function nativeConsistentHash(binding: NativeBinding): typeof CoreConsist
     setLoad(id: string, load: number): void {
       const index = this.#indexOf(id);
       internals.checkLoad(load);
-      this.#native.setLoad(index, load);
+      this.#setLoad(index, load);
       this.#nodes[index]!.load = load;
     }
 

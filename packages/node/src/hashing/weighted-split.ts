@@ -22,6 +22,7 @@ export function nativeWeightedSplit(binding: NativeBinding): typeof CoreWeighted
   class WeightedSplit {
     readonly #native: NativeWeightedSplitHandle;
     readonly #pickKey: (key: string) => number;
+    readonly #pickRandom: (random: number) => number;
     readonly #targets: { id: string; weight: number }[];
     readonly #byId = new Map<string, number>();
     readonly #random: () => number;
@@ -42,6 +43,7 @@ export function nativeWeightedSplit(binding: NativeBinding): typeof CoreWeighted
         throw fromNativeError(error);
       }
       this.#pickKey = this.#native.pickKeyFunction();
+      this.#pickRandom = this.#native.pickRandomFunction();
       this.#targets.forEach((t, i) => {
         this.#byId.set(t.id, i);
       });
@@ -68,7 +70,7 @@ export function nativeWeightedSplit(binding: NativeBinding): typeof CoreWeighted
         if (key === undefined) {
           const random = this.#random();
           internals.checkRandom(random);
-          return this.#targets[this.#native.pickRandom(random)]!.id;
+          return this.#targets[this.#pickRandom(random)]!.id;
         }
         internals.checkKey(key);
         return this.#targets[this.#pickKey(key)]!.id;
