@@ -3,6 +3,9 @@
 // keys, and the share of keys a node removal moves. Targets, as ratios: a native build of a
 // 1000-node ring or Maglev table <= 0.05x hashring's build; a native pick <= 0.1x hashring's
 // uncached get. Run: node --expose-gc bench/run.mjs hashing
+
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import { keyHash, ConsistentHash as ReferenceHash, WeightedSplit as ReferenceSplit } from '@switchyard/core';
 import { implementation, ConsistentHash as NativeHash, WeightedSplit as NativeSplit } from '@switchyard/node';
 import HashRing from 'hashring';
@@ -211,6 +214,46 @@ async function otherCalls() {
   return { rows, results };
 }
 
+/**
+ * Why the hot calls are raw N-API functions: the same addon's empty function, a napi-rs class
+ * method with one number argument and a trivial body, and the raw pick function bound to an
+ * instance (which also reads the key and hashes it).
+ */
+async function boundary() {
+  const require = createRequire(import.meta.url);
+  const addon = require(join(dirname(require.resolve('@switchyard/node/package.json')), 'switchyard.node'));
+  const nodeIds = ids(100);
+  const handle = new addon.NativeConsistentHash(
+    nodeIds,
+    nodeIds.map(() => 1),
+    'maglev',
+    160,
+    65537,
+    null,
+  );
+  const pick = handle.pickFunction();
+  let i = 0;
+  const batch = (call) => () => {
+    for (let b = 0; b < BATCH; b++) {
+      i = i + 1 === POOL.length ? 0 : i + 1;
+      call(POOL[i]);
+    }
+  };
+  const tasks = [
+    ['N-API function, no argument (noop)', batch(() => addon.noop())],
+    ['napi-rs class method, one number argument (loadCap)', batch(() => handle.loadCap(0))],
+    ['raw bound function: read key, hash, Maglev lookup (pick)', batch((key) => pick(key))],
+  ];
+  const times = await timeEach(tasks, { time: 300, warmupTime: 100 });
+  const rows = [];
+  const results = {};
+  for (const [name] of tasks) {
+    results[name] = times[name].nsPerOp / BATCH;
+    rows.push([name, fmt(times[name].nsPerOp / BATCH, 0)]);
+  }
+  return { rows, results };
+}
+
 function counts(pick, nodeIds, keys = BALANCE_KEYS) {
   const index = new Map(nodeIds.map((id, i) => [id, i]));
   const out = new Float64Array(nodeIds.length);
@@ -374,6 +417,10 @@ export async function run() {
   const otherTable = table(['call', 'native ns', 'reference ns', 'native / reference'], other.rows);
   console.log(otherTable);
 
+  const calls = await boundary();
+  const boundaryTable = table(['call (raw addon, 100-node Maglev)', 'ns'], calls.rows);
+  console.log(boundaryTable);
+
   const b = build.results;
   const p = pick.results;
   const targets = {
@@ -409,6 +456,7 @@ export async function run() {
     weights: weighted.results,
     disruption: moved.results,
     otherCalls: other.results,
+    boundary: calls.results,
   });
   writeDocsSection(
     'hashing',
@@ -436,6 +484,14 @@ A native call pays ~40 ns of boundary plus the key copy, so where the work is sm
 is as fast or faster; the native core wins where there is work to do (ring walks, rendezvous scores).
 
 ${otherTable}
+
+### The N-API boundary
+
+Why \`pick\`, \`setLoad\` and the split picks are raw N-API functions bound to their instance rather
+than napi-rs methods: a napi-rs class method spends most of its time on \`this\` and argument
+handling before its body runs.
+
+${boundaryTable}
 
 ### Balance over 1,000,000 keys (native picks, equal weights)
 

@@ -3,10 +3,11 @@
 //! return a node index; the TS wrapper maps it to the id. V8 writes a lone surrogate as U+FFFD,
 //! the encoding the key-hash spec prescribes.
 //!
-//! The hot picks are not napi-rs methods: a napi-rs class method costs about 300 ns of argument
-//! and `this` handling before it runs (measured, bench/hashing), against about 40 ns for a plain
-//! N-API call. So each instance hands out, once, a raw N-API function bound to its state
-//! (`pickFunction()`), which reads its one string argument itself and returns a number.
+//! The hot calls are not napi-rs methods: a napi-rs class method spends hundreds of ns on `this`
+//! and argument handling before its body runs, against about 40 ns for a plain N-API call
+//! (measured: the "N-API boundary" table of bench/hashing). So each instance hands out, once, raw
+//! N-API functions bound to its state (`pickFunction()`, `setLoadFunction()`, ...), which read
+//! their arguments themselves and return a number.
 
 use std::cell::UnsafeCell;
 use std::ffi::{c_void, CString};
