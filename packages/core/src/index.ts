@@ -6,4 +6,5 @@
  * @packageDocumentation
  */
 export * from './errors.js';
+export * from './hashing/index.js';
 export * from './router/index.js';

@@ -6,4 +6,5 @@
  * @packageDocumentation
  */
 export * from '@switchyard/core';
+export { ConsistentHash, keyHash, WeightedSplit } from './hashing/index.js';
 export { type Implementation, implementation, nativeLoadError } from './implementation.js';
