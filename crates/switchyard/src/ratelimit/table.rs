@@ -94,7 +94,7 @@ impl<S: Copy + Default> Table<S> {
     /// reachable from its home slot without tombstones.
     pub(crate) fn remove_at(&mut self, mut i: usize) {
         let n = self.capacity();
-        if self.slots.get(i).is_none_or(|s| s.hash == 0) {
+        if !self.slots.get(i).is_some_and(|s| s.hash != 0) {
             return;
         }
         let mut j = i;
