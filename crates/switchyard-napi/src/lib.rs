@@ -3,6 +3,7 @@
 //! structured results go through typed arrays shared once at construction (see DESIGN.md).
 
 mod errors;
+mod ratelimit;
 
 use napi_derive::napi;
 

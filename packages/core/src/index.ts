@@ -6,3 +6,4 @@
  * @packageDocumentation
  */
 export * from './errors.js';
+export * from './ratelimit/index.js';

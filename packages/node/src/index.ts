@@ -7,3 +7,4 @@
  */
 export * from '@switchyard/core';
 export { type Implementation, implementation, nativeLoadError } from './implementation.js';
+export { RateLimiter, SlidingWindowLimiter } from './ratelimit/index.js';
