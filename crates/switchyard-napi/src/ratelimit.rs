@@ -185,6 +185,11 @@ impl<P: Policy> Bound<P> {
         Ok(self.write(decision))
     }
 
+    fn slot_of(&mut self, key: &RawKey) -> napi::Result<i64> {
+        let bytes = self.key.read(key)?;
+        Ok(self.limiter.slot_of(bytes).map_or(-1, |i| i as i64))
+    }
+
     fn reset(&mut self, key: &RawKey) -> napi::Result<bool> {
         let bytes = self.key.read(key)?;
         Ok(self.limiter.reset(bytes))
@@ -243,6 +248,12 @@ impl NativeRateLimiter {
     #[napi]
     pub fn reset(&mut self, key: RawKey) -> napi::Result<bool> {
         guard("RateLimiter.reset", || self.bound.reset(&key))
+    }
+
+    /// Slot of the key in the table, or -1 (layout introspection for the differential test).
+    #[napi]
+    pub fn slot_of(&mut self, key: RawKey) -> napi::Result<i64> {
+        guard("RateLimiter.slotOf", || self.bound.slot_of(&key))
     }
 
     /// Keys stored.
@@ -308,6 +319,12 @@ impl NativeSlidingWindowLimiter {
     #[napi]
     pub fn reset(&mut self, key: RawKey) -> napi::Result<bool> {
         guard("SlidingWindowLimiter.reset", || self.bound.reset(&key))
+    }
+
+    /// Slot of the key in the table, or -1 (layout introspection for the differential test).
+    #[napi]
+    pub fn slot_of(&mut self, key: RawKey) -> napi::Result<i64> {
+        guard("SlidingWindowLimiter.slotOf", || self.bound.slot_of(&key))
     }
 
     /// Keys stored.

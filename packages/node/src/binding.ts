@@ -35,5 +35,6 @@ export interface NativeKeyedLimiter {
   take(key: string, nowMs: number, cost: number): number;
   peek(key: string, nowMs: number, cost: number): number;
   reset(key: string): boolean;
+  slotOf(key: string): number;
   readonly size: number;
 }

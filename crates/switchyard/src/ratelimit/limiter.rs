@@ -132,6 +132,12 @@ impl<P: Policy> Limiter<P> {
         Ok(self.policy.decide(&mut state, now_ms, cost))
     }
 
+    /// Slot index where `key` is stored, if it is: the table layout, for the differential test
+    /// that holds it identical to the TS reference's.
+    pub fn slot_of(&self, key: &[u8]) -> Option<usize> {
+        self.table.find(key_hash(key, self.seed))
+    }
+
     /// Forgets `key`; returns whether it was stored. The overflow bucket is never reset.
     pub fn reset(&mut self, key: &[u8]) -> bool {
         match self.table.find(key_hash(key, self.seed)) {

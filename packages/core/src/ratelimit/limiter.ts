@@ -100,6 +100,16 @@ export abstract class KeyedLimiterBase implements KeyedLimiter {
     return policy.decide(scratch, 0, now, cost);
   }
 
+  /**
+   * Slot index where `key` is stored, or -1. Exposes the table layout so the differential test
+   * can hold it identical between implementations.
+   * @internal
+   */
+  slotOf(key: string): number {
+    hashKeyInto(key, this.#seed, this.#hash);
+    return this.#table.find(this.#hash[0]!, this.#hash[1]!);
+  }
+
   reset(key: string): boolean {
     hashKeyInto(key, this.#seed, this.#hash);
     const slot = this.#table.find(this.#hash[0]!, this.#hash[1]!);

@@ -64,6 +64,11 @@ abstract class NativeLimiterBase implements KeyedLimiter {
     return this.#decision();
   }
 
+  /** Slot index where `key` is stored, or -1 (layout introspection). @internal */
+  slotOf(key: string): number {
+    return this.#native.slotOf(key);
+  }
+
   reset(key: string): boolean {
     try {
       return this.#native.reset(key);
