@@ -44,6 +44,9 @@ export const MAX_KEYS = 2 ** 26;
 /** Default `maxKeys`: 100,000 keys, about 3 MB of table. */
 export const DEFAULT_MAX_KEYS = 100_000;
 
+// Not in the ES library typings, but in every runtime the core targets (Node, browsers, Deno, Bun).
+declare const performance: { now(): number };
+
 /** Integer ms on a monotonic clock: the default `nowMs` of every limiter. */
 export function monotonicNowMs(): number {
   return Math.floor(performance.now());
