@@ -114,6 +114,9 @@ describe.each(impls)('RateLimiter conformance: $name', ({ RateLimiter }) => {
     expect(argumentOf(() => rl.take('k', -1))).toBe('nowMs');
     expect(argumentOf(() => rl.take('k', 2 ** 50))).toBe('nowMs');
     expect(argumentOf(() => rl.peek('k', Number.NaN))).toBe('nowMs');
+    expect(argumentOf(() => rl.take(42 as never, 0))).toBe('key');
+    expect(argumentOf(() => rl.reset(undefined as never))).toBe('key');
+    expect(() => rl.take(42 as never, 0)).toThrow('invalid key: expected a string, got number');
     expect(rl.size).toBe(0);
   });
 
@@ -162,5 +165,27 @@ describe.each(impls)('SlidingWindowLimiter conformance: $name', ({ SlidingWindow
     expect(() => new SlidingWindowLimiter({ limit: 2 ** 20, windowMs: 2 ** 32 })).toThrow(/windowMs/);
     const sw = new SlidingWindowLimiter({ limit: 3, windowMs: 10 });
     expect(() => sw.take('k', 0, 4)).toThrow(/cost/);
+  });
+});
+
+describe('native handles', () => {
+  it('a freed handle is refused with a typed error, and freed handles are reused', async () => {
+    const { nativeBinding } = await import('../../packages/node/src/implementation.js');
+    const { fromNativeError } = await import('../../packages/node/src/native-errors.js');
+    const { InternalError } = await import('@switchyard/core');
+    const binding = nativeBinding!;
+    const out = new Float64Array(5);
+    const handle = binding.rateLimiterCreate(0, 5, 1000, 10, 0, out);
+    expect(binding.rateLimiterSize(handle)).toBe(0);
+    binding.rateLimiterFree(handle);
+    let caught: unknown;
+    try {
+      binding.rateLimiterSize(handle);
+    } catch (error) {
+      caught = fromNativeError(error);
+    }
+    expect(caught).toBeInstanceOf(InternalError);
+    expect(binding.rateLimiterCreate(1, 5, 1000, 10, 0, out)).toBe(handle);
+    expect(() => binding.rateLimiterCreate(0, 5, 1000, 10, 0, new Float64Array(2))).toThrow(/decisions/);
   });
 });

@@ -60,6 +60,11 @@ export function checkInteger(argument: string, value: unknown, min: number, max:
   return value;
 }
 
+/** Validates a key: any string (hashed as its UTF-8 bytes). @internal */
+export function checkKey(key: unknown): void {
+  if (typeof key !== 'string') throw new InvalidArgumentError('key', `expected a string, got ${typeof key}`);
+}
+
 /** Validates `nowMs` (defaulting it to the monotonic clock) and `cost`. @internal */
 export function checkTake(nowMs: number | undefined, cost: number, limit: number): number {
   const now = nowMs === undefined ? monotonicNowMs() : nowMs;

@@ -1,4 +1,5 @@
 export {
+  checkKey,
   checkTake,
   DEFAULT_MAX_KEYS,
   type KeyedLimiter,

@@ -1,4 +1,4 @@
-import { checkTake, type KeyedLimiter, type RateLimitDecision, type TableOptions } from './decision.js';
+import { checkKey, checkTake, type KeyedLimiter, type RateLimitDecision, type TableOptions } from './decision.js';
 import { hashKeyInto } from './hash.js';
 import { KeyTable } from './table.js';
 
@@ -55,6 +55,11 @@ export abstract class KeyedLimiterBase implements KeyedLimiter {
     return this.#policy.limit;
   }
 
+  #hashKey(key: string): void {
+    checkKey(key);
+    hashKeyInto(key, this.#seed, this.#hash);
+  }
+
   /** Slot of the key, or -1 when it is new and fits (after reclaiming `reclaim`), or -2 for overflow. */
   #locate(nowMs: number): { slot: number; reclaim: number } {
     const table = this.#table;
@@ -68,7 +73,7 @@ export abstract class KeyedLimiterBase implements KeyedLimiter {
   take(key: string, nowMs?: number, cost = 1): RateLimitDecision {
     const policy = this.#policy;
     const now = checkTake(nowMs, cost, policy.limit);
-    hashKeyInto(key, this.#seed, this.#hash);
+    this.#hashKey(key);
     const table = this.#table;
     let { slot, reclaim } = this.#locate(now);
     if (slot === -2) {
@@ -91,7 +96,7 @@ export abstract class KeyedLimiterBase implements KeyedLimiter {
   peek(key: string, nowMs?: number, cost = 1): RateLimitDecision {
     const policy = this.#policy;
     const now = checkTake(nowMs, cost, policy.limit);
-    hashKeyInto(key, this.#seed, this.#hash);
+    this.#hashKey(key);
     const { slot } = this.#locate(now);
     const scratch = this.#scratch;
     if (slot >= 0) scratch.set(this.#table.state.subarray(slot * policy.width, slot * policy.width + policy.width));
@@ -106,12 +111,12 @@ export abstract class KeyedLimiterBase implements KeyedLimiter {
    * @internal
    */
   slotOf(key: string): number {
-    hashKeyInto(key, this.#seed, this.#hash);
+    this.#hashKey(key);
     return this.#table.find(this.#hash[0]!, this.#hash[1]!);
   }
 
   reset(key: string): boolean {
-    hashKeyInto(key, this.#seed, this.#hash);
+    this.#hashKey(key);
     const slot = this.#table.find(this.#hash[0]!, this.#hash[1]!);
     if (slot < 0) return false;
     this.#table.removeAt(slot);

@@ -1,6 +1,7 @@
 import {
   RateLimiter as CoreRateLimiter,
   SlidingWindowLimiter as CoreSlidingWindowLimiter,
+  checkKey,
   checkTake,
   type KeyedLimiter,
   monotonicNowMs,
@@ -12,84 +13,92 @@ import {
   type RateLimiterOptions,
   type SlidingWindowLimiterOptions,
 } from '@switchyard/core';
-import type { NativeBinding, NativeKeyedLimiter } from '../binding.js';
+import type { NativeBinding, NativeRateLimitHotPath } from '../binding.js';
 import { nativeBinding } from '../implementation.js';
 import { fromNativeError } from '../native-errors.js';
 
 /**
  * Shared body of the native-backed limiters. Options are validated by the core's own
  * normalisers; decisions come from the native core through one `Float64Array` shared at
- * construction, from which this builds the result object.
+ * creation, from which this builds the result object. The native limiter is a handle, freed when
+ * this object is collected.
  */
-abstract class NativeLimiterBase implements KeyedLimiter {
-  readonly #native: NativeKeyedLimiter;
-  readonly #out = new Float64Array(5);
-  readonly limit: number;
-
-  protected constructor(limit: number, create: (out: Float64Array) => NativeKeyedLimiter) {
-    this.limit = limit;
-    try {
-      this.#native = create(this.#out);
-    } catch (error) {
-      throw fromNativeError(error);
-    }
-  }
-
-  /** The core's validation throws the exact error the reference would; else map the native one. */
-  #fail(error: unknown, nowMs: number, cost: number): never {
-    checkTake(nowMs, cost, this.limit);
-    throw fromNativeError(error);
-  }
-
-  #decision(): RateLimitDecision {
-    const out = this.#out;
-    return { allowed: out[0] === 1, limit: out[1]!, remaining: out[2]!, retryAfterMs: out[3]!, resetMs: out[4]! };
-  }
-
-  take(key: string, nowMs: number = monotonicNowMs(), cost = 1): RateLimitDecision {
-    try {
-      this.#native.take(key, nowMs, cost);
-    } catch (error) {
-      this.#fail(error, nowMs, cost);
-    }
-    return this.#decision();
-  }
-
-  peek(key: string, nowMs: number = monotonicNowMs(), cost = 1): RateLimitDecision {
-    try {
-      this.#native.peek(key, nowMs, cost);
-    } catch (error) {
-      this.#fail(error, nowMs, cost);
-    }
-    return this.#decision();
-  }
-
-  /** Slot index where `key` is stored, or -1 (layout introspection). @internal */
-  slotOf(key: string): number {
-    return this.#native.slotOf(key);
-  }
-
-  reset(key: string): boolean {
-    try {
-      return this.#native.reset(key);
-    } catch (error) {
-      throw fromNativeError(error);
-    }
-  }
-
-  get size(): number {
-    return this.#native.size;
-  }
-}
-
 function createClasses(binding: NativeBinding) {
+  const handles = new FinalizationRegistry<number>((handle) => binding.rateLimiterFree(handle));
+  const hot = {} as NativeRateLimitHotPath;
+  binding.rateLimiterInstall(hot);
+
+  abstract class NativeLimiterBase implements KeyedLimiter {
+    readonly #handle: number;
+    readonly #out = new Float64Array(5);
+    readonly limit: number;
+
+    protected constructor(kind: 0 | 1, limit: number, b: number, maxKeys: number, seed: number) {
+      this.limit = limit;
+      try {
+        this.#handle = binding.rateLimiterCreate(kind, limit, b, maxKeys, seed, this.#out);
+      } catch (error) {
+        throw fromNativeError(error);
+      }
+      handles.register(this, this.#handle);
+    }
+
+    /** The core's validation throws the exact error the reference would; else map the native one. */
+    #fail(error: unknown, key: string, nowMs: number, cost: number): never {
+      checkKey(key);
+      checkTake(nowMs, cost, this.limit);
+      throw fromNativeError(error);
+    }
+
+    #decision(): RateLimitDecision {
+      const out = this.#out;
+      return { allowed: out[0] === 1, limit: out[1]!, remaining: out[2]!, retryAfterMs: out[3]!, resetMs: out[4]! };
+    }
+
+    take(key: string, nowMs: number = monotonicNowMs(), cost = 1): RateLimitDecision {
+      try {
+        hot.rateLimiterTake(this.#handle, key, nowMs, cost);
+      } catch (error) {
+        this.#fail(error, key, nowMs, cost);
+      }
+      return this.#decision();
+    }
+
+    peek(key: string, nowMs: number = monotonicNowMs(), cost = 1): RateLimitDecision {
+      try {
+        hot.rateLimiterPeek(this.#handle, key, nowMs, cost);
+      } catch (error) {
+        this.#fail(error, key, nowMs, cost);
+      }
+      return this.#decision();
+    }
+
+    reset(key: string): boolean {
+      try {
+        return binding.rateLimiterReset(this.#handle, key);
+      } catch (error) {
+        checkKey(key);
+        throw fromNativeError(error);
+      }
+    }
+
+    /** Slot index where `key` is stored, or -1 (layout introspection). @internal */
+    slotOf(key: string): number {
+      return binding.rateLimiterSlotOf(this.#handle, key);
+    }
+
+    get size(): number {
+      return binding.rateLimiterSize(this.#handle);
+    }
+  }
+
   /** `@switchyard/core`'s `RateLimiter` backed by the native core: same options, decisions, errors. */
   class RateLimiter extends NativeLimiterBase {
     readonly options: NormalisedRateLimiterOptions;
 
     constructor(options: RateLimiterOptions) {
       const o = normaliseRateLimiterOptions(options);
-      super(o.capacity, (out) => new binding.NativeRateLimiter(o.capacity, o.refillMicroPerMs, o.maxKeys, o.seed, out));
+      super(0, o.capacity, o.refillMicroPerMs, o.maxKeys, o.seed);
       this.options = o;
     }
   }
@@ -100,7 +109,7 @@ function createClasses(binding: NativeBinding) {
 
     constructor(options: SlidingWindowLimiterOptions) {
       const o = normaliseSlidingWindowOptions(options);
-      super(o.limit, (out) => new binding.NativeSlidingWindowLimiter(o.limit, o.windowMs, o.maxKeys, o.seed, out));
+      super(1, o.limit, o.windowMs, o.maxKeys, o.seed);
       this.options = o;
     }
   }
