@@ -4,9 +4,10 @@
 // flexible's time per take; native bytes per key ≤ 0.1× theirs and ≤ 48 B.
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { RedisRateLimiter } from '@switchyard/adapters';
 import * as core from '@switchyard/core';
@@ -27,6 +28,9 @@ function contenders(maxKeys) {
   return { native, reference, rlf };
 }
 
+/** Takes per timed call: amortises tinybench's own per-call cost (measured below as the floor). */
+const BATCH = 64;
+
 async function timeTakes(keys) {
   const { native, reference, rlf } = contenders(Math.max(keys.length, 1));
   for (const k of keys) {
@@ -39,11 +43,55 @@ async function timeTakes(keys) {
   let r = 0;
   const n = keys.length;
   const nowMs = 1;
-  return timeEach([
-    ['native', () => native.take(keys[i++ % n], nowMs)],
-    ['reference', () => reference.take(keys[j++ % n], nowMs)],
-    ['rate-limiter-flexible', async () => rlf.consume(keys[r++ % n])],
+  const timed = await timeEach([
+    [
+      'native',
+      () => {
+        for (let b = 0; b < BATCH; b++) native.take(keys[i++ % n], nowMs);
+      },
+    ],
+    [
+      'reference',
+      () => {
+        for (let b = 0; b < BATCH; b++) reference.take(keys[j++ % n], nowMs);
+      },
+    ],
+    [
+      'rate-limiter-flexible',
+      async () => {
+        for (let b = 0; b < BATCH; b++) await rlf.consume(keys[r++ % n]);
+      },
+    ],
   ]);
+  for (const t of Object.values(timed)) t.nsPerOp = Number((t.nsPerOp / BATCH).toFixed(2));
+  return timed;
+}
+
+/** What no limiter goes below here: the loop fetching the key, and one bare N-API call (no arguments). */
+async function floors(keys) {
+  const require = createRequire(import.meta.url);
+  const addon = require(join(dirname(require.resolve('@switchyard/node/package.json')), 'switchyard.node'));
+  let i = 0;
+  let k = 0;
+  let sink = 0;
+  const n = keys.length;
+  const timed = await timeEach([
+    [
+      'loop + key fetch',
+      () => {
+        for (let b = 0; b < BATCH; b++) sink += keys[i++ % n].length;
+      },
+    ],
+    [
+      'loop + key fetch + bare N-API call',
+      () => {
+        for (let b = 0; b < BATCH; b++) sink += keys[k++ % n].length + addon.noop();
+      },
+    ],
+  ]);
+  for (const t of Object.values(timed)) t.nsPerOp = Number((t.nsPerOp / BATCH).toFixed(2));
+  if (sink < 0) console.log(sink);
+  return timed;
 }
 
 function memory(impl) {
@@ -89,6 +137,8 @@ export async function run() {
   const many = Array.from({ length: KEYS }, (_, i) => `client:${i}`);
   const millionKeys = await timeTakes(many);
   console.log('1M keys', millionKeys);
+  const floor = { oneKey: await floors(['client:1']), millionKeys: await floors(many) };
+  console.log('floors', floor);
   const mem = {
     native: memory('native'),
     reference: memory('reference'),
@@ -111,7 +161,7 @@ export async function run() {
     bytesPerKeyVsRlf: { ratio: Number(bytesRatio.toFixed(3)), target: 0.1, met: bytesRatio <= 0.1 },
     bytesPerKeyAbsolute: { value: nativeBytes, target: 48, met: nativeBytes <= 48 },
   };
-  writeResults('ratelimit', { oneKey, millionKeys, memory: mem, redis, targets });
+  writeResults('ratelimit', { batch: BATCH, oneKey, millionKeys, floors: floor, memory: mem, redis, targets });
 
   const names = ['native', 'reference', 'rate-limiter-flexible'];
   const timeRows = names.map((n) => [

@@ -1,13 +1,13 @@
 //! The keyed limiter shared by the token bucket and the sliding window: validation, lookup,
 //! insertion, lazy reclaiming of idle keys and the shared overflow bucket.
 
-use super::table::Table;
+use super::table::{Packed, Table};
 use super::{check_integer, key_hash, Decision, InvalidArgument, MAX_KEYS, MAX_NOW_MS};
 
 /// The decision rule of one kind of limiter, over its packed per-key state.
 pub trait Policy {
-    /// Per-key state, 16 bytes.
-    type State: Copy + Default;
+    /// Per-key state, packed into 16 bytes.
+    type State: Packed;
     /// `capacity` or `limit`: the largest cost one take may ask for.
     fn limit(&self) -> u64;
     /// State of a key never seen before, first seen at `now_ms`.
@@ -57,6 +57,13 @@ impl<P: Policy> Limiter<P> {
     /// The policy (limits) this limiter applies.
     pub fn policy(&self) -> &P {
         &self.policy
+    }
+
+    /// Address and length in bytes of the preallocated slot table, so a host can give the OS a
+    /// memory hint (the N-API binding asks Linux for huge pages: at a million keys, TLB misses
+    /// are a large part of a take).
+    pub fn table_region(&self) -> (usize, usize) {
+        self.table.region()
     }
 
     /// Keys currently stored (idle keys stay until a new key needs their slot or `reset`).
@@ -111,8 +118,12 @@ impl<P: Policy> Limiter<P> {
                 return Ok(self.policy.decide(state, now_ms, cost));
             }
         };
-        match self.table.state_mut(slot) {
-            Some(state) => Ok(self.policy.decide(state, now_ms, cost)),
+        match self.table.state(slot) {
+            Some(mut state) => {
+                let decision = self.policy.decide(&mut state, now_ms, cost);
+                self.table.set_state(slot, state);
+                Ok(decision)
+            }
             None => Err(InvalidArgument::new("key", "internal: slot vanished")),
         }
     }

@@ -15,7 +15,7 @@ mod token_bucket;
 pub use hash::key_hash;
 pub use limiter::{Limiter, Policy};
 pub use sliding_window::{SlidingWindowLimiter, SlidingWindowPolicy, WindowState};
-pub use table::SWEEP_LIMIT;
+pub use table::{Packed, SWEEP_LIMIT};
 pub use token_bucket::{BucketState, RateLimiter, TokenBucketPolicy};
 
 /// Largest accepted `nowMs` (exclusive): 2^50 ms, about 35,000 years. Keeps every sum of times

@@ -4,6 +4,7 @@
 //! with `limit·W ≤ 2^51` so every term stays below 2^53.
 
 use super::limiter::{Limiter, Policy};
+use super::table::Packed;
 use super::{check_integer, Decision, InvalidArgument, MAX_LIMIT};
 
 /// Largest accepted `limit × windowMs`.
@@ -18,6 +19,23 @@ pub struct WindowState {
     pub prev: u32,
     /// Cost admitted in the current window.
     pub cur: u32,
+}
+
+impl Packed for WindowState {
+    fn pack(self) -> [u64; 2] {
+        [
+            self.window,
+            (u64::from(self.prev) << 32) | u64::from(self.cur),
+        ]
+    }
+
+    fn unpack([window, counts]: [u64; 2]) -> Self {
+        Self {
+            window,
+            prev: (counts >> 32) as u32,
+            cur: counts as u32,
+        }
+    }
 }
 
 /// Sliding-window rule: `limit` per `window_ms`.

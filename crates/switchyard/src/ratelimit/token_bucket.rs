@@ -4,6 +4,7 @@
 //! `t × rate` micro-tokens, never rounded.
 
 use super::limiter::{Limiter, Policy};
+use super::table::Packed;
 use super::{ceil_div, check_integer, Decision, InvalidArgument, MAX_LIMIT, MICRO};
 
 /// Largest refill rate, in micro-tokens per millisecond (1e9 tokens per second).
@@ -16,6 +17,16 @@ pub struct BucketState {
     pub tokens: u64,
     /// Latest time the bucket was brought up to date; never moves backwards.
     pub last_ms: u64,
+}
+
+impl Packed for BucketState {
+    fn pack(self) -> [u64; 2] {
+        [self.tokens, self.last_ms]
+    }
+
+    fn unpack([tokens, last_ms]: [u64; 2]) -> Self {
+        Self { tokens, last_ms }
+    }
 }
 
 /// Token-bucket rule: `capacity` tokens, refilled continuously at `refill` micro-tokens per ms.
