@@ -188,4 +188,30 @@ describe('native handles', () => {
     expect(binding.rateLimiterCreate(1, 5, 1000, 10, 0, out)).toBe(handle);
     expect(() => binding.rateLimiterCreate(0, 5, 1000, 10, 0, new Float64Array(2))).toThrow(/decisions/);
   });
+
+  it('the raw take/peek callbacks throw coded errors that map back to the typed classes', async () => {
+    const { nativeBinding } = await import('../../packages/node/src/implementation.js');
+    const { fromNativeError } = await import('../../packages/node/src/native-errors.js');
+    const { InternalError } = await import('@switchyard/core');
+    const binding = nativeBinding!;
+    const hot = {} as import('../../packages/node/src/binding.js').NativeRateLimitHotPath;
+    binding.rateLimiterInstall(hot);
+    const out = new Float64Array(5);
+    const handle = binding.rateLimiterCreate(0, 5, 1000, 10, 0, out);
+    const mapped = (fn: () => void) => {
+      try {
+        fn();
+      } catch (error) {
+        return fromNativeError(error);
+      }
+      return undefined;
+    };
+    expect(mapped(() => hot.rateLimiterTake(handle, 'k', 0, 2))).toBeUndefined();
+    expect([...out]).toEqual([1, 5, 3, 0, 2000]);
+    expect(mapped(() => hot.rateLimiterPeek(handle, 'k', 0, 1.5))).toMatchObject({ argument: 'cost' });
+    expect(mapped(() => hot.rateLimiterTake(handle, 'k', -1, 1))).toMatchObject({ argument: 'nowMs' });
+    expect(mapped(() => hot.rateLimiterTake(handle, 7 as never, 0, 1))).toMatchObject({ argument: 'key' });
+    expect(mapped(() => hot.rateLimiterTake(handle + 1000, 'k', 0, 1))).toBeInstanceOf(InternalError);
+    binding.rateLimiterFree(handle);
+  });
 });
