@@ -61,7 +61,7 @@ impl KeyBuffer {
         }
     }
 
-    fn copy(&mut self, key: &RawKey) -> napi::Result<usize> {
+    fn copy(&mut self, key: &RawKey) -> Hot<usize> {
         let mut written = 0usize;
         // SAFETY: `env` and `value` come from the current call's arguments, still on the stack
         // of this synchronous call; the buffer pointer and length describe `self.bytes`, which
@@ -77,21 +77,21 @@ impl KeyBuffer {
         };
         match status {
             sys::Status::napi_ok => Ok(written),
-            sys::Status::napi_string_expected => Err(coded_error(
+            sys::Status::napi_string_expected => Err(Box::new(coded_error(
                 "SWITCHYARD_INVALID_ARGUMENT",
                 &["key", "expected a string"],
-            )),
-            other => Err(coded_error(
+            ))),
+            other => Err(Box::new(coded_error(
                 "SWITCHYARD_INTERNAL",
                 &[&format!(
                     "napi_get_value_string_utf8 failed with status {other}"
                 )],
-            )),
+            ))),
         }
     }
 
     /// The key's UTF-8 bytes (a lone surrogate becomes U+FFFD, as in the TS hash).
-    fn read(&mut self, key: &RawKey) -> napi::Result<&[u8]> {
+    fn read(&mut self, key: &RawKey) -> Hot<&[u8]> {
         let mut written = self.copy(key)?;
         // V8 writes whole characters only, so a string that did not fit stopped within 4 bytes
         // (the longest character) of the end; only then ask for the full length and grow.
@@ -108,10 +108,10 @@ impl KeyBuffer {
                 )
             };
             if status != sys::Status::napi_ok {
-                return Err(coded_error(
+                return Err(Box::new(coded_error(
                     "SWITCHYARD_INTERNAL",
                     &["could not measure the key"],
-                ));
+                )));
             }
             if full + 1 > self.bytes.len() {
                 self.bytes.resize(full + 1, 0);
@@ -175,6 +175,24 @@ thread_local! {
     static KEY: RefCell<KeyBuffer> = RefCell::new(KeyBuffer::new());
 }
 
+/// Result of the hot path: the error boxed, so `Ok` travels in registers (a `napi::Result` is
+/// moved through the stack, which perf showed costing store-forwarding stalls on every take).
+type Hot<T> = Result<T, Box<napi::Error>>;
+
+/// [`guard`] for the hot path: same panic-to-`SWITCHYARD_INTERNAL` conversion (the payload is
+/// handed to `guard` itself), without widening the `Ok` path to a `napi::Result`.
+fn guard_hot<T>(what: &str, body: impl FnOnce() -> Hot<T>) -> Hot<T> {
+    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(body)) {
+        Ok(result) => result,
+        Err(payload) => match guard(what, || -> napi::Result<()> {
+            std::panic::resume_unwind(payload)
+        }) {
+            Err(error) => Err(Box::new(error)),
+            Ok(()) => Err(Box::new(coded_error("SWITCHYARD_INTERNAL", &["panic"]))),
+        },
+    }
+}
+
 fn freed(handle: u32) -> napi::Error {
     coded_error(
         "SWITCHYARD_INTERNAL",
@@ -183,18 +201,18 @@ fn freed(handle: u32) -> napi::Error {
 }
 
 /// Runs `body` on the live entry `handle`.
-fn with_entry<T>(handle: u32, body: impl FnOnce(&mut Entry) -> napi::Result<T>) -> napi::Result<T> {
+fn with_entry<T>(handle: u32, body: impl FnOnce(&mut Entry) -> Hot<T>) -> Hot<T> {
     REGISTRY.with(|registry| {
         let mut registry = registry.borrow_mut();
         match registry.entries.get_mut(handle as usize) {
             Some(Some(entry)) => body(entry),
-            _ => Err(freed(handle)),
+            _ => Err(Box::new(freed(handle))),
         }
     })
 }
 
 /// Runs `body` with the key's bytes, read into the per-thread buffer.
-fn with_key<T>(key: &RawKey, body: impl FnOnce(&[u8]) -> napi::Result<T>) -> napi::Result<T> {
+fn with_key<T>(key: &RawKey, body: impl FnOnce(&[u8]) -> Hot<T>) -> Hot<T> {
     KEY.with(|buffer| {
         let mut buffer = buffer.borrow_mut();
         let bytes = buffer.read(key)?;
@@ -218,7 +236,7 @@ fn write(out: &mut Float64Array, decision: Decision) -> u32 {
     u32::from(decision.allowed)
 }
 
-fn decide(handle: u32, key: &RawKey, now_ms: f64, cost: f64, take: bool) -> napi::Result<u32> {
+fn decide(handle: u32, key: &RawKey, now_ms: f64, cost: f64, take: bool) -> Hot<u32> {
     with_key(key, |bytes| {
         with_entry(handle, |entry| {
             let (now, cost) = (integer(now_ms), integer(cost));
@@ -228,7 +246,7 @@ fn decide(handle: u32, key: &RawKey, now_ms: f64, cost: f64, take: bool) -> napi
                 (AnyLimiter::Window(l), true) => l.take(bytes, now, cost),
                 (AnyLimiter::Window(l), false) => l.peek(bytes, now, cost),
             }
-            .map_err(invalid)?;
+            .map_err(|e| Box::new(invalid(e)))?;
             Ok(write(&mut entry.out, decision))
         })
     })
@@ -343,7 +361,7 @@ unsafe fn raw_decide(
     } else {
         "RateLimiter.peek"
     };
-    if let Err(error) = guard(what, || decide(handle, &key, now_ms, cost, take)) {
+    if let Err(error) = guard_hot(what, || decide(handle, &key, now_ms, cost, take)) {
         let message = std::ffi::CString::new(error.reason.replace('\0', " "))
             .unwrap_or_else(|_| c"SWITCHYARD_INTERNAL\u{1f}unprintable error".to_owned());
         // SAFETY: a valid env and a NUL-terminated message; N-API copies it.
@@ -420,6 +438,7 @@ pub fn rate_limiter_reset(handle: u32, key: RawKey) -> napi::Result<bool> {
                 })
             })
         })
+        .map_err(|e| *e)
     })
 }
 
@@ -436,6 +455,7 @@ pub fn rate_limiter_slot_of(handle: u32, key: RawKey) -> napi::Result<i64> {
                 Ok(slot.map_or(-1, |i| i as i64))
             })
         })
+        .map_err(|e| *e)
     })
 }
 
@@ -449,6 +469,7 @@ pub fn rate_limiter_size(handle: u32) -> napi::Result<u32> {
                 AnyLimiter::Window(l) => l.size(),
             } as u32)
         })
+        .map_err(|e| *e)
     })
 }
 

@@ -56,6 +56,7 @@ impl TokenBucketPolicy {
     }
 
     /// Brings `state` up to `now_ms`. A clock behind `last_ms` adds nothing and leaves `last_ms`.
+    #[inline(always)]
     fn refilled(&self, state: BucketState, now_ms: u64) -> BucketState {
         if now_ms <= state.last_ms {
             return state;
@@ -93,6 +94,7 @@ impl Policy for TokenBucketPolicy {
         now_ms >= state.last_ms && self.refilled(*state, now_ms).tokens == self.full
     }
 
+    #[inline(always)]
     fn decide(&self, state: &mut BucketState, now_ms: u64, cost: u64) -> Decision {
         let mut s = self.refilled(*state, now_ms);
         // Time the clock is behind the bucket's own: nothing refills until it has passed.
