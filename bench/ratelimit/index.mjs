@@ -19,52 +19,51 @@ import { table, timeEach, writeDocsSection, writeResults } from '../lib.mjs';
 const KEYS = 1_000_000;
 const here = fileURLToPath(new URL('.', import.meta.url));
 
-function contenders(maxKeys) {
-  // Capacities high enough that every take is admitted: we time the bookkeeping, not rejections
-  // (rate-limiter-flexible rejects a Promise on a deny, which would dominate).
-  const native = new node.RateLimiter({ capacity: 1_000_000_000, refillPerSecond: 1, maxKeys });
-  const reference = new core.RateLimiter({ capacity: 1_000_000_000, refillPerSecond: 1, maxKeys });
-  const rlf = new RateLimiterMemory({ points: 1_000_000_000, duration: 3600 });
-  return { native, reference, rlf };
-}
+/**
+ * One contender at a time: build, fill with every key, time, drop, collect — so no contender's
+ * heap (rate-limiter-flexible keeps a Map entry and a timer per key) slows another's GCs.
+ * Capacities are high enough that every take is admitted: we time the bookkeeping, not
+ * rejections (rate-limiter-flexible rejects a Promise on a deny, which would dominate).
+ */
+const makers = {
+  native: (maxKeys) => {
+    const l = new node.RateLimiter({ capacity: 1_000_000_000, refillPerSecond: 1, maxKeys });
+    return { fill: (k) => l.take(k, 0), take: (k) => l.take(k, 1) };
+  },
+  reference: (maxKeys) => {
+    const l = new core.RateLimiter({ capacity: 1_000_000_000, refillPerSecond: 1, maxKeys });
+    return { fill: (k) => l.take(k, 0), take: (k) => l.take(k, 1) };
+  },
+  'rate-limiter-flexible': () => {
+    const l = new RateLimiterMemory({ points: 1_000_000_000, duration: 3600 });
+    return { fill: (k) => l.consume(k), take: (k) => l.consume(k), async: true };
+  },
+};
 
 /** Takes per timed call: amortises tinybench's own per-call cost (measured below as the floor). */
 const BATCH = 64;
 
 async function timeTakes(keys) {
-  const { native, reference, rlf } = contenders(Math.max(keys.length, 1));
-  for (const k of keys) {
-    native.take(k, 0);
-    reference.take(k, 0);
-    await rlf.consume(k);
-  }
-  let i = 0;
-  let j = 0;
-  let r = 0;
+  const out = {};
   const n = keys.length;
-  const nowMs = 1;
-  const timed = await timeEach([
-    [
-      'native',
-      () => {
-        for (let b = 0; b < BATCH; b++) native.take(keys[i++ % n], nowMs);
-      },
-    ],
-    [
-      'reference',
-      () => {
-        for (let b = 0; b < BATCH; b++) reference.take(keys[j++ % n], nowMs);
-      },
-    ],
-    [
-      'rate-limiter-flexible',
-      async () => {
-        for (let b = 0; b < BATCH; b++) await rlf.consume(keys[r++ % n]);
-      },
-    ],
-  ]);
-  for (const t of Object.values(timed)) t.nsPerOp = Number((t.nsPerOp / BATCH).toFixed(2));
-  return timed;
+  for (const [name, make] of Object.entries(makers)) {
+    let limiter = make(Math.max(n, 1));
+    for (const k of keys) await limiter.fill(k);
+    let i = 0;
+    const { take } = limiter;
+    const fn = limiter.async
+      ? async () => {
+          for (let b = 0; b < BATCH; b++) await take(keys[i++ % n]);
+        }
+      : () => {
+          for (let b = 0; b < BATCH; b++) take(keys[i++ % n]);
+        };
+    const timed = await timeEach([[name, fn]]);
+    out[name] = { ...timed[name], nsPerOp: Number((timed[name].nsPerOp / BATCH).toFixed(2)) };
+    limiter = null;
+    globalThis.gc?.();
+  }
+  return out;
 }
 
 /** What no limiter goes below here: the loop fetching the key, and one bare N-API call (no arguments). */
