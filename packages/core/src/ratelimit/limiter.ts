@@ -70,6 +70,12 @@ export abstract class KeyedLimiterBase implements KeyedLimiter {
     return { slot: reclaim >= 0 ? -1 : -2, reclaim };
   }
 
+  /**
+   * Takes `cost` (integer, 0 to the limit; default 1) from `key`'s budget at `nowMs` (integer ms;
+   * default: the monotonic clock) if the budget holds it, and says what happened. A key not seen
+   * before starts full. Throws `InvalidArgumentError` for a non-string key or an out-of-domain
+   * `nowMs`/`cost`.
+   */
   take(key: string, nowMs?: number, cost = 1): RateLimitDecision {
     const policy = this.#policy;
     const now = checkTake(nowMs, cost, policy.limit);
@@ -93,6 +99,7 @@ export abstract class KeyedLimiterBase implements KeyedLimiter {
     return policy.decide(table.state, slot * policy.width, now, cost);
   }
 
+  /** The decision {@link take} would make with the same arguments, changing nothing. */
   peek(key: string, nowMs?: number, cost = 1): RateLimitDecision {
     const policy = this.#policy;
     const now = checkTake(nowMs, cost, policy.limit);
@@ -115,6 +122,7 @@ export abstract class KeyedLimiterBase implements KeyedLimiter {
     return this.#table.find(this.#hash[0]!, this.#hash[1]!);
   }
 
+  /** Forgets `key` (its next take starts full); returns whether it was stored. */
   reset(key: string): boolean {
     this.#hashKey(key);
     const slot = this.#table.find(this.#hash[0]!, this.#hash[1]!);

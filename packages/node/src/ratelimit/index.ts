@@ -55,6 +55,7 @@ function createClasses(binding: NativeBinding) {
       return { allowed: out[0] === 1, limit: out[1]!, remaining: out[2]!, retryAfterMs: out[3]!, resetMs: out[4]! };
     }
 
+    /** See `RateLimiter.take` in `@switchyard/core`: same decisions, same errors. */
     take(key: string, nowMs: number = monotonicNowMs(), cost = 1): RateLimitDecision {
       try {
         hot.rateLimiterTake(this.#handle, key, nowMs, cost);
@@ -64,6 +65,7 @@ function createClasses(binding: NativeBinding) {
       return this.#decision();
     }
 
+    /** The decision `take` would make, changing nothing. */
     peek(key: string, nowMs: number = monotonicNowMs(), cost = 1): RateLimitDecision {
       try {
         hot.rateLimiterPeek(this.#handle, key, nowMs, cost);
@@ -73,6 +75,7 @@ function createClasses(binding: NativeBinding) {
       return this.#decision();
     }
 
+    /** Forgets `key`; returns whether it was stored. */
     reset(key: string): boolean {
       try {
         return binding.rateLimiterReset(this.#handle, key);
@@ -87,6 +90,7 @@ function createClasses(binding: NativeBinding) {
       return binding.rateLimiterSlotOf(this.#handle, key);
     }
 
+    /** Keys currently stored. */
     get size(): number {
       return binding.rateLimiterSize(this.#handle);
     }
