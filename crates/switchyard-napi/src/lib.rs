@@ -4,6 +4,7 @@
 
 mod errors;
 mod hashing;
+mod ratelimit;
 
 use napi_derive::napi;
 

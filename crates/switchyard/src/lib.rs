@@ -4,3 +4,4 @@
 //! randomness are inputs, so every decision is reproducible and identical to the TypeScript
 //! reference implementation in `@switchyard/core`.
 pub mod hashing;
+pub mod ratelimit;

@@ -8,3 +8,4 @@
 export * from './errors.js';
 export * from './hashing/index.js';
 export * from './router/index.js';
+export * from './ratelimit/index.js';

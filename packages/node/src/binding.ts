@@ -24,6 +24,19 @@ export interface NativeBinding {
     ids: string[],
     weights: number[],
   ) => NativeWeightedSplitHandle;
+  /**
+   * Rate limiters (crates/switchyard-napi/src/ratelimit.rs), as functions over a handle. `kind` 0:
+   * token bucket (`a` = capacity, `b` = refill in micro-tokens per ms); 1: sliding window (`a` =
+   * limit, `b` = windowMs). `take`/`peek` write `[allowed, limit, remaining, retryAfterMs,
+   * resetMs]` into the array given at creation and return `allowed` as 0 or 1.
+   */
+  rateLimiterCreate(kind: number, a: number, b: number, maxKeys: number, seed: number, decisions: Float64Array): number;
+  /** Puts the hot `rateLimiterTake`/`rateLimiterPeek` raw callbacks on `target`. */
+  rateLimiterInstall(target: object): void;
+  rateLimiterReset(handle: number, key: string): boolean;
+  rateLimiterSlotOf(handle: number, key: string): number;
+  rateLimiterSize(handle: number): number;
+  rateLimiterFree(handle: number): void;
 }
 
 /** A native consistent hash; nodes are addressed by index (insertion order). @internal */
@@ -51,4 +64,14 @@ export interface NativeWeightedSplitHandle {
   /** A raw N-API function `(random) => target index` bound to this instance. */
   pickRandomFunction(): (random: number) => number;
   setWeight(index: number, weight: number): void;
+}
+
+/**
+ * The hot rate-limit calls, raw N-API callbacks installed by `rateLimiterInstall`: they write the
+ * decision array and return nothing.
+ * @internal
+ */
+export interface NativeRateLimitHotPath {
+  rateLimiterTake(handle: number, key: string, nowMs: number, cost: number): void;
+  rateLimiterPeek(handle: number, key: string, nowMs: number, cost: number): void;
 }

@@ -8,3 +8,4 @@
 export * from '@switchyard/core';
 export { ConsistentHash, keyHash, WeightedSplit } from './hashing/index.js';
 export { type Implementation, implementation, nativeLoadError } from './implementation.js';
+export { RateLimiter, SlidingWindowLimiter } from './ratelimit/index.js';
