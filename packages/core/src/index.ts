@@ -7,5 +7,5 @@
  */
 export * from './errors.js';
 export * from './hashing/index.js';
-export * from './router/index.js';
 export * from './ratelimit/index.js';
+export * from './router/index.js';
