@@ -8,6 +8,7 @@ export default defineConfig({
     alias: {
       '@switchyard/core': src('core'),
       '@switchyard/node': src('node'),
+      '@switchyard/adapters': src('adapters'),
     },
   },
   test: {

@@ -3,6 +3,8 @@
 //! structured results go through typed arrays shared once at construction (see DESIGN.md).
 
 mod errors;
+mod hashing;
+mod ratelimit;
 mod router;
 
 use napi_derive::napi;

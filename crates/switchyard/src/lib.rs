@@ -3,4 +3,6 @@
 //! This crate knows nothing of Node.js: no N-API, no I/O, no clock, no randomness. Time and
 //! randomness are inputs, so every decision is reproducible and identical to the TypeScript
 //! reference implementation in `@switchyard/core`.
+pub mod hashing;
+pub mod ratelimit;
 pub mod router;

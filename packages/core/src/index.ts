@@ -6,4 +6,6 @@
  * @packageDocumentation
  */
 export * from './errors.js';
+export * from './hashing/index.js';
+export * from './ratelimit/index.js';
 export * from './router/index.js';

@@ -21,6 +21,72 @@ export interface NativeBinding {
     malformedEncoding: string,
     out: Int32Array,
   ) => NativeRouterHandle;
+  /** Key hash of `key`: writes `[hi, lo]` into `out`. */
+  hashingKeyHash(key: string, out: Uint32Array): void;
+  /** Consistent hash over nodes given as parallel arrays; see packages/node/src/hashing. */
+  NativeConsistentHash: new (
+    ids: string[],
+    weights: number[],
+    algorithm: string,
+    vnodesPerWeight: number,
+    tableSize: number,
+    epsilon: number | null,
+  ) => NativeConsistentHashHandle;
+  /** Weighted split over targets given as parallel arrays. */
+  NativeWeightedSplit: new (
+    ids: string[],
+    weights: number[],
+  ) => NativeWeightedSplitHandle;
+  /**
+   * Rate limiters (crates/switchyard-napi/src/ratelimit.rs), as functions over a handle. `kind` 0:
+   * token bucket (`a` = capacity, `b` = refill in micro-tokens per ms); 1: sliding window (`a` =
+   * limit, `b` = windowMs). `take`/`peek` write `[allowed, limit, remaining, retryAfterMs,
+   * resetMs]` into the array given at creation and return `allowed` as 0 or 1.
+   */
+  rateLimiterCreate(kind: number, a: number, b: number, maxKeys: number, seed: number, decisions: Float64Array): number;
+  /** Puts the hot `rateLimiterTake`/`rateLimiterPeek` raw callbacks on `target`. */
+  rateLimiterInstall(target: object): void;
+  rateLimiterReset(handle: number, key: string): boolean;
+  rateLimiterSlotOf(handle: number, key: string): number;
+  rateLimiterSize(handle: number): number;
+  rateLimiterFree(handle: number): void;
+}
+
+/** A native consistent hash; nodes are addressed by index (insertion order). @internal */
+export interface NativeConsistentHashHandle {
+  /**
+   * A raw N-API function `(key) => node index`, bound to this instance (and keeping it alive):
+   * about 40 ns of boundary instead of the ~300 ns of a napi-rs method call. Get it once.
+   */
+  pickFunction(): (key: string) => number;
+  /** Writes up to `min(n, out.length)` node indices into `out`; returns how many. */
+  pickN(key: string, n: number, out: Uint32Array): number;
+  add(id: string, weight: number): void;
+  remove(index: number): void;
+  setHealthy(index: number, healthy: boolean): void;
+  /** A raw N-API function `(index, load) => 0` bound to this instance; see `pickFunction`. */
+  setLoadFunction(): (index: number, load: number) => number;
+  /** NaN when bounded loads are off. */
+  loadCap(index: number): number;
+}
+
+/** A native weighted split; targets are addressed by index. @internal */
+export interface NativeWeightedSplitHandle {
+  /** A raw N-API function `(key) => target index` bound to this instance; see `pickFunction`. */
+  pickKeyFunction(): (key: string) => number;
+  /** A raw N-API function `(random) => target index` bound to this instance. */
+  pickRandomFunction(): (random: number) => number;
+  setWeight(index: number, weight: number): void;
+}
+
+/**
+ * The hot rate-limit calls, raw N-API callbacks installed by `rateLimiterInstall`: they write the
+ * decision array and return nothing.
+ * @internal
+ */
+export interface NativeRateLimitHotPath {
+  rateLimiterTake(handle: number, key: string, nowMs: number, cost: number): void;
+  rateLimiterPeek(handle: number, key: string, nowMs: number, cost: number): void;
 }
 
 /**

@@ -4,7 +4,35 @@
  * @module
  */
 
-const utf8 = new TextDecoder('utf-8', { fatal: true });
+/**
+ * Strict UTF-8 decoding of `bytes` (what Rust's `str::from_utf8` accepts: no overlong forms, no
+ * surrogates, nothing above U+10FFFF, no truncated sequence); null when invalid. Written out
+ * rather than using `TextDecoder`, so the reference needs no platform API.
+ */
+export function decodeUtf8(bytes: readonly number[]): string | null {
+  let out = '';
+  for (let i = 0; i < bytes.length; ) {
+    const b0 = bytes[i] as number;
+    if (b0 < 0x80) {
+      out += String.fromCharCode(b0);
+      i++;
+      continue;
+    }
+    const length = b0 >= 0xc2 && b0 <= 0xdf ? 2 : b0 >= 0xe0 && b0 <= 0xef ? 3 : b0 >= 0xf0 && b0 <= 0xf4 ? 4 : 0;
+    if (length === 0 || i + length > bytes.length) return null;
+    let cp = b0 & (0xff >> (length + 1));
+    for (let k = 1; k < length; k++) {
+      const b = bytes[i + k] as number;
+      if ((b & 0xc0) !== 0x80) return null;
+      cp = (cp << 6) | (b & 0x3f);
+    }
+    const min = length === 2 ? 0x80 : length === 3 ? 0x800 : 0x10000;
+    if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) return null;
+    out += String.fromCodePoint(cp);
+    i += length;
+  }
+  return out;
+}
 
 function hexValue(code: number): number {
   if (code >= 0x30 && code <= 0x39) return code - 0x30;
@@ -49,15 +77,8 @@ export function decodePercent(text: string, plus: boolean, keepSlash = false): D
         i += 3;
       }
       if (bytes.length > 0) {
-        let run: string;
-        if (bytes.every((b) => b < 0x80)) run = String.fromCharCode(...bytes);
-        else {
-          try {
-            run = utf8.decode(new Uint8Array(bytes));
-          } catch {
-            return null;
-          }
-        }
+        const run = decodeUtf8(bytes);
+        if (run === null) return null;
         out += run;
       }
       if (keepSlash && text.charCodeAt(i) === 0x25 && hexValue(text.charCodeAt(i + 1)) === 2) {

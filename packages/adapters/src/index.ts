@@ -1,0 +1,15 @@
+/**
+ * `@switchyard/adapters`: Switchyard's primitives put to work outside one process. For now the
+ * Redis-backed distributed rate limiter.
+ *
+ * @packageDocumentation
+ */
+export {
+  type RedisEvalClient,
+  type RedisFailureMode,
+  type RedisLimiterState,
+  type RedisRateLimitDecision,
+  RedisRateLimiter,
+  type RedisRateLimiterOptions,
+} from './redis/index.js';
+export { TOKEN_BUCKET_LUA } from './redis/script.js';
