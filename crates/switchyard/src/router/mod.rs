@@ -157,6 +157,8 @@ pub struct Router {
     header_slots: Vec<String>,
     exact: FastMap<String, Trie>,
     wildcard: FastMap<String, Trie>,
+    /// Lengths (bytes) of the wildcard suffixes, longest first.
+    wildcard_lengths: Vec<usize>,
     any: Trie,
     identities: HashMap<Identity, Vec<u32>>,
     /// Per fully static route path (no host), the route ids there: for the wrapper's fast path.
@@ -176,6 +178,7 @@ impl Router {
             header_slots: Vec::new(),
             exact: FastMap::default(),
             wildcard: FastMap::default(),
+            wildcard_lengths: Vec::new(),
             any: Trie::default(),
             identities: HashMap::new(),
             static_paths: HashMap::new(),
@@ -380,7 +383,13 @@ impl Router {
         });
         let trie = match &host {
             HostRule::Exact(h) => self.exact.entry(h.clone()).or_default(),
-            HostRule::Wildcard(suffix) => self.wildcard.entry(suffix.clone()).or_default(),
+            HostRule::Wildcard(suffix) => {
+                if !self.wildcard_lengths.contains(&suffix.len()) {
+                    self.wildcard_lengths.push(suffix.len());
+                    self.wildcard_lengths.sort_unstable_by(|a, b| b.cmp(a));
+                }
+                self.wildcard.entry(suffix.clone()).or_default()
+            }
             HostRule::Any => &mut self.any,
         };
         trie.insert(&self.routes, id, &parsed.segments, &regex_of);
@@ -429,9 +438,16 @@ impl Router {
                 search_trie(&ctx, trie, s, &mut best);
             }
             if best.is_none() && !self.wildcard.is_empty() {
-                // Longest suffix first: the leftmost `.` with at least one character before it.
-                for (i, _) in h.match_indices('.').filter(|&(i, _)| i > 0) {
-                    if let Some(trie) = self.wildcard.get(&h[i + 1..]) {
+                // Longest suffix first. Only the lengths some wildcard suffix has are tried, so a
+                // long host with many labels costs one lookup per distinct suffix length.
+                for &len in &self.wildcard_lengths {
+                    let Some(dot) = h.len().checked_sub(len + 1).filter(|&d| d > 0) else {
+                        continue;
+                    };
+                    if h.as_bytes()[dot] != b'.' || !h.is_char_boundary(dot + 1) {
+                        continue;
+                    }
+                    if let Some(trie) = self.wildcard.get(&h[dot + 1..]) {
                         search_trie(&ctx, trie, s, &mut best);
                         if best.is_some() {
                             break;
