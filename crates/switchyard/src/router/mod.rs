@@ -392,7 +392,13 @@ impl Router {
             }
             HostRule::Any => &mut self.any,
         };
-        trie.insert(&self.routes, id, &parsed.segments, &regex_of);
+        trie.insert(
+            &self.routes,
+            id,
+            &parsed.segments,
+            &regex_of,
+            self.opts.max_param_length as usize,
+        );
         self.identities.entry(identity).or_default().push(id);
         Ok(id)
     }

@@ -5,7 +5,7 @@ use regex::{CaptureLocations, Regex};
 
 use super::decode::{decode_query_part, decode_segment_append, escape_at};
 use super::path::{MIXED, PATTERNED, PLAIN};
-use super::table::{could_beat, rank_cmp, Route, SegMatch, Test, Trie, WILDCARD_KIND};
+use super::table::{could_beat, rank_cmp, Edge, Route, SegMatch, Test, Trie, WILDCARD_KIND};
 use super::{EncodedSlash, RouterOptions};
 
 /// Param span flag: the raw text holds percent-escapes to decode (per segment, see spec §4).
@@ -246,7 +246,7 @@ fn visit(
                 // Edges are sorted by kind: later ones rank no better.
                 break;
             }
-            if segment_matches(ctx, edge.kind, edge.regex, &seg, s) {
+            if segment_matches(ctx, edge, &seg, s) {
                 s.kinds.push(edge.kind);
                 visit(ctx, trie, edge.child, depth + 1, s, best);
                 s.kinds.truncate(depth);
@@ -262,10 +262,13 @@ fn visit(
     }
 }
 
-fn segment_matches(ctx: &Ctx, kind: u8, regex: Option<u32>, seg: &Seg, s: &mut Scratch) -> bool {
+fn segment_matches(ctx: &Ctx, edge: &Edge, seg: &Seg, s: &mut Scratch) -> bool {
     let max = ctx.opts.max_param_length as usize;
     let text = s.text(ctx.path, seg);
-    match (kind, regex) {
+    if text.len() > edge.max_len {
+        return false;
+    }
+    match (edge.kind, edge.regex) {
         (PLAIN, _) => !text.is_empty() && text.len() <= max,
         (MIXED | PATTERNED, Some(id)) => {
             let (Some(re), Some(locs)) =

@@ -5,7 +5,7 @@ use std::cmp::Ordering;
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
 
-use super::path::{Segment, WILDCARD};
+use super::path::{Piece, Segment, WILDCARD};
 
 /// FxHash (as in rustc): much cheaper than SipHash on short keys. Flooding is not a concern: the
 /// keys are route text from the operator, requests only look up.
@@ -121,6 +121,9 @@ pub struct Edge {
     pub shape: Segment,
     /// `None` for a plain param.
     pub regex: Option<u32>,
+    /// Longest segment (bytes) that can match: literal text plus `maxParamLength` per param.
+    /// Longer segments are refused before running the regex.
+    pub max_len: usize,
     pub child: u32,
 }
 
@@ -214,6 +217,7 @@ impl Trie {
         id: u32,
         segments: &[Segment],
         regex_of: &[Option<u32>],
+        max_param: usize,
     ) {
         let mut node = 0usize;
         for (i, segment) in segments.iter().enumerate() {
@@ -230,7 +234,7 @@ impl Trie {
                         child as usize
                     }
                 },
-                Segment::Dynamic { kind, .. } => {
+                Segment::Dynamic { kind, pieces } => {
                     let found = self.nodes[node]
                         .dynamics
                         .iter()
@@ -243,12 +247,20 @@ impl Trie {
                             let edges = &mut self.nodes[node].dynamics;
                             let at = edges.partition_point(|e| e.kind <= *kind);
                             let regex = regex_of.get(i).copied().flatten();
+                            let max_len = pieces
+                                .iter()
+                                .map(|p| match p {
+                                    Piece::Lit(text) => text.len(),
+                                    Piece::Param { .. } => max_param,
+                                })
+                                .fold(0usize, usize::saturating_add);
                             edges.insert(
                                 at,
                                 Edge {
                                     kind: *kind,
                                     shape: segment.clone(),
                                     regex,
+                                    max_len,
                                     child,
                                 },
                             );
