@@ -405,13 +405,13 @@ impl Router {
 
     /// Finds the winning route for a request; its params are then in [`Router::params`].
     pub fn find(&mut self, req: &Request) -> Option<u32> {
-        let (path, query) = match req.path.find('?') {
-            Some(q) => (&req.path[..q], Some(&req.path[q + 1..])),
-            None => (req.path, None),
-        };
         // The scratch is boxed so that taking it out for the search moves a pointer only.
         let mut scratch = self.scratch.take().unwrap_or_default();
-        let found = self.find_in(req, path, query, &mut scratch);
+        scratch.params.clear();
+        let found = scratch.normalise(req.path, &self.opts).and_then(|q| {
+            let (path, query) = (&req.path[..q], req.path.get(q + 1..));
+            self.find_in(req, path, query, &mut scratch)
+        });
         self.scratch = Some(scratch);
         found
     }
@@ -423,10 +423,6 @@ impl Router {
         query: Option<&str>,
         s: &mut Scratch,
     ) -> Option<u32> {
-        s.params.clear();
-        if !s.normalise(path, &self.opts) {
-            return None;
-        }
         let ctx = Ctx {
             opts: &self.opts,
             routes: &self.routes,

@@ -70,73 +70,87 @@ pub struct Ctx<'a> {
 }
 
 impl Scratch {
-    /// Splits and decodes the path part of `path` (no `?query`). False when the request is
-    /// rejected as a whole (not origin-form, NUL, malformed encoding, encoded slash).
-    pub fn normalise(&mut self, path: &str, opts: &RouterOptions) -> bool {
+    /// Splits the request target at its first `?` and the path part into segments, decoding
+    /// those with escapes, in one pass over the bytes. Returns where the path part ends (the `?`
+    /// or the end), or `None` when the request is rejected as a whole (not origin-form, NUL,
+    /// malformed encoding, encoded slash).
+    pub fn normalise(&mut self, target: &str, opts: &RouterOptions) -> Option<usize> {
         self.segs.clear();
         self.bytes.clear();
         self.query_parsed = false;
-        let bytes = path.as_bytes();
+        self.all_raw = true;
+        let bytes = target.as_bytes();
         if bytes.first() != Some(&b'/') {
-            return false;
+            return None;
         }
-        let mut end = bytes.len();
+        let (mut has_escape, mut has_replacement) = (false, false);
+        let mut start = 1;
+        let mut query = bytes.len();
+        for (i, &b) in bytes.iter().enumerate().skip(1) {
+            match b {
+                b'/' => {
+                    self.push_raw(start, i);
+                    start = i + 1;
+                }
+                b'%' => has_escape = true,
+                b'?' => {
+                    query = i;
+                    break;
+                }
+                // A NUL in any segment's value, kept literally or not, rejects the request.
+                0 => return None,
+                // 0xEF leads U+FFFD in UTF-8; without it there is none.
+                0xEF => has_replacement = true,
+                _ => {}
+            }
+        }
+        self.push_raw(start, query);
+        let mut end = query;
         if opts.trailing_slash_ignore && end > 1 && bytes[end - 1] == b'/' {
+            self.segs.pop();
             end -= 1;
         }
         self.path_end = end;
-        self.all_raw = true;
-        let body = &bytes[..end];
-        let has_escape = body.contains(&b'%');
-        let has_nul = body.contains(&0);
         self.has_escape = has_escape;
-        // 0xEF leads U+FFFD in UTF-8; without it there is none.
-        self.has_replacement = body.contains(&0xEF);
-        let keep_slash = opts.encoded_slash == EncodedSlash::Keep;
-        let mut start = 1;
-        loop {
-            let stop = body[start..]
-                .iter()
-                .position(|&b| b == b'/')
-                .map_or(end, |p| start + p);
-            let raw = &body[start..stop];
-            let mut text = Text::Raw(start, stop);
-            if has_escape && raw.contains(&b'%') {
+        self.has_replacement = has_replacement;
+        if has_escape {
+            let keep_slash = opts.encoded_slash == EncodedSlash::Keep;
+            for i in 0..self.segs.len() {
+                let seg = self.segs[i];
+                let Text::Raw(a, b) = seg.text else { continue };
+                let raw = &bytes[a..b];
+                if !raw.contains(&b'%') {
+                    continue;
+                }
                 let from = self.bytes.len();
                 if decode_segment_append(raw, keep_slash, &mut self.bytes) {
                     // Only a segment that decodes can hold an encoded slash (a literal one keeps
                     // its escapes as text).
                     if opts.encoded_slash == EncodedSlash::Reject && has_encoded_slash(raw) {
-                        return false;
+                        return None;
                     }
-                    text = Text::Decoded(from, self.bytes.len());
+                    if self.bytes[from..].contains(&0) {
+                        return None;
+                    }
+                    self.segs[i].text = Text::Decoded(from, self.bytes.len());
                     self.all_raw = false;
                 } else {
                     self.bytes.truncate(from);
                     if !opts.malformed_literal {
-                        return false;
+                        return None;
                     }
                 }
             }
-            // NUL in the value: raw segments were checked at once below.
-            if let Text::Decoded(a, b) = text {
-                if self.bytes[a..b].contains(&0) {
-                    return false;
-                }
-            } else if has_nul && raw.contains(&0) {
-                return false;
-            }
-            self.segs.push(Seg {
-                raw_start: start,
-                raw_end: stop,
-                text,
-            });
-            if stop >= end {
-                break;
-            }
-            start = stop + 1;
         }
-        true
+        Some(query)
+    }
+
+    fn push_raw(&mut self, start: usize, stop: usize) {
+        self.segs.push(Seg {
+            raw_start: start,
+            raw_end: stop,
+            text: Text::Raw(start, stop),
+        });
     }
 
     fn text<'a>(&'a self, path: &'a str, seg: &Seg) -> &'a str {
