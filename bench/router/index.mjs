@@ -139,6 +139,13 @@ export async function run() {
             for (let i = 0; i < 100; i++) sink ^= nativeBinding.touchPathString(paths[i]);
           },
         ],
+        // What every Match costs in JS, whatever finds it: the object and its null-prototype params.
+        [
+          'boundary/js-empty-match-object',
+          () => {
+            for (let i = 0; i < 100; i++) sink ^= { value: i, route: i, params: Object.create(null) }.route;
+          },
+        ],
       ],
       { time: 1500, warmupTime: 300 },
     );
@@ -163,10 +170,12 @@ export async function run() {
 
   const contenders = ['native', 'native-core-call', 'reference', 'find-my-way', 'hono-regexp', 'rou3-compiled'];
   const rows = contenders.map((c) => [c, ...['static', 'param', 'mixed'].map((k) => ns(`${k}/${c}`) ?? '–')]);
-  const boundaryRows = ['empty-call', 'path-string-reused-buffer', 'path-string-napi-rs-String'].map((b) => [
-    b,
-    ns(`boundary/${b}`) ?? '–',
-  ]);
+  const boundaryRows = [
+    'empty-call',
+    'path-string-reused-buffer',
+    'path-string-napi-rs-String',
+    'js-empty-match-object',
+  ].map((b) => [b, ns(`boundary/${b}`) ?? '–']);
   writeResults('router', {
     implementation,
     routes: routes.length,
@@ -192,6 +201,10 @@ export async function run() {
       `${ns('boundary/path-string-reused-buffer')} (of which the empty call ${ns('boundary/empty-call')}); ` +
       `Rust normalisation and matching ${(ns('mixed/native-core-call') - ns('boundary/path-string-reused-buffer')).toFixed(1)}; ` +
       `building the \`Match\` and its null-prototype \`params\` in JS ${(ns('mixed/native') - ns('mixed/native-core-call')).toFixed(1)}.`,
+    '',
+    'Static lookups of the native router never cross: a `Map` of the static paths answers them in JS when the core says only the method can decide. ' +
+      `What bounds them is the \`Match\` with its null-prototype \`params\`: ${ns('boundary/js-empty-match-object')} ns alone (\`js-empty-match-object\`), ` +
+      'which rou3 does not pay (it returns a prebuilt object).',
     '',
     'Targets:',
     '',
