@@ -8,6 +8,17 @@ use super::path::{MIXED, PATTERNED, PLAIN};
 use super::table::{could_beat, rank_cmp, Edge, Route, SegMatch, Test, Trie, WILDCARD_KIND};
 use super::{EncodedSlash, RouterOptions};
 
+/// Bytes `normalise` stops at: `/`, `%`, `?`, NUL, and 0xEF (the lead byte of U+FFFD).
+static SPECIAL: [bool; 256] = {
+    let mut table = [false; 256];
+    table[b'/' as usize] = true;
+    table[b'%' as usize] = true;
+    table[b'?' as usize] = true;
+    table[0] = true;
+    table[0xEF] = true;
+    table
+};
+
 /// Param span flag: the raw text holds percent-escapes to decode (per segment, see spec §4).
 pub const PARAM_DECODE: u8 = 1;
 /// Param span flag: the text holds U+FFFD, which may stand for a lone surrogate in the JS string.
@@ -87,6 +98,10 @@ impl Scratch {
         let mut start = 1;
         let mut query = bytes.len();
         for (i, &b) in bytes.iter().enumerate().skip(1) {
+            // Most bytes are ordinary: one table load and a well-predicted branch.
+            if !SPECIAL[usize::from(b)] {
+                continue;
+            }
             match b {
                 b'/' => {
                     self.push_raw(start, i);

@@ -128,7 +128,7 @@ pub struct Edge {
 }
 
 /// Past this many static children a node hashes instead of scanning.
-const STATIC_LIST_MAX: usize = 8;
+const STATIC_LIST_MAX: usize = 16;
 
 #[derive(Debug, Default)]
 pub struct Node {
