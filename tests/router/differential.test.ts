@@ -11,7 +11,20 @@ const seed = process.env.FC_SEED ? Number(process.env.FC_SEED) : Date.now() ^ (M
 const numRuns = Number(process.env.FC_RUNS ?? 10_000);
 
 const staticSegment = fc.constantFrom('a', 'b', 'users', 'A', 'é', 'caf%C3%A9', 'x%20y', 'v1', '', 'a.b', '😀');
-const pattern = fc.constantFrom('\\d+', '[a-c]+', 'a|b', '.*', '[^-]+?', '\\w{1,3}', 'x*', '(?:ab)+', '[é-ü]', '\\S+?');
+const pattern = fc.constantFrom(
+  '\\d+',
+  '[a-c]+',
+  'a|b',
+  '.*',
+  '[^-]+?',
+  '\\w{1,3}',
+  'x*',
+  '(?:ab)+',
+  '[é-ü]',
+  '\\S+?',
+  '(|a){0,2}b?',
+  '(a??)+',
+);
 const segment = fc.oneof(
   { weight: 4, arbitrary: staticSegment },
   { weight: 3, arbitrary: fc.constantFrom(':p', ':q', ':r') },

@@ -4,6 +4,7 @@
  * reference backtrack catastrophically. The Rust core gets the same answers from the `regex` crate.
  * @module
  */
+import { jsLoops } from './loops.js';
 import type { PatternNode, Ranges } from './pattern.js';
 
 type Inst =
@@ -105,7 +106,7 @@ export function compileParts(parts: readonly Part[]): Program {
   let group = 0;
   for (const part of parts) {
     if (part.capture) c.emit({ op: 'save', slot: 2 * group });
-    c.node(part.node);
+    c.node(jsLoops(part.node));
     if (part.capture) {
       c.emit({ op: 'save', slot: 2 * group + 1 });
       group++;
