@@ -24,6 +24,7 @@ use switchyard::hashing::{
 };
 
 use crate::errors::{coded_error, guard};
+use crate::raw::{read_utf8, ReadError};
 
 fn to_js(error: HashingError) -> napi::Error {
     coded_error(error.code(), &error.fields())
@@ -115,46 +116,19 @@ impl U32Out {
     }
 }
 
-/// Longest UTF-8 sequence V8 writes for one UTF-16 unit or pair; a read that leaves at least this
-/// much room (plus the NUL) cannot have been truncated.
-const MAX_CHAR_BYTES: usize = 4;
-
 /// Reads `key` as UTF-8 into `buf` (grown when too small, never shrunk) and returns the bytes.
 fn read_key<'a>(key: &RawKey, buf: &'a mut Vec<u8>) -> napi::Result<&'a [u8]> {
-    if buf.len() < 256 {
-        buf.resize(256, 0);
-    }
-    loop {
-        let mut written = 0usize;
-        // SAFETY: `buf` is an initialised allocation of `buf.len()` bytes; napi writes at most
-        // `buf.len() - 1` bytes and a NUL into it. `key` holds handles napi passed to this call,
-        // valid until it returns.
-        let status = unsafe {
-            sys::napi_get_value_string_utf8(
-                key.env,
-                key.value,
-                buf.as_mut_ptr().cast(),
-                buf.len(),
-                &mut written,
-            )
-        };
-        if status != sys::Status::napi_ok {
-            return Err(coded_error(
-                "SWITCHYARD_INVALID_ARGUMENT",
-                &["key", "must be a string"],
-            ));
+    read_utf8(key.env, key.value, buf).map_err(|error| match error {
+        ReadError::NotAString => {
+            coded_error("SWITCHYARD_INVALID_ARGUMENT", &["key", "must be a string"])
         }
-        if written + 1 + MAX_CHAR_BYTES <= buf.len() {
-            return Ok(&buf[..written]);
-        }
-        // Possibly cut short: ask for the full length and read again.
-        let mut needed = 0usize;
-        // SAFETY: a null buffer asks napi for the length only.
-        unsafe {
-            sys::napi_get_value_string_utf8(key.env, key.value, ptr::null_mut(), 0, &mut needed)
-        };
-        buf.resize(needed + 1 + MAX_CHAR_BYTES, 0);
-    }
+        ReadError::Failed(status) => coded_error(
+            "SWITCHYARD_INTERNAL",
+            &[&format!(
+                "napi_get_value_string_utf8 failed with status {status}"
+            )],
+        ),
+    })
 }
 
 /// The key hash of a string as `[hi, lo]` written into `out` (for the golden-vector tests).

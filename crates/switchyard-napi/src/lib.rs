@@ -5,6 +5,7 @@
 mod errors;
 mod hashing;
 mod ratelimit;
+mod raw;
 mod router;
 
 use napi_derive::napi;

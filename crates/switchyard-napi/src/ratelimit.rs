@@ -21,6 +21,7 @@ use napi_derive::napi;
 use switchyard::ratelimit::{Decision, InvalidArgument, RateLimiter, SlidingWindowLimiter};
 
 use crate::errors::{coded_error, guard};
+use crate::raw::{read_utf8, ReadError};
 
 /// Fields of the shared decision array.
 const DECISION_FIELDS: usize = 5;
@@ -61,64 +62,21 @@ impl KeyBuffer {
         }
     }
 
-    fn copy(&mut self, key: &RawKey) -> Hot<usize> {
-        let mut written = 0usize;
-        // SAFETY: `env` and `value` come from the current call's arguments, still on the stack
-        // of this synchronous call; the buffer pointer and length describe `self.bytes`, which
-        // N-API writes at most `len` bytes into (NUL included).
-        let status = unsafe {
-            sys::napi_get_value_string_utf8(
-                key.env,
-                key.value,
-                self.bytes.as_mut_ptr().cast(),
-                self.bytes.len(),
-                &mut written,
-            )
-        };
-        match status {
-            sys::Status::napi_ok => Ok(written),
-            sys::Status::napi_string_expected => Err(Box::new(coded_error(
-                "SWITCHYARD_INVALID_ARGUMENT",
-                &["key", "expected a string"],
-            ))),
-            other => Err(Box::new(coded_error(
-                "SWITCHYARD_INTERNAL",
-                &[&format!(
-                    "napi_get_value_string_utf8 failed with status {other}"
-                )],
-            ))),
-        }
-    }
-
     /// The key's UTF-8 bytes (a lone surrogate becomes U+FFFD, as in the TS hash).
     fn read(&mut self, key: &RawKey) -> Hot<&[u8]> {
-        let mut written = self.copy(key)?;
-        // V8 writes whole characters only, so a string that did not fit stopped within 4 bytes
-        // (the longest character) of the end; only then ask for the full length and grow.
-        if written + 5 > self.bytes.len() {
-            let mut full = 0usize;
-            // SAFETY: a null buffer asks N-API for the length only; `key` is valid as above.
-            let status = unsafe {
-                sys::napi_get_value_string_utf8(
-                    key.env,
-                    key.value,
-                    std::ptr::null_mut(),
-                    0,
-                    &mut full,
-                )
-            };
-            if status != sys::Status::napi_ok {
-                return Err(Box::new(coded_error(
+        read_utf8(key.env, key.value, &mut self.bytes).map_err(|error| {
+            Box::new(match error {
+                ReadError::NotAString => {
+                    coded_error("SWITCHYARD_INVALID_ARGUMENT", &["key", "expected a string"])
+                }
+                ReadError::Failed(status) => coded_error(
                     "SWITCHYARD_INTERNAL",
-                    &["could not measure the key"],
-                )));
-            }
-            if full + 1 > self.bytes.len() {
-                self.bytes.resize(full + 1, 0);
-                written = self.copy(key)?;
-            }
-        }
-        Ok(self.bytes.get(..written).unwrap_or_default())
+                    &[&format!(
+                        "napi_get_value_string_utf8 failed with status {status}"
+                    )],
+                ),
+            })
+        })
     }
 }
 
