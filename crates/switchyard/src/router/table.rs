@@ -349,3 +349,39 @@ pub fn could_beat(best: &[u8], prefix: &[u8]) -> bool {
 
 /// Kind used for a wildcard step when pruning.
 pub const WILDCARD_KIND: u8 = WILDCARD;
+
+#[cfg(test)]
+mod tests {
+    use super::Node;
+
+    #[test]
+    fn static_children_are_found_by_scan_and_by_slot_table() {
+        // Texts sharing their first 8 bytes, texts of equal length, the empty text and a
+        // multi-byte one: each must find its own child and nothing else, at every table size.
+        let texts: Vec<String> = (0..40)
+            .map(|i| match i % 4 {
+                0 => format!("repository-{i}"),
+                1 => format!("r{i}"),
+                2 => format!("repositor{i}"),
+                _ => format!("é{i}"),
+            })
+            .chain([String::new(), "repository-".to_string()])
+            .collect();
+        let mut node = Node::default();
+        for (i, text) in texts.iter().enumerate() {
+            node.add_static(text, i as u32);
+            for (j, seen) in texts.iter().enumerate().take(i + 1) {
+                assert_eq!(
+                    node.static_child(seen),
+                    Some(j as u32),
+                    "{seen:?} after {i}"
+                );
+            }
+            for missing in ["repository-9", "repositor", "r", "repository-0x", "é"] {
+                if !texts[..=i].iter().any(|t| t == missing) {
+                    assert_eq!(node.static_child(missing), None, "{missing:?} after {i}");
+                }
+            }
+        }
+    }
+}
