@@ -127,15 +127,34 @@ pub struct Edge {
     pub child: u32,
 }
 
-/// Past this many static children a node hashes instead of scanning.
-const STATIC_LIST_MAX: usize = 16;
+/// The first 8 bytes of `text`, zero-padded: two texts of the same length up to 8 bytes are
+/// equal exactly when their head words are.
+#[inline]
+fn head_word(text: &str) -> u64 {
+    let bytes = text.as_bytes();
+    // Built in a register: a `memcpy` into a stack array then read as one word stalls on
+    // store forwarding, which measured as most of the lookup.
+    if let Some(first) = bytes.first_chunk::<8>() {
+        return u64::from_le_bytes(*first);
+    }
+    bytes
+        .iter()
+        .enumerate()
+        .fold(0, |word, (i, &b)| word | u64::from(b) << (8 * i))
+}
+
+/// Past this many static children a node looks them up in its slot table instead of scanning.
+const STATIC_LIST_MAX: usize = 8;
 
 #[derive(Debug, Default)]
 pub struct Node {
-    /// Static segment text (folded when case-insensitive) to child: a short list scanned in
-    /// order (cheaper than hashing for a few entries), or a map once it grows.
-    pub static_list: Vec<(Box<str>, u32)>,
-    pub static_map: FastMap<Box<str>, u32>,
+    /// Static segment text (folded when case-insensitive) to child, with [`head_word`] of the
+    /// text, so that a mismatch is rejected without comparing strings. Scanned in order while
+    /// short (cheaper than hashing a few entries), found through `static_slots` once it grows.
+    pub static_list: Vec<(u64, Box<str>, u32)>,
+    /// Open-addressing table over `static_list` (index + 1, 0 = empty), a power of two at
+    /// most half full, hashed from the head word and length alone: one multiply per lookup.
+    static_slots: Vec<u32>,
     /// Dynamic edges, by kind (mixed, patterned, plain).
     pub dynamics: Vec<Edge>,
     /// Routes whose path ends here, best rank first.
@@ -144,33 +163,58 @@ pub struct Node {
     pub wildcard: Vec<u32>,
 }
 
+/// Slot of a (head word, length) pair in a table of `mask + 1` slots.
+#[inline]
+fn slot_of(head: u64, len: usize, mask: usize) -> usize {
+    let h = (head ^ (len as u64).rotate_right(7)).wrapping_mul(SEED);
+    (h >> 32) as usize & mask
+}
+
 impl Node {
     /// The child for static segment text `text`.
     #[inline]
     pub fn static_child(&self, text: &str) -> Option<u32> {
-        if self.static_map.is_empty() {
-            self.static_list
-                .iter()
-                .find(|(t, _)| &**t == text)
-                .map(|&(_, c)| c)
-        } else {
-            self.static_map.get(text).copied()
+        let head = head_word(text);
+        let same = |&(h, ref t, _): &(u64, Box<str>, u32)| {
+            h == head && t.len() == text.len() && (text.len() <= 8 || **t == *text)
+        };
+        if self.static_slots.is_empty() {
+            return self.static_list.iter().find(|e| same(e)).map(|e| e.2);
         }
+        let mask = self.static_slots.len() - 1;
+        let mut at = slot_of(head, text.len(), mask);
+        // At most half full: the probe meets an empty slot.
+        for _ in 0..=mask {
+            let index = *self.static_slots.get(at)?;
+            let entry = self.static_list.get(index.checked_sub(1)? as usize)?;
+            if same(entry) {
+                return Some(entry.2);
+            }
+            at = (at + 1) & mask;
+        }
+        None
     }
 
     pub fn has_statics(&self) -> bool {
-        !self.static_list.is_empty() || !self.static_map.is_empty()
+        !self.static_list.is_empty()
     }
 
     fn add_static(&mut self, text: &str, child: u32) {
-        if self.static_map.is_empty() && self.static_list.len() < STATIC_LIST_MAX {
-            self.static_list.push((text.into(), child));
+        self.static_list.push((head_word(text), text.into(), child));
+        if self.static_list.len() <= STATIC_LIST_MAX {
             return;
         }
-        if self.static_map.is_empty() {
-            self.static_map = self.static_list.drain(..).collect();
+        // Rebuilt on every add: adding routes is rare next to matching them.
+        let size = (self.static_list.len() * 2).next_power_of_two();
+        let mask = size - 1;
+        self.static_slots = vec![0; size];
+        for (i, (head, text, _)) in self.static_list.iter().enumerate() {
+            let mut at = slot_of(*head, text.len(), mask);
+            while self.static_slots[at] != 0 {
+                at = (at + 1) & mask;
+            }
+            self.static_slots[at] = i as u32 + 1;
         }
-        self.static_map.insert(text.into(), child);
     }
 }
 
@@ -310,3 +354,39 @@ pub fn could_beat(best: &[u8], prefix: &[u8]) -> bool {
 
 /// Kind used for a wildcard step when pruning.
 pub const WILDCARD_KIND: u8 = WILDCARD;
+
+#[cfg(test)]
+mod tests {
+    use super::Node;
+
+    #[test]
+    fn static_children_are_found_by_scan_and_by_slot_table() {
+        // Texts sharing their first 8 bytes, texts of equal length, the empty text and a
+        // multi-byte one: each must find its own child and nothing else, at every table size.
+        let texts: Vec<String> = (0..40)
+            .map(|i| match i % 4 {
+                0 => format!("repository-{i}"),
+                1 => format!("r{i}"),
+                2 => format!("repositor{i}"),
+                _ => format!("é{i}"),
+            })
+            .chain([String::new(), "repository-".to_string()])
+            .collect();
+        let mut node = Node::default();
+        for (i, text) in texts.iter().enumerate() {
+            node.add_static(text, i as u32);
+            for (j, seen) in texts.iter().enumerate().take(i + 1) {
+                assert_eq!(
+                    node.static_child(seen),
+                    Some(j as u32),
+                    "{seen:?} after {i}"
+                );
+            }
+            for missing in ["repository-9", "repositor", "r", "repository-0x", "é"] {
+                if !texts[..=i].iter().any(|t| t == missing) {
+                    assert_eq!(node.static_child(missing), None, "{missing:?} after {i}");
+                }
+            }
+        }
+    }
+}
