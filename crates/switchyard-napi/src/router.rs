@@ -13,7 +13,7 @@
 #![cfg_attr(test, allow(dead_code))]
 
 use std::cell::RefCell;
-use std::ffi::{c_char, c_void, CString};
+use std::ffi::{c_void, CString};
 use std::ptr;
 use std::rc::Rc;
 
@@ -23,6 +23,7 @@ use napi_derive::napi;
 use switchyard::router::{ConstraintSpec, Request, RouteError, RouteSpec, Router, RouterOptions};
 
 use crate::errors::{coded_error, guard};
+use crate::raw::read_utf8;
 
 /// Int32 slots of the shared output: a count and three per param. A route path has at most 8192
 /// characters, so at most 4096 params.
@@ -43,52 +44,10 @@ fn route_error(err: RouteError) -> napi::Error {
 /// Copies a JS string into `buf` (reused; grown only when a longer string arrives) and returns
 /// it, or `None` when `raw` is not a string.
 fn read_string(env: sys::napi_env, raw: sys::napi_value, buf: &mut Vec<u8>) -> Option<&str> {
-    if buf.capacity() < 256 {
-        buf.reserve(256);
-    }
-    let mut len = 0usize;
-    // SAFETY: `buf` has `capacity()` writable bytes; N-API writes at most `capacity()` bytes
-    // (including the NUL terminator) and reports the number of bytes written, without the NUL.
-    let status = unsafe {
-        sys::napi_get_value_string_utf8(
-            env,
-            raw,
-            buf.as_mut_ptr().cast::<c_char>(),
-            buf.capacity(),
-            &mut len,
-        )
-    };
-    if status != sys::Status::napi_ok {
-        return None;
-    }
-    // A string that did not fit stops short of the end by less than one character (4 bytes).
-    if len + 5 > buf.capacity() {
-        let mut full = 0usize;
-        // SAFETY: a null buffer asks N-API only for the length in bytes.
-        let status =
-            unsafe { sys::napi_get_value_string_utf8(env, raw, ptr::null_mut(), 0, &mut full) };
-        if status != sys::Status::napi_ok {
-            return None;
-        }
-        buf.reserve(full + 1);
-        // SAFETY: as above, with capacity now above the full length plus the terminator.
-        let status = unsafe {
-            sys::napi_get_value_string_utf8(
-                env,
-                raw,
-                buf.as_mut_ptr().cast::<c_char>(),
-                buf.capacity(),
-                &mut len,
-            )
-        };
-        if status != sys::Status::napi_ok {
-            return None;
-        }
-    }
-    // SAFETY: N-API initialised the first `len` bytes (len < capacity).
-    unsafe { buf.set_len(len) };
     // N-API emits UTF-8 (lone surrogates become U+FFFD); checked rather than trusted.
-    std::str::from_utf8(buf).ok()
+    read_utf8(env, raw, buf)
+        .ok()
+        .and_then(|bytes| std::str::from_utf8(bytes).ok())
 }
 
 /// UTF-16 length of `bytes` (valid UTF-8): one unit per character, two for 4-byte characters.
