@@ -197,11 +197,6 @@ export function runProgram(program: Program, input: readonly number[]): number[]
   return matched;
 }
 
-/** Whether `program` (without captures) fully matches `input`. */
-export function fullMatch(program: Program, input: readonly number[]): boolean {
-  return runProgram(program, input) !== null;
-}
-
 /** Code points of a string (which the router has made well-formed). */
 export function codePoints(s: string): number[] {
   const out: number[] = [];
