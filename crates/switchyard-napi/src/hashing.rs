@@ -10,7 +10,7 @@
 //! their arguments themselves and return a number.
 
 use std::cell::UnsafeCell;
-use std::ffi::{c_void, CString};
+use std::ffi::c_void;
 use std::ptr;
 
 use napi::bindgen_prelude::{
@@ -24,7 +24,7 @@ use switchyard::hashing::{
 };
 
 use crate::errors::{coded_error, guard};
-use crate::raw::{read_utf8, ReadError};
+use crate::raw::{arguments, read_utf8, throw, ReadError};
 
 fn to_js(error: HashingError) -> napi::Error {
     coded_error(error.code(), &error.fields())
@@ -171,14 +171,6 @@ impl TypeName for RawValue {
     }
 }
 
-/// Throws `error` (its `CODE\x1ffield` reason) as a JS error and returns no value.
-fn throw(env: sys::napi_env, error: &napi::Error) -> sys::napi_value {
-    let message = CString::new(error.reason.replace('\0', "\u{fffd}")).unwrap_or_default();
-    // SAFETY: `env` is the live environment of the current call; `message` outlives the call.
-    unsafe { sys::napi_throw_error(env, ptr::null(), message.as_ptr()) };
-    ptr::null_mut()
-}
-
 /// Runs a raw callback body: gets its `N` arguments and its bound state, and turns the result
 /// into a JS number or a thrown error.
 ///
@@ -191,26 +183,16 @@ unsafe fn raw_call<S, const N: usize>(
     what: &str,
     body: impl FnOnce(&mut S, [sys::napi_value; N]) -> napi::Result<u32>,
 ) -> sys::napi_value {
-    let mut argc = N;
-    let mut argv = [ptr::null_mut(); N];
-    let mut data = ptr::null_mut();
-    // SAFETY: out-pointers are live locals sized for `argc` arguments.
-    let status = unsafe {
-        sys::napi_get_cb_info(
-            env,
-            info,
-            &mut argc,
-            argv.as_mut_ptr(),
-            ptr::null_mut(),
-            &mut data,
-        )
+    let (argv, data) = match arguments::<N>(env, info) {
+        Ok((_, data)) if data.is_null() => {
+            return throw(
+                env,
+                &coded_error("SWITCHYARD_INTERNAL", &["bad native call"]),
+            )
+        }
+        Ok(read) => read,
+        Err(error) => return throw(env, &error),
     };
-    if status != sys::Status::napi_ok || data.is_null() {
-        return throw(
-            env,
-            &coded_error("SWITCHYARD_INTERNAL", &["bad native call"]),
-        );
-    }
     // SAFETY: per this function's contract `data` is the state cell of an instance the function
     // keeps alive; JS is single-threaded and no other borrow of the state is live during a call.
     let state = unsafe { &mut *(*(data as *mut UnsafeCell<S>)).get() };

@@ -21,7 +21,7 @@ use napi_derive::napi;
 use switchyard::ratelimit::{Decision, InvalidArgument, RateLimiter, SlidingWindowLimiter};
 
 use crate::errors::{coded_error, guard};
-use crate::raw::{read_utf8, ReadError};
+use crate::raw::{read_utf8, throw, ReadError};
 
 /// Fields of the shared decision array.
 const DECISION_FIELDS: usize = 5;
@@ -320,10 +320,7 @@ unsafe fn raw_decide(
         "RateLimiter.peek"
     };
     if let Err(error) = guard_hot(what, || decide(handle, &key, now_ms, cost, take)) {
-        let message = std::ffi::CString::new(error.reason.replace('\0', " "))
-            .unwrap_or_else(|_| c"SWITCHYARD_INTERNAL\u{1f}unprintable error".to_owned());
-        // SAFETY: a valid env and a NUL-terminated message; N-API copies it.
-        unsafe { sys::napi_throw_error(env, std::ptr::null(), message.as_ptr()) };
+        return throw(env, &error);
     }
     std::ptr::null_mut()
 }

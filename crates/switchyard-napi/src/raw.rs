@@ -2,7 +2,10 @@
 //! costs more than the work (see DESIGN.md and the boundary benchmark).
 
 use napi::sys;
+use std::ffi::{c_void, CString};
 use std::ptr;
+
+use crate::errors::coded_error;
 
 /// Why a JS value could not be read as a string.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -64,5 +67,47 @@ fn copy(env: sys::napi_env, value: sys::napi_value, buf: &mut [u8]) -> Result<us
         sys::Status::napi_ok => Ok(written),
         sys::Status::napi_string_expected => Err(ReadError::NotAString),
         other => Err(ReadError::Failed(other)),
+    }
+}
+
+/// Throws `error` as a JS `Error` with its reason as message (see errors.rs for the encoding) and
+/// returns the null value a raw callback hands back after throwing.
+pub fn throw(env: sys::napi_env, error: &napi::Error) -> sys::napi_value {
+    // A NUL would end the C string early; no reason holds one, but a key echoed into it might.
+    let message = CString::new(error.reason.replace('\0', "\u{fffd}")).unwrap_or_default();
+    // SAFETY: `env` is the live environment of the current callback; `message` is NUL-terminated
+    // and outlives the call (N-API copies it).
+    unsafe { sys::napi_throw_error(env, ptr::null(), message.as_ptr()) };
+    ptr::null_mut()
+}
+
+/// Reads up to `N` arguments (missing ones arrive as `undefined`) and the function's data pointer.
+///
+/// `env` and `info` must be the ones N-API passed to the current callback.
+pub fn arguments<const N: usize>(
+    env: sys::napi_env,
+    info: sys::napi_callback_info,
+) -> napi::Result<([sys::napi_value; N], *mut c_void)> {
+    let mut argc = N;
+    let mut argv = [ptr::null_mut(); N];
+    let mut data = ptr::null_mut();
+    // SAFETY: the out-pointers are live locals; `argv` has room for `argc` values.
+    let status = unsafe {
+        sys::napi_get_cb_info(
+            env,
+            info,
+            &mut argc,
+            argv.as_mut_ptr(),
+            ptr::null_mut(),
+            &mut data,
+        )
+    };
+    if status == sys::Status::napi_ok {
+        Ok((argv, data))
+    } else {
+        Err(coded_error(
+            "SWITCHYARD_INTERNAL",
+            &[&format!("napi_get_cb_info failed with status {status}")],
+        ))
     }
 }

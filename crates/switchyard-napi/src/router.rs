@@ -13,7 +13,7 @@
 #![cfg_attr(test, allow(dead_code))]
 
 use std::cell::RefCell;
-use std::ffi::{c_void, CString};
+use std::ffi::c_void;
 use std::ptr;
 use std::rc::Rc;
 
@@ -23,7 +23,7 @@ use napi_derive::napi;
 use switchyard::router::{ConstraintSpec, Request, RouteError, RouteSpec, Router, RouterOptions};
 
 use crate::errors::{coded_error, guard};
-use crate::raw::read_utf8;
+use crate::raw::{arguments, read_utf8, throw};
 
 /// Int32 slots of the shared output: a count and three per param. A route path has at most 8192
 /// characters, so at most 4096 params.
@@ -394,35 +394,6 @@ unsafe extern "C" fn drop_shared(_env: sys::napi_env, data: *mut c_void, _hint: 
     drop(unsafe { Box::from_raw(data.cast::<Rc<RefCell<Shared>>>()) });
 }
 
-/// Throws a coded error as `napi::Error` would, from a plain callback.
-fn throw(env: sys::napi_env, error: &napi::Error) {
-    let message = CString::new(error.reason.replace('\0', " ")).unwrap_or_default();
-    // SAFETY: `message` is NUL-terminated and outlives the call.
-    unsafe { sys::napi_throw_error(env, ptr::null(), message.as_ptr()) };
-}
-
-/// Reads up to N arguments and the callback data.
-fn arguments<const N: usize>(
-    env: sys::napi_env,
-    info: sys::napi_callback_info,
-) -> ([sys::napi_value; N], *mut c_void) {
-    let mut argc = N;
-    let mut argv = [ptr::null_mut(); N];
-    let mut data = ptr::null_mut();
-    // SAFETY: `argv` has room for `argc` values; missing arguments are filled with `undefined`.
-    unsafe {
-        sys::napi_get_cb_info(
-            env,
-            info,
-            &mut argc,
-            argv.as_mut_ptr(),
-            ptr::null_mut(),
-            &mut data,
-        )
-    };
-    (argv, data)
-}
-
 fn int32(env: sys::napi_env, value: i32) -> sys::napi_value {
     let mut out = ptr::null_mut();
     // SAFETY: creating a number in a live env.
@@ -435,7 +406,7 @@ unsafe extern "C" fn raw_match(
     info: sys::napi_callback_info,
 ) -> sys::napi_value {
     let result = guard("Router.match", || {
-        let ([method, path, host], data) = arguments::<3>(env, info);
+        let ([method, path, host], data) = arguments::<3>(env, info)?;
         if data.is_null() {
             return Err(coded_error(
                 "SWITCHYARD_INTERNAL",
@@ -482,7 +453,7 @@ unsafe extern "C" fn raw_touch_path(
         static BUF: RefCell<Vec<u8>> = RefCell::new(Vec::with_capacity(1024));
     }
     let result = guard("touchPath", || {
-        let ([path], _) = arguments::<1>(env, info);
+        let ([path], _) = arguments::<1>(env, info)?;
         Ok(BUF.with(|buf| {
             read_string(env, path, &mut buf.borrow_mut()).map_or(0, |s| s.len() as i32)
         }))
