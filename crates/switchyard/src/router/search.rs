@@ -169,14 +169,19 @@ impl Scratch {
     }
 
     fn text<'a>(&'a self, path: &'a str, seg: &Seg) -> &'a str {
-        match seg.text {
-            Text::Raw(a, b) => path.get(a..b).unwrap_or(""),
-            Text::Decoded(a, b) => self
-                .bytes
-                .get(a..b)
-                .and_then(|s| std::str::from_utf8(s).ok())
-                .unwrap_or(""),
-        }
+        segment_text(&self.bytes, path, seg)
+    }
+}
+
+/// A segment's text: a range of the request path, or of the decoded bytes. A free function so
+/// callers can hold other fields of the scratch mutably while reading it.
+fn segment_text<'a>(decoded: &'a [u8], path: &'a str, seg: &Seg) -> &'a str {
+    match seg.text {
+        Text::Raw(a, b) => path.get(a..b).unwrap_or(""),
+        Text::Decoded(a, b) => decoded
+            .get(a..b)
+            .and_then(|s| std::str::from_utf8(s).ok())
+            .unwrap_or(""),
     }
 }
 
@@ -305,14 +310,7 @@ fn segment_matches(ctx: &Ctx, edge: &Edge, seg: &Seg, s: &mut Scratch) -> bool {
             else {
                 return false;
             };
-            let text = match seg.text {
-                Text::Raw(a, b) => ctx.path.get(a..b).unwrap_or(""),
-                Text::Decoded(a, b) => s
-                    .bytes
-                    .get(a..b)
-                    .and_then(|t| std::str::from_utf8(t).ok())
-                    .unwrap_or(""),
-            };
+            let text = segment_text(&s.bytes, ctx.path, seg);
             if re.captures_read(locs, text).is_none() {
                 return false;
             }
@@ -446,14 +444,7 @@ pub fn extract_params(ctx: &Ctx, id: u32, s: &mut Scratch) {
                     continue;
                 };
                 let decoded = matches!(seg.text, Text::Decoded(..));
-                let text = match seg.text {
-                    Text::Raw(a, b) => ctx.path.get(a..b).unwrap_or(""),
-                    Text::Decoded(a, b) => s
-                        .bytes
-                        .get(a..b)
-                        .and_then(|t| std::str::from_utf8(t).ok())
-                        .unwrap_or(""),
-                };
+                let text = segment_text(&s.bytes, ctx.path, &seg);
                 if re.captures_read(locs, text).is_none() {
                     continue;
                 }
