@@ -250,3 +250,12 @@ export interface DecisionInputs {
   /** Uniform in [0, 1): random balancing, unsticky splits, new request ids. */
   random: () => number;
 }
+
+/**
+ * A route's `version:` is compiled into the router as an `equals` constraint on this header, and
+ * the pipeline sets it on the router's view of every request to the version it resolved (header,
+ * then `/v{n}/` path segment, then the default) before matching, overwriting whatever a client
+ * sent under that name. So versioned routes that share a path are told apart by the router itself,
+ * and 404/405 stay right. The name never reaches an upstream.
+ */
+export const VERSION_CONSTRAINT_HEADER = 'x-switchyard-route-version';
