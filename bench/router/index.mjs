@@ -199,7 +199,7 @@ export async function run() {
     '',
     'Where a native mixed lookup goes (ns; from the rows above): the N-API call with the path string ' +
       `${ns('boundary/path-string-reused-buffer')} (of which the empty call ${ns('boundary/empty-call')}); ` +
-      `Rust normalisation and matching ${(ns('mixed/native-core-call') - ns('boundary/path-string-reused-buffer')).toFixed(1)}; ` +
+      `Rust normalization and matching ${(ns('mixed/native-core-call') - ns('boundary/path-string-reused-buffer')).toFixed(1)}; ` +
       `building the \`Match\` and its null-prototype \`params\` in JS ${(ns('mixed/native') - ns('mixed/native-core-call')).toFixed(1)}.`,
     '',
     'Static lookups of the native router never cross: a `Map` of the static paths answers them in JS when the core says only the method can decide. ' +

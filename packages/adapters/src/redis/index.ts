@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import {
   InvalidArgumentError,
   type KeyedLimiter,
-  normaliseRateLimiterOptions,
+  normalizeRateLimiterOptions,
   type RateLimitDecision,
   RateLimiter,
   type RateLimiterOptions,
@@ -71,7 +71,7 @@ class RedisTimeoutError extends Error {
  * it is full again), and time cannot be passed in (the server clock decides).
  */
 export class RedisRateLimiter {
-  readonly options: ReturnType<typeof normaliseRateLimiterOptions> & {
+  readonly options: ReturnType<typeof normalizeRateLimiterOptions> & {
     prefix: string;
     timeoutMs: number;
     onFailure: RedisFailureMode;
@@ -87,7 +87,7 @@ export class RedisRateLimiter {
   static readonly sha = createHash('sha1').update(TOKEN_BUCKET_LUA).digest('hex');
 
   constructor(options: RedisRateLimiterOptions) {
-    const normalised = normaliseRateLimiterOptions({ ...options, seed: 0 });
+    const normalized = normalizeRateLimiterOptions({ ...options, seed: 0 });
     const timeoutMs = options.timeoutMs ?? 100;
     if (!Number.isInteger(timeoutMs) || timeoutMs < 1) {
       throw new InvalidArgumentError('timeoutMs', `expected a positive integer, got ${String(timeoutMs)}`);
@@ -99,16 +99,16 @@ export class RedisRateLimiter {
     if (!options.client || typeof options.client.evalsha !== 'function') {
       throw new InvalidArgumentError('client', 'expected a Redis client with evalsha/eval (e.g. ioredis)');
     }
-    this.options = { ...normalised, prefix: options.prefix ?? 'sy:rl:', timeoutMs, onFailure };
+    this.options = { ...normalized, prefix: options.prefix ?? 'sy:rl:', timeoutMs, onFailure };
     this.#client = options.client;
     this.#onStateChange = options.onStateChange;
     this.#local =
       onFailure === 'local'
         ? (options.local ??
           new RateLimiter({
-            capacity: normalised.capacity,
-            refillPerSecond: normalised.refillPerSecond,
-            maxKeys: normalised.maxKeys,
+            capacity: normalized.capacity,
+            refillPerSecond: normalized.refillPerSecond,
+            maxKeys: normalized.maxKeys,
           }))
         : undefined;
   }

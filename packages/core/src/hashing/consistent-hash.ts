@@ -68,7 +68,7 @@ function show(value: unknown): string {
   return typeof value === 'number' || typeof value === 'string' ? String(value) : typeof value;
 }
 
-/** Normalised options. @internal */
+/** Normalized options. @internal */
 export interface NormalizedHashOptions {
   algorithm: HashAlgorithm;
   vnodesPerWeight: number;

@@ -23,14 +23,14 @@ export { type ClientAddressInfo, type ClientIpOptions, ClientIpResolver, rateLim
 export { type AppliedLimit, type MultiDecision, type TakeAllOptions, takeAll } from './multi.js';
 export {
   MAX_LIMIT_TIMES_WINDOW,
-  type NormalisedSlidingWindowLimiterOptions,
-  normaliseSlidingWindowOptions,
+  type NormalizedSlidingWindowLimiterOptions,
+  normalizeSlidingWindowOptions,
   SlidingWindowLimiter,
   type SlidingWindowLimiterOptions,
 } from './sliding-window.js';
 export {
-  type NormalisedRateLimiterOptions,
-  normaliseRateLimiterOptions,
+  type NormalizedRateLimiterOptions,
+  normalizeRateLimiterOptions,
   RateLimiter,
   type RateLimiterOptions,
   refillMicroPerMs,

@@ -104,13 +104,13 @@ export class SlidingWindowPolicy implements Policy {
   }
 }
 
-/** {@link SlidingWindowLimiterOptions} validated and normalised. */
-export type NormalisedSlidingWindowLimiterOptions = Readonly<Required<SlidingWindowLimiterOptions>>;
+/** {@link SlidingWindowLimiterOptions} validated and normalized. */
+export type NormalizedSlidingWindowLimiterOptions = Readonly<Required<SlidingWindowLimiterOptions>>;
 
-/** Validates and normalises {@link SlidingWindowLimiterOptions} without building a limiter. @internal */
-export function normaliseSlidingWindowOptions(
+/** Validates and normalizes {@link SlidingWindowLimiterOptions} without building a limiter. @internal */
+export function normalizeSlidingWindowOptions(
   options: SlidingWindowLimiterOptions,
-): NormalisedSlidingWindowLimiterOptions {
+): NormalizedSlidingWindowLimiterOptions {
   const limit = checkInteger('limit', options?.limit, 1, MAX_LIMIT);
   const windowMs = checkInteger('windowMs', options.windowMs, 1, Math.floor(MAX_LIMIT_TIMES_WINDOW / limit));
   return { limit, windowMs, ...tableOptions(options) };
@@ -125,12 +125,12 @@ export function normaliseSlidingWindowOptions(
  * Same decision shape, time input, integer arithmetic and bounded store as {@link RateLimiter}.
  */
 export class SlidingWindowLimiter extends KeyedLimiterBase {
-  /** Normalised options. */
-  readonly options: NormalisedSlidingWindowLimiterOptions;
+  /** Normalized options. */
+  readonly options: NormalizedSlidingWindowLimiterOptions;
 
   constructor(options: SlidingWindowLimiterOptions) {
-    const normalised = normaliseSlidingWindowOptions(options);
-    super(new SlidingWindowPolicy(normalised.limit, normalised.windowMs), normalised);
-    this.options = normalised;
+    const normalized = normalizeSlidingWindowOptions(options);
+    super(new SlidingWindowPolicy(normalized.limit, normalized.windowMs), normalized);
+    this.options = normalized;
   }
 }

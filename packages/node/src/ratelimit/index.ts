@@ -5,10 +5,10 @@ import {
   checkTake,
   type KeyedLimiter,
   monotonicNowMs,
-  type NormalisedRateLimiterOptions,
-  type NormalisedSlidingWindowLimiterOptions,
-  normaliseRateLimiterOptions,
-  normaliseSlidingWindowOptions,
+  type NormalizedRateLimiterOptions,
+  type NormalizedSlidingWindowLimiterOptions,
+  normalizeRateLimiterOptions,
+  normalizeSlidingWindowOptions,
   type RateLimitDecision,
   type RateLimiterOptions,
   type SlidingWindowLimiterOptions,
@@ -98,10 +98,10 @@ function createClasses(binding: NativeBinding) {
 
   /** `@switchyard/core`'s `RateLimiter` backed by the native core: same options, decisions, errors. */
   class RateLimiter extends NativeLimiterBase {
-    readonly options: NormalisedRateLimiterOptions;
+    readonly options: NormalizedRateLimiterOptions;
 
     constructor(options: RateLimiterOptions) {
-      const o = normaliseRateLimiterOptions(options);
+      const o = normalizeRateLimiterOptions(options);
       super(0, o.capacity, o.refillMicroPerMs, o.maxKeys, o.seed);
       this.options = o;
     }
@@ -109,10 +109,10 @@ function createClasses(binding: NativeBinding) {
 
   /** `@switchyard/core`'s `SlidingWindowLimiter` backed by the native core. */
   class SlidingWindowLimiter extends NativeLimiterBase {
-    readonly options: NormalisedSlidingWindowLimiterOptions;
+    readonly options: NormalizedSlidingWindowLimiterOptions;
 
     constructor(options: SlidingWindowLimiterOptions) {
-      const o = normaliseSlidingWindowOptions(options);
+      const o = normalizeSlidingWindowOptions(options);
       super(1, o.limit, o.windowMs, o.maxKeys, o.seed);
       this.options = o;
     }
