@@ -5,6 +5,7 @@
  * @packageDocumentation
  */
 export {
+  type NormalizedRedisRateLimiterOptions,
   type RedisEvalClient,
   type RedisFailureMode,
   type RedisLimiterState,
@@ -12,4 +13,3 @@ export {
   RedisRateLimiter,
   type RedisRateLimiterOptions,
 } from './redis/index.js';
-export { TOKEN_BUCKET_LUA } from './redis/script.js';

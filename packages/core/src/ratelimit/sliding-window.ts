@@ -1,3 +1,4 @@
+import { checkKnownKeys } from '../options.js';
 import { checkInteger, floorDiv, MAX_LIMIT, type RateLimitDecision, tableOptions } from './decision.js';
 import { KeyedLimiterBase, type Policy } from './limiter.js';
 
@@ -104,6 +105,9 @@ export class SlidingWindowPolicy implements Policy {
   }
 }
 
+/** The keys of {@link SlidingWindowLimiterOptions}; any other is an error. */
+const SLIDING_WINDOW_OPTIONS: readonly (keyof SlidingWindowLimiterOptions)[] = ['limit', 'windowMs', 'maxKeys', 'seed'];
+
 /** {@link SlidingWindowLimiterOptions} validated and normalized. */
 export type NormalizedSlidingWindowLimiterOptions = Readonly<Required<SlidingWindowLimiterOptions>>;
 
@@ -111,6 +115,7 @@ export type NormalizedSlidingWindowLimiterOptions = Readonly<Required<SlidingWin
 export function normalizeSlidingWindowOptions(
   options: SlidingWindowLimiterOptions,
 ): NormalizedSlidingWindowLimiterOptions {
+  checkKnownKeys(options, SLIDING_WINDOW_OPTIONS, 'options');
   const limit = checkInteger('limit', options?.limit, 1, MAX_LIMIT);
   const windowMs = checkInteger('windowMs', options.windowMs, 1, Math.floor(MAX_LIMIT_TIMES_WINDOW / limit));
   return { limit, windowMs, ...tableOptions(options) };

@@ -1,4 +1,5 @@
 import { InvalidArgumentError } from '../errors.js';
+import { checkKnownKeys } from '../options.js';
 import { ceilDiv, checkInteger, MAX_LIMIT, type RateLimitDecision, tableOptions } from './decision.js';
 import { KeyedLimiterBase, type Policy } from './limiter.js';
 
@@ -102,6 +103,9 @@ export class TokenBucketPolicy implements Policy {
   }
 }
 
+/** The keys of {@link RateLimiterOptions}; any other is an error. */
+const RATE_LIMITER_OPTIONS: readonly (keyof RateLimiterOptions)[] = ['capacity', 'refillPerSecond', 'maxKeys', 'seed'];
+
 /** {@link RateLimiterOptions} validated and normalized. */
 export type NormalizedRateLimiterOptions = Readonly<Required<RateLimiterOptions>> & {
   /** `refillPerSecond × 1000`: micro-tokens added per millisecond. */
@@ -110,6 +114,7 @@ export type NormalizedRateLimiterOptions = Readonly<Required<RateLimiterOptions>
 
 /** Validates and normalizes {@link RateLimiterOptions} without building a limiter. @internal */
 export function normalizeRateLimiterOptions(options: RateLimiterOptions): NormalizedRateLimiterOptions {
+  checkKnownKeys(options, RATE_LIMITER_OPTIONS, 'options');
   const capacity = checkInteger('capacity', options?.capacity, 1, MAX_LIMIT);
   const refill = refillMicroPerMs(options.refillPerSecond);
   return { capacity, refillPerSecond: refill / 1000, refillMicroPerMs: refill, ...tableOptions(options) };

@@ -1,18 +1,20 @@
 import {
   RateLimiter as CoreRateLimiter,
   SlidingWindowLimiter as CoreSlidingWindowLimiter,
-  checkKey,
-  checkTake,
   type KeyedLimiter,
-  monotonicNowMs,
   type NormalizedRateLimiterOptions,
   type NormalizedSlidingWindowLimiterOptions,
-  normalizeRateLimiterOptions,
-  normalizeSlidingWindowOptions,
   type RateLimitDecision,
   type RateLimiterOptions,
   type SlidingWindowLimiterOptions,
 } from '@switchyard/core';
+import {
+  checkKey,
+  checkTake,
+  monotonicNowMs,
+  normalizeRateLimiterOptions,
+  normalizeSlidingWindowOptions,
+} from '@switchyard/core/internal';
 import type { NativeBinding, NativeRateLimitHotPath } from '../binding.js';
 import { nativeBinding } from '../implementation.js';
 import { fromNativeError } from '../native-errors.js';
