@@ -3,6 +3,7 @@
  * Redis-backed distributed rate limiter.
  *
  * @packageDocumentation
+ * @module @switchyard/adapters
  */
 export {
   type NormalizedRedisRateLimiterOptions,
