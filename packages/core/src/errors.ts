@@ -1,7 +1,8 @@
 /**
  * Every error Switchyard throws is an instance of {@link SwitchyardError} with a stable `code`,
  * so callers can branch on `err.code` without parsing messages. The same classes are thrown by
- * `@switchyard/core` and `@switchyard/node` (the node package re-exports these).
+ * `@switchyard/core` and `@switchyard/node` (the node package re-exports these); how a native
+ * error becomes one of these classes is in docs/architecture.md ("Errors").
  */
 
 /** Stable machine-readable codes, one per error class. */

@@ -4,7 +4,8 @@ import { InvalidArgumentError } from './errors.js';
  * Throws {@link InvalidArgumentError} naming the first own key of `value` that is not in `known`
  * (`options.maxkeys`, `nodes[2].wieght`). A misspelt option would otherwise be ignored and its
  * default used in silence — `maxkeys: 10` would leave a table of 100,000 keys. Non-objects pass:
- * each caller has its own message for a value that is not an object at all.
+ * each caller has its own message for a value that is not an object at all. Both implementations
+ * call it through their shared normalizers (docs/architecture.md, "Errors").
  */
 export function checkKnownKeys(value: unknown, known: readonly string[], argument: string, what = 'option'): void {
   if (typeof value !== 'object' || value === null) return;
