@@ -1,15 +1,18 @@
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 
-const src = (pkg: string) => fileURLToPath(new URL(`./packages/${pkg}/src/index.ts`, import.meta.url));
+const src = (file: string) => fileURLToPath(new URL(`./packages/${file}`, import.meta.url));
 
 export default defineConfig({
   resolve: {
-    alias: {
-      '@switchyard/core': src('core'),
-      '@switchyard/node': src('node'),
-      '@switchyard/adapters': src('adapters'),
-    },
+    // Exact-match patterns: a plain '@switchyard/core' key would also rewrite the prefix of
+    // '@switchyard/core/internal' into a path under index.ts.
+    alias: [
+      { find: /^@switchyard\/core$/, replacement: src('core/src/index.ts') },
+      { find: /^@switchyard\/core\/internal$/, replacement: src('core/src/internal.ts') },
+      { find: /^@switchyard\/node$/, replacement: src('node/src/index.ts') },
+      { find: /^@switchyard\/adapters$/, replacement: src('adapters/src/index.ts') },
+    ],
   },
   test: {
     include: ['tests/**/*.test.ts', 'packages/*/test/**/*.test.ts'],

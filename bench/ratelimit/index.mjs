@@ -2,11 +2,8 @@
 // time per take with 1 key and with 1,000,000 keys, bytes per key, and the Redis limiter's round
 // trip when redis-server is installed. Targets (issue 3): native at 1M keys ≤ 0.1× rate-limiter-
 // flexible's time per take; native bytes per key ≤ 0.1× theirs and ≤ 48 B.
-import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
 import { createRequire } from 'node:module';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { RedisRateLimiter } from '@switchyard/adapters';
@@ -14,6 +11,7 @@ import * as core from '@switchyard/core';
 import * as node from '@switchyard/node';
 import { Redis } from 'ioredis';
 import { RateLimiterMemory } from 'rate-limiter-flexible';
+import { redisUnavailableReason, startRedis } from '../../tests/support/redis-server.mjs';
 import { table, timeEach, writeDocsSection, writeResults } from '../lib.mjs';
 
 const KEYS = 1_000_000;
@@ -102,24 +100,12 @@ function memory(impl) {
 }
 
 async function redisRoundTrip() {
-  if (spawnSync('redis-server', ['--version']).status !== 0) return { skipped: 'redis-server is not installed' };
-  const port = await new Promise((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const p = s.address().port;
-      s.close(() => resolve(p));
-    });
-  });
-  const dir = mkdtempSync(join(tmpdir(), 'switchyard-bench-redis-'));
-  const server = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--dir', dir], {
-    stdio: 'ignore',
-  });
-  const client = new Redis({ port, host: '127.0.0.1', retryStrategy: (n) => (n > 50 ? null : 50) });
-  // The first connect races the server's start-up and is refused; ioredis retries. Anything else is reported.
-  client.on('error', (error) => {
-    if (error.code !== 'ECONNREFUSED') console.error('redis client:', error);
-  });
+  const unavailable = redisUnavailableReason();
+  if (unavailable) return { skipped: unavailable };
+  const server = await startRedis();
+  const client = new Redis(server.url);
+  client.on('error', (error) => console.error('redis client:', error));
   try {
-    await client.ping();
     const limiter = new RedisRateLimiter({ client, capacity: 1_000_000_000, refillPerSecond: 1, timeoutMs: 1000 });
     let i = 0;
     const timed = await timeEach([
@@ -128,8 +114,7 @@ async function redisRoundTrip() {
     return { ...timed, state: limiter.state.status };
   } finally {
     client.disconnect();
-    server.kill();
-    rmSync(dir, { recursive: true, force: true });
+    await server.stop();
   }
 }
 

@@ -5,6 +5,7 @@
 // Each op of a task looks up every request of its list once (so the timer's own cost is spread
 // over ~100 lookups); figures are ns per lookup.
 import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Router as CoreRouter } from '@switchyard/core';
@@ -24,7 +25,12 @@ function table(header, rows) {
   const line = (cells) => `| ${cells.map((c, i) => c + ' '.repeat(width[i] - [...c].length)).join(' | ')} |`;
   return [line(all[0]), line(width.map((w) => '-'.repeat(w))), ...all.slice(1).map(line)].join('\n');
 }
-const { nativeBinding } = await import('../../packages/node/dist/esm/implementation.js');
+// The raw binding, for the boundary-floor rows: loaded through the package's own loader file (what
+// its "#native" import points at), so it is the addon instance the Router above runs on; null when
+// the fallback runs.
+const { binding: nativeBinding } = createRequire(import.meta.url)(
+  join(dirname(createRequire(import.meta.url).resolve('@switchyard/node/package.json')), 'native.cjs'),
+);
 
 const routes = readFileSync(join(here, 'github-api-routes.txt'), 'utf8')
   .split('\n')
@@ -199,7 +205,7 @@ export async function run() {
     '',
     'Where a native mixed lookup goes (ns; from the rows above): the N-API call with the path string ' +
       `${ns('boundary/path-string-reused-buffer')} (of which the empty call ${ns('boundary/empty-call')}); ` +
-      `Rust normalisation and matching ${(ns('mixed/native-core-call') - ns('boundary/path-string-reused-buffer')).toFixed(1)}; ` +
+      `Rust normalization and matching ${(ns('mixed/native-core-call') - ns('boundary/path-string-reused-buffer')).toFixed(1)}; ` +
       `building the \`Match\` and its null-prototype \`params\` in JS ${(ns('mixed/native') - ns('mixed/native-core-call')).toFixed(1)}.`,
     '',
     'Static lookups of the native router never cross: a `Map` of the static paths answers them in JS when the core says only the method can decide. ' +

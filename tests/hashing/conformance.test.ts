@@ -1,7 +1,9 @@
 // One behavioural suite, run against the TS reference and the native-backed classes.
 import { EmptyNodeSetError, InvalidArgumentError, UnknownNodeError } from '@switchyard/core';
 import { describe, expect, it } from 'vitest';
-import { algorithms, implementations, keys, nodeIds } from './implementations.js';
+import { thrownBy } from '../support/errors.js';
+import { implementations } from '../support/implementations.js';
+import { algorithms, keys, nodeIds } from './helpers.js';
 
 const ks = keys(3000);
 
@@ -168,6 +170,26 @@ describe.each(implementations)('ConsistentHash conformance: $name', ({ Consisten
     expect(argument(() => hash.setLoad('a', 1.5))).toBe('load');
     expect(argument(() => hash.setHealthy('a', 'no' as unknown as boolean))).toBe('healthy');
   });
+
+  it('rejects an unknown option by name, in options and in boundedLoad', () => {
+    const error = thrownBy(() => new ConsistentHash(['a'], { algorithm: 'maglev', tablesize: 7 } as never));
+    expect(error).toBeInstanceOf(InvalidArgumentError);
+    expect(error).toMatchObject({ code: 'SWITCHYARD_INVALID_ARGUMENT', argument: 'options.tablesize' });
+    expect(error.message).toBe(
+      'invalid options.tablesize: unknown option; expected algorithm, vnodesPerWeight, tableSize or boundedLoad',
+    );
+    expect(thrownBy(() => new ConsistentHash(['a'], { boundedLoad: { epsilon: 1, eps: 2 } } as never))).toMatchObject({
+      argument: 'options.boundedLoad.eps',
+    });
+    // The known keys still work together.
+    const hash = new ConsistentHash(['a', 'b'], {
+      algorithm: 'maglev',
+      tableSize: 7,
+      vnodesPerWeight: 1,
+      boundedLoad: { epsilon: 0.5 },
+    });
+    expect(['a', 'b']).toContain(hash.pick('k'));
+  });
 });
 
 describe.each(implementations)('WeightedSplit conformance: $name', ({ WeightedSplit }) => {
@@ -261,5 +283,16 @@ describe.each(implementations)('WeightedSplit conformance: $name', ({ WeightedSp
       { id: 'canary', weight: 5 },
     ]);
     expect(() => s.pick(7 as unknown as string)).toThrow(InvalidArgumentError);
+  });
+
+  it('rejects an unknown option by name', () => {
+    const error = thrownBy(() => new WeightedSplit([{ id: 'a', weight: 1 }], { rng: () => 0.5 } as never));
+    expect(error).toBeInstanceOf(InvalidArgumentError);
+    expect(error).toMatchObject({ argument: 'options.rng' });
+    expect(error.message).toBe('invalid options.rng: unknown option; expected random');
+    expect(thrownBy(() => new WeightedSplit([{ id: 'a', weight: 1 }], { random: 0.5 } as never))).toMatchObject({
+      argument: 'options.random',
+    });
+    expect(new WeightedSplit([{ id: 'a', weight: 1 }], { random: () => 0.5 }).pick()).toBe('a');
   });
 });

@@ -3,7 +3,9 @@
 import type { ConsistentHash, HashAlgorithm, NodeInput } from '@switchyard/core';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { algorithms, native, reference } from './implementations.js';
+import { assertProperty } from '../support/fast-check.js';
+import { native, reference } from '../support/implementations.js';
+import { algorithms } from './helpers.js';
 
 const idArb = fc.oneof(
   fc.constantFrom('a', 'b', 'c', 'node-1', 'node-2', '10.0.0.1:8080', 'ñodo', '节点', '🚀'),
@@ -42,7 +44,7 @@ function same<T>(f: (hash: ConsistentHash) => T, a: ConsistentHash, b: Consisten
 
 describe('ConsistentHash: native == reference', () => {
   it.each(algorithms)('%s: same picks through add/remove/health/load sequences', (algorithm: HashAlgorithm) => {
-    fc.assert(
+    assertProperty(
       fc.property(
         fc.uniqueArray(fc.record({ id: idArb, weight: weightArb }), { selector: (n) => n.id, maxLength: 12 }),
         fc.option(fc.double({ min: 0, max: 2, noNaN: true }), { nil: undefined }),
@@ -79,7 +81,7 @@ describe('ConsistentHash: native == reference', () => {
           }
         },
       ),
-      { numRuns: 150 },
+      150,
     );
   });
 
@@ -107,7 +109,7 @@ describe('ConsistentHash: native == reference', () => {
 
 describe('WeightedSplit: native == reference', () => {
   it('same keyed and random picks through weight changes', () => {
-    fc.assert(
+    assertProperty(
       fc.property(
         fc.uniqueArray(fc.record({ id: idArb, weight: fc.oneof(fc.constant(0), weightArb) }), {
           selector: (t) => t.id,
@@ -143,7 +145,7 @@ describe('WeightedSplit: native == reference', () => {
           }
         },
       ),
-      { numRuns: 200 },
+      200,
     );
   });
 });

@@ -4,7 +4,8 @@ import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { EmptyNodeSetError } from '@switchyard/core';
 import { describe, expect, it } from 'vitest';
-import { algorithms, native, nodeIds, reference } from './implementations.js';
+import { native, reference } from '../support/implementations.js';
+import { algorithms, nodeIds } from './helpers.js';
 
 describe('native hashing boundary', () => {
   it('reads keys of every length into its reused buffer, including where it has to grow', () => {

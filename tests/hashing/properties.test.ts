@@ -2,7 +2,9 @@
 // skipping, pickN, bounded loads.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { algorithms, implementations } from './implementations.js';
+import { assertProperty } from '../support/fast-check.js';
+import { implementations } from '../support/implementations.js';
+import { algorithms } from './helpers.js';
 
 const nodesArb = fc.uniqueArray(fc.string({ unit: 'grapheme', minLength: 1, maxLength: 6 }), {
   minLength: 2,
@@ -13,7 +15,7 @@ const keysArb = fc.array(fc.string({ unit: 'binary', maxLength: 10 }), { minLeng
 
 describe.each(implementations)('hashing properties: $name', ({ ConsistentHash }) => {
   it.each(['ring', 'rendezvous'] as const)('%s: removing any node moves only its keys', (algorithm) => {
-    fc.assert(
+    assertProperty(
       fc.property(nodesArb, weightsArb, keysArb, fc.nat(), (ids, weights, keys, at) => {
         const hash = new ConsistentHash(
           ids.map((id, i) => ({ id, weight: weights[i]! })),
@@ -26,12 +28,12 @@ describe.each(implementations)('hashing properties: $name', ({ ConsistentHash })
           if (before[i] !== victim) expect(hash.pick(k)).toBe(before[i]);
         });
       }),
-      { numRuns: 60 },
+      60,
     );
   });
 
   it('jump: removing the last node moves only its keys', () => {
-    fc.assert(
+    assertProperty(
       fc.property(nodesArb, keysArb, (ids, keys) => {
         const hash = new ConsistentHash(ids, { algorithm: 'jump' });
         const before = keys.map((k) => hash.pick(k));
@@ -41,12 +43,12 @@ describe.each(implementations)('hashing properties: $name', ({ ConsistentHash })
           if (before[i] !== last) expect(hash.pick(k)).toBe(before[i]);
         });
       }),
-      { numRuns: 60 },
+      60,
     );
   });
 
   it.each(algorithms)('%s: health skipping keeps healthy keys and pickN is distinct', (algorithm) => {
-    fc.assert(
+    assertProperty(
       fc.property(nodesArb, keysArb, fc.array(fc.boolean(), { minLength: 15, maxLength: 15 }), (ids, keys, down) => {
         const hash = new ConsistentHash(ids, { algorithm });
         const before = keys.map((k) => hash.pick(k));
@@ -63,12 +65,12 @@ describe.each(implementations)('hashing properties: $name', ({ ConsistentHash })
           expect(order[0]).toBe(now);
         });
       }),
-      { numRuns: 40 },
+      40,
     );
   });
 
   it.each(algorithms)('%s: bounded load never picks a node at or above its cap', (algorithm) => {
-    fc.assert(
+    assertProperty(
       fc.property(
         nodesArb,
         keysArb,
@@ -88,7 +90,7 @@ describe.each(implementations)('hashing properties: $name', ({ ConsistentHash })
           }
         },
       ),
-      { numRuns: 40 },
+      40,
     );
   });
 });

@@ -1,9 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { type HashAlgorithm, murmur3 } from '@switchyard/core';
+import type { HashAlgorithm } from '@switchyard/core';
+import { murmur3 } from '@switchyard/core/internal';
 import { implementation } from '@switchyard/node';
 import { describe, expect, it } from 'vitest';
-import { implementations } from './implementations.js';
+import { implementations } from '../support/implementations.js';
 
 interface Fixtures {
   seeds: { hi: number; lo: number };

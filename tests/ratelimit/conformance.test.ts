@@ -1,6 +1,7 @@
 import { InvalidArgumentError } from '@switchyard/core';
 import { describe, expect, it } from 'vitest';
-import { impls, isNative } from './impls.js';
+import { thrownBy } from '../support/errors.js';
+import { implementations as impls, isNative } from '../support/implementations.js';
 
 it('the native-backed classes are in use (not the fallback)', () => {
   expect(isNative).toBe(true);
@@ -120,6 +121,26 @@ describe.each(impls)('RateLimiter conformance: $name', ({ RateLimiter }) => {
     expect(rl.size).toBe(0);
   });
 
+  it('rejects an unknown option by name, before looking at the others', () => {
+    const error = thrownBy(() => new RateLimiter({ capacity: 1, refillPerSecond: 1, maxkeys: 10 } as never));
+    expect(error).toBeInstanceOf(InvalidArgumentError);
+    expect(error).toMatchObject({ code: 'SWITCHYARD_INVALID_ARGUMENT', argument: 'options.maxkeys' });
+    expect(error.message).toBe(
+      'invalid options.maxkeys: unknown option; expected capacity, refillPerSecond, maxKeys or seed',
+    );
+    expect(thrownBy(() => new RateLimiter({ capacity: 0, refill: 1 } as never))).toMatchObject({
+      argument: 'options.refill',
+    });
+    // A limiter's normalized options are not options: refillMicroPerMs is derived, not accepted.
+    const rl = new RateLimiter({ capacity: 2, refillPerSecond: 1, maxKeys: 7, seed: 3 });
+    expect(rl.options).toEqual({ capacity: 2, refillPerSecond: 1, refillMicroPerMs: 1000, maxKeys: 7, seed: 3 });
+    expect(thrownBy(() => new RateLimiter(rl.options))).toMatchObject({ argument: 'options.refillMicroPerMs' });
+    // Keys holding undefined are still keys the caller wrote.
+    expect(
+      thrownBy(() => new RateLimiter({ capacity: 1, refillPerSecond: 1, sede: undefined } as never)),
+    ).toMatchObject({ argument: 'options.sede' });
+  });
+
   it('reclaims only idle keys when full, else charges one shared overflow bucket', () => {
     const rl = new RateLimiter({ capacity: 2, refillPerSecond: 1, maxKeys: 2 });
     rl.take('a', 0);
@@ -165,6 +186,15 @@ describe.each(impls)('SlidingWindowLimiter conformance: $name', ({ SlidingWindow
     expect(() => new SlidingWindowLimiter({ limit: 2 ** 20, windowMs: 2 ** 32 })).toThrow(/windowMs/);
     const sw = new SlidingWindowLimiter({ limit: 3, windowMs: 10 });
     expect(() => sw.take('k', 0, 4)).toThrow(/cost/);
+  });
+
+  it('rejects an unknown option by name', () => {
+    const error = thrownBy(() => new SlidingWindowLimiter({ limit: 3, windowMs: 1000, window: 60_000 } as never));
+    expect(error).toBeInstanceOf(InvalidArgumentError);
+    expect(error).toMatchObject({ argument: 'options.window' });
+    expect(error.message).toBe('invalid options.window: unknown option; expected limit, windowMs, maxKeys or seed');
+    const sw = new SlidingWindowLimiter({ limit: 3, windowMs: 1000 });
+    expect(new SlidingWindowLimiter(sw.options).options).toEqual(sw.options);
   });
 });
 

@@ -4,7 +4,8 @@
 // decision and on size after every step.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { type Impl, native, reference } from './impls.js';
+import { assertProperty } from '../support/fast-check.js';
+import { type Implementation as Impl, native, reference } from '../support/implementations.js';
 
 const pool = ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h', 'ip:203.0.113.7', 'é', '😀', '\ud800', '\udfff', 'k'.repeat(300)];
 const key = fc.oneof(
@@ -58,7 +59,7 @@ function replay(make: () => Limiter, ops: Op[]): unknown[] {
 
 describe('native == reference on generated operation sequences', () => {
   it('RateLimiter', () => {
-    fc.assert(
+    assertProperty(
       fc.property(
         fc.integer({ min: 1, max: 6 }),
         fc.integer({ min: 1, max: 3000 }),
@@ -71,12 +72,12 @@ describe('native == reference on generated operation sequences', () => {
           );
         },
       ),
-      { numRuns: 400 },
+      400,
     );
   });
 
   it('SlidingWindowLimiter', () => {
-    fc.assert(
+    assertProperty(
       fc.property(
         fc.integer({ min: 1, max: 6 }),
         fc.integer({ min: 1, max: 2000 }),
@@ -88,7 +89,7 @@ describe('native == reference on generated operation sequences', () => {
           expect(replay(make(native), ops)).toEqual(replay(make(reference), ops));
         },
       ),
-      { numRuns: 400 },
+      400,
     );
   });
 

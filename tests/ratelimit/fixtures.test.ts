@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { rateLimitKeyHash } from '@switchyard/core';
 import { describe, expect, it } from 'vitest';
-import { impls } from './impls.js';
+import { implementations as impls } from '../support/implementations.js';
 
 interface Step {
   op: 'take' | 'peek' | 'reset' | 'size' | 'slotOf';

@@ -1,14 +1,14 @@
 import {
   ClientIpResolver,
   InvalidArgumentError,
-  parseIp,
   quotaPolicy,
   rateLimitHeaders,
   rateLimitKeys,
   takeAll,
 } from '@switchyard/core';
+import { parseIp } from '@switchyard/core/internal';
 import { describe, expect, it } from 'vitest';
-import { impls } from './impls.js';
+import { implementations as impls } from '../support/implementations.js';
 
 const req = (remoteAddress: string, headers: Record<string, string> = {}) => ({ remoteAddress, headers });
 

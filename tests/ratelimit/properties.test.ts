@@ -1,7 +1,8 @@
 // The invariants of the issue, as fast-check properties, for both implementations.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { impls } from './impls.js';
+import { assertProperty } from '../support/fast-check.js';
+import { implementations as impls } from '../support/implementations.js';
 
 /** A key's traffic: time steps (forward, or back when `back`), costs, and whether to peek. */
 const step = fc.record({
@@ -60,30 +61,30 @@ function checkBound(log: { high: number; cost: number; allowed: boolean }[], bou
 
 describe.each(impls)('rate-limit invariants: $name', ({ RateLimiter, SlidingWindowLimiter }) => {
   it('token bucket: admits ≤ capacity + rate·t over any interval (clock may go back), exact retryAfterMs, remaining ≥ 0', () => {
-    fc.assert(
+    assertProperty(
       fc.property(bucketOptions, fc.array(step, { maxLength: 60 }), ({ capacity, refillMicroPerMs }, steps) => {
         const rl = new RateLimiter({ capacity, refillPerSecond: refillMicroPerMs / 1000 });
         const log = drive(rl, (t, c) => rl.peek('k', t, c), capacity, steps);
         // Micro-tokens: capacity·1e6 + refill·ms, compared in integers.
         checkBound(log, (ms) => (capacity * 1e6 + refillMicroPerMs * ms) / 1e6);
       }),
-      { numRuns: 300 },
+      300,
     );
   });
 
   it('sliding window: admits ≤ limit·(floor(t/W) + 2) over any interval, exact retryAfterMs, remaining ≥ 0', () => {
-    fc.assert(
+    assertProperty(
       fc.property(windowOptions, fc.array(step, { maxLength: 60 }), ({ limit, windowMs }, steps) => {
         const sw = new SlidingWindowLimiter({ limit, windowMs });
         const log = drive(sw, (t, c) => sw.peek('k', t, c), limit, steps);
         checkBound(log, (ms) => limit * (Math.floor(ms / windowMs) + 2));
       }),
-      { numRuns: 300 },
+      300,
     );
   });
 
   it('a clock that goes back never creates tokens: remaining at an earlier time ≤ remaining at the latest', () => {
-    fc.assert(
+    assertProperty(
       fc.property(
         bucketOptions,
         fc.array(fc.integer({ min: 0, max: 4 }), { maxLength: 20 }),
@@ -100,6 +101,7 @@ describe.each(impls)('rate-limit invariants: $name', ({ RateLimiter, SlidingWind
           expect(rl.peek('k', t, 0).remaining).toBe(atLatest);
         },
       ),
+      100,
     );
   });
 });

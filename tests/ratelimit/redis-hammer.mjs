@@ -1,11 +1,10 @@
 // Child process of the multi-process Redis test: hammers one key through its own connection for
 // the given time and prints how many takes were admitted.
-import { createRequire } from 'node:module';
+// It runs under plain node, so it loads the built package through its name (the workspace link).
+import { RedisRateLimiter } from '@switchyard/adapters';
+import { Redis } from 'ioredis';
 
 const [, , url, key, ms, capacity, refillPerSecond] = process.argv;
-const require = createRequire(new URL('../../packages/adapters/package.json', import.meta.url));
-const Redis = require('ioredis');
-const { RedisRateLimiter } = await import(new URL('../../packages/adapters/dist/esm/index.js', import.meta.url).href);
 
 const client = new Redis(url);
 const limiter = new RedisRateLimiter({

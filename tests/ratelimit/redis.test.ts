@@ -4,10 +4,19 @@ import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { type RedisEvalClient, RedisRateLimiter } from '@switchyard/adapters';
-import { RateLimiter } from '@switchyard/core';
+import {
+  InvalidArgumentError,
+  RateLimiter,
+  StoreTimeoutError,
+  StoreUnavailableError,
+  SwitchyardError,
+} from '@switchyard/core';
 import fc from 'fast-check';
+import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Redis, type RedisServer, redisUnavailableReason, startRedis } from './redis-server.js';
+import { thrownBy } from '../support/errors.js';
+import { assertAsyncProperty } from '../support/fast-check.js';
+import { type RedisServer, redisUnavailableReason, startRedis } from '../support/redis-server.mjs';
 
 const unavailable = redisUnavailableReason();
 if (unavailable) console.warn(`skipping the Redis rate-limit tests: ${unavailable}`);
@@ -28,7 +37,7 @@ describe.skipIf(unavailable !== undefined)('RedisRateLimiter on a real redis-ser
   });
 
   it('decides exactly like the in-process RateLimiter on the same clock (Lua vs reference)', async () => {
-    await fc.assert(
+    await assertAsyncProperty(
       fc.asyncProperty(
         fc.integer({ min: 1, max: 8 }),
         fc.integer({ min: 1, max: 3000 }),
@@ -61,7 +70,7 @@ describe.skipIf(unavailable !== undefined)('RedisRateLimiter on a real redis-ser
           }
         },
       ),
-      { numRuns: 40 },
+      40,
     );
   });
 
@@ -162,11 +171,28 @@ describe('RedisRateLimiter when Redis fails or hangs', () => {
     expect(await closed.take('k')).toMatchObject({ allowed: false, source: 'fail-closed', retryAfterMs: 30 });
     expect(Date.now() - started).toBeLessThan(2_000);
     expect(open.state).toMatchObject({ status: 'degraded', failures: 1 });
-    expect(open.state.lastError?.message).toMatch(/did not answer within 30 ms/);
+    expect(open.state.lastError).toBeInstanceOf(StoreTimeoutError);
+    expect(open.state.lastError).toMatchObject({ code: 'SWITCHYARD_STORE_TIMEOUT', store: 'Redis', timeoutMs: 30 });
+    expect(open.state.lastError?.message).toBe('Redis did not answer within 30 ms');
     // The local insurance still limits: one token, then denied.
     expect(await local.take('k')).toMatchObject({ allowed: true, source: 'local' });
     expect(await local.take('k')).toMatchObject({ allowed: false, source: 'local' });
     expect(states).toEqual(['degraded']);
+    // A client error is reported as a coded store error carrying the client's own error.
+    const failure = local.state.lastError;
+    expect(failure).toBeInstanceOf(StoreUnavailableError);
+    expect(failure).toMatchObject({ code: 'SWITCHYARD_STORE_UNAVAILABLE', message: 'Redis failed: ECONNREFUSED' });
+    expect(failure?.cause).toMatchObject({ message: 'ECONNREFUSED' });
+  });
+
+  it('a reply that is not the five integers of the script degrades to the failure mode with a coded error', async () => {
+    for (const reply of [null, 'OK', [1, 1, 0, 0], [1, 1, 'x', 0, 0]]) {
+      const odd: RedisEvalClient = { evalsha: () => Promise.resolve(reply), eval: () => Promise.resolve(reply) };
+      const limiter = new RedisRateLimiter({ capacity: 1, refillPerSecond: 1, client: odd, onFailure: 'closed' });
+      expect(await limiter.take('k')).toMatchObject({ allowed: false, source: 'fail-closed' });
+      expect(limiter.state.lastError).toBeInstanceOf(StoreUnavailableError);
+      expect(limiter.state.lastError?.message).toMatch(/^Redis failed: unexpected reply to the rate-limit script/);
+    }
   });
 
   it('a real client pointed at a dead port does not hang the request', async () => {
@@ -217,5 +243,39 @@ describe('RedisRateLimiter when Redis fails or hangs', () => {
     expect(
       () => new RedisRateLimiter({ capacity: 1, refillPerSecond: 1, client: failing, onFailure: 'maybe' as never }),
     ).toThrow(/onFailure/);
+    const base = { capacity: 1, refillPerSecond: 1, client: failing };
+    for (const [extra, argument] of [
+      [{ prefix: 7 }, 'prefix'],
+      [{ local: {} }, 'local'],
+      [{ onStateChange: 'log' }, 'onStateChange'],
+      [{ capacity: 1.5 }, 'capacity'],
+    ] as const) {
+      const error = thrownBy(() => new RedisRateLimiter({ ...base, ...extra } as never));
+      expect(error).toBeInstanceOf(InvalidArgumentError);
+      expect(error).toMatchObject({ argument });
+    }
+  });
+
+  it('rejects an unknown option by name (a misspelt timeout would otherwise wait 100 ms)', () => {
+    const error = thrownBy(
+      () => new RedisRateLimiter({ capacity: 1, refillPerSecond: 1, client: failing, timeout: 20 } as never),
+    );
+    expect(error).toBeInstanceOf(InvalidArgumentError);
+    expect(error).toMatchObject({ code: 'SWITCHYARD_INVALID_ARGUMENT', argument: 'options.timeout' });
+    expect(error.message).toMatch(/^invalid options\.timeout: unknown option; expected capacity, refillPerSecond/);
+    // seed is a RateLimiter option, not a Redis one: every process must hash keys alike.
+    expect(
+      thrownBy(() => new RedisRateLimiter({ capacity: 1, refillPerSecond: 1, client: failing, seed: 5 } as never)),
+    ).toMatchObject({ argument: 'options.seed' });
+    const limiter = new RedisRateLimiter({ capacity: 3, refillPerSecond: 2, maxKeys: 9, client: failing });
+    expect(limiter.options).toMatchObject({ capacity: 3, refillPerSecond: 2, maxKeys: 9, seed: 0, timeoutMs: 100 });
+  });
+
+  it('every error it throws or reports is a SwitchyardError with a code', async () => {
+    const limiter = new RedisRateLimiter({ capacity: 1, refillPerSecond: 1, client: failing, onFailure: 'open' });
+    await expect(limiter.take(42 as never)).rejects.toBeInstanceOf(InvalidArgumentError);
+    await expect(limiter.take('k', 2)).rejects.toMatchObject({ code: 'SWITCHYARD_INVALID_ARGUMENT', argument: 'cost' });
+    await limiter.take('k');
+    expect(limiter.state.lastError).toBeInstanceOf(SwitchyardError);
   });
 });

@@ -2,7 +2,7 @@
 // (only idle keys are forgotten; a full table of busy keys charges new keys to one shared overflow
 // bucket) must keep the hammered bucket's budget, and the budgets of the legitimate clients.
 import { describe, expect, it } from 'vitest';
-import { impls } from './impls.js';
+import { implementations as impls } from '../support/implementations.js';
 
 describe.each(impls)('key spraying cannot reset a bucket: $name', ({ RateLimiter, SlidingWindowLimiter }) => {
   it('token bucket: the hammered key stays within capacity + rate·t; busy clients keep their state', () => {

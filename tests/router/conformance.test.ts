@@ -1,6 +1,4 @@
-import { Router as ReferenceRouter } from '@switchyard/core';
-import { implementation, Router as NodeRouter } from '@switchyard/node';
+import { implementations } from '../support/implementations.js';
 import { routerConformance } from './suite.js';
 
-routerConformance('reference (@switchyard/core)', ReferenceRouter);
-routerConformance(`@switchyard/node (${implementation})`, NodeRouter);
+for (const { name, Router } of implementations) routerConformance(name, Router);

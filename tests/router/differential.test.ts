@@ -1,14 +1,15 @@
 // Differential property test: random route tables and random requests (non-ASCII, percent-encoded,
 // malformed) must give identical `add` outcomes and identical `match` results in the reference and
-// in @switchyard/node. Set FC_SEED to replay a failure; the seed is printed on every run.
+// in @switchyard/node. FC_SEED and FC_RUNS apply (tests/support/fast-check.ts); the seed is printed on every run.
 import { Router as ReferenceRouter, type RequestInfo, type RouterOptions, type RouteSpec } from '@switchyard/core';
 import { implementation, Router as NodeRouter } from '@switchyard/node';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { assertProperty, fcRuns, fcSeed } from '../support/fast-check.js';
 import { plain } from './suite.js';
 
-const seed = process.env.FC_SEED ? Number(process.env.FC_SEED) : Date.now() ^ (Math.random() * 2 ** 31);
-const numRuns = Number(process.env.FC_RUNS ?? 10_000);
+const seed = fcSeed;
+const numRuns = fcRuns(10_000);
 
 const staticSegment = fc.constantFrom('a', 'b', 'users', 'A', 'é', 'caf%C3%A9', 'x%20y', 'v1', '', 'a.b', '😀');
 const pattern = fc.constantFrom(
@@ -154,7 +155,7 @@ describe(`Router differential: reference vs @switchyard/node (${implementation})
   it(`agrees on add and match (${numRuns} cases, seed ${seed})`, () => {
     console.log(`router differential: seed ${seed}, ${numRuns} runs (FC_SEED=${seed} to replay)`);
     const seen = { added: 0, rejected: 0, matched: 0, unmatched: 0 };
-    fc.assert(
+    assertProperty(
       fc.property(
         options,
         fc.array(routeSpec, { maxLength: 10 }),
@@ -187,7 +188,7 @@ describe(`Router differential: reference vs @switchyard/node (${implementation})
           }
         },
       ),
-      { seed, numRuns },
+      numRuns,
     );
     console.log(`router differential: ${JSON.stringify(seen)}`);
     // The generators must exercise both outcomes, or agreement would prove little.

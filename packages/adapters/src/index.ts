@@ -3,8 +3,10 @@
  * Redis-backed distributed rate limiter.
  *
  * @packageDocumentation
+ * @module @switchyard/adapters
  */
 export {
+  type NormalizedRedisRateLimiterOptions,
   type RedisEvalClient,
   type RedisFailureMode,
   type RedisLimiterState,
@@ -12,4 +14,3 @@ export {
   RedisRateLimiter,
   type RedisRateLimiterOptions,
 } from './redis/index.js';
-export { TOKEN_BUCKET_LUA } from './redis/script.js';

@@ -1,7 +1,8 @@
 /**
  * Every error Switchyard throws is an instance of {@link SwitchyardError} with a stable `code`,
  * so callers can branch on `err.code` without parsing messages. The same classes are thrown by
- * `@switchyard/core` and `@switchyard/node` (the node package re-exports these).
+ * `@switchyard/core` and `@switchyard/node` (the node package re-exports these); how a native
+ * error becomes one of these classes is in docs/architecture.md ("Errors").
  */
 
 /** Stable machine-readable codes, one per error class. */
@@ -14,6 +15,8 @@ export const ErrorCodes = {
   unknownNode: 'SWITCHYARD_UNKNOWN_NODE',
   nativeUnavailable: 'SWITCHYARD_NATIVE_UNAVAILABLE',
   internal: 'SWITCHYARD_INTERNAL',
+  storeTimeout: 'SWITCHYARD_STORE_TIMEOUT',
+  storeUnavailable: 'SWITCHYARD_STORE_UNAVAILABLE',
 } as const;
 
 /** One of the values of {@link ErrorCodes}. */
@@ -117,5 +120,36 @@ export class NativeUnavailableError extends SwitchyardError {
 export class InternalError extends SwitchyardError {
   constructor(message: string, options?: { cause?: unknown }) {
     super(ErrorCodes.internal, message, options);
+  }
+}
+
+/**
+ * A shared store (Redis, for `RedisRateLimiter`) did not answer within its time budget. The
+ * limiter answers such a take by its failure mode and reports this error in its `state`.
+ */
+export class StoreTimeoutError extends SwitchyardError {
+  /** Which store: `"Redis"`. */
+  readonly store: string;
+  /** The budget that was exceeded, in ms. */
+  readonly timeoutMs: number;
+
+  constructor(store: string, timeoutMs: number) {
+    super(ErrorCodes.storeTimeout, `${store} did not answer within ${timeoutMs} ms`);
+    this.store = store;
+    this.timeoutMs = timeoutMs;
+  }
+}
+
+/**
+ * A shared store failed: the client raised an error (connection refused, a command error) or the
+ * reply was not what the script returns. The store's own error, when there is one, is `cause`.
+ */
+export class StoreUnavailableError extends SwitchyardError {
+  /** Which store: `"Redis"`. */
+  readonly store: string;
+
+  constructor(store: string, reason: string, options?: { cause?: unknown }) {
+    super(ErrorCodes.storeUnavailable, `${store} failed: ${reason}`, options);
+    this.store = store;
   }
 }

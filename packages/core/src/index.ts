@@ -4,6 +4,7 @@
  * exports the same names backed by the native core.
  *
  * @packageDocumentation
+ * @module @switchyard/core
  */
 export * from './errors.js';
 export * from './hashing/index.js';

@@ -4,6 +4,7 @@
  * See {@link implementation}.
  *
  * @packageDocumentation
+ * @module @switchyard/node
  */
 export * from '@switchyard/core';
 export { ConsistentHash, keyHash, WeightedSplit } from './hashing/index.js';

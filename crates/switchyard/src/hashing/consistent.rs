@@ -6,6 +6,7 @@ use std::collections::HashMap;
 
 use super::error::{js_number, HashingError};
 use super::key_hash::{key_hash, KeyHash};
+use super::node::Node;
 use super::options::{
     check_id, check_weight, duplicate, is_prime, DEFAULT_TABLE_SIZE, DEFAULT_VNODES_PER_WEIGHT,
     MAX_LOAD, MAX_NODES, MAX_RING_POINTS, MAX_TABLE_SIZE, MAX_VNODES_PER_WEIGHT,
@@ -87,14 +88,6 @@ impl Default for Options {
             bounded_load_epsilon: None,
         }
     }
-}
-
-pub(crate) struct Node {
-    pub(crate) id: String,
-    pub(crate) weight: f64,
-    pub(crate) hash: KeyHash,
-    pub(crate) healthy: bool,
-    pub(crate) load: f64,
 }
 
 /// A consistent-hash balancer over a set of nodes.

@@ -3,7 +3,7 @@
 //! target grows by the largest weight, so a node fills `weight / max weight` slots per round.
 //! Basic float operations only (products and sums), identical in both implementations.
 
-use super::consistent::Node;
+use super::node::Node;
 
 pub(crate) fn build(nodes: &[Node], size: u32) -> Vec<u32> {
     if nodes.is_empty() {

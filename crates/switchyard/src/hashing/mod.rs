@@ -7,6 +7,7 @@ mod error;
 mod jump;
 pub mod key_hash;
 mod maglev;
+mod node;
 mod options;
 mod rendezvous;
 mod ring;

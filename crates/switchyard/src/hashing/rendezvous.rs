@@ -6,8 +6,8 @@
 
 use std::cmp::Ordering;
 
-use super::consistent::Node;
 use super::key_hash::{neg_ln_unit, pair_hash, KeyHash};
+use super::node::Node;
 
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Candidate {

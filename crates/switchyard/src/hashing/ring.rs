@@ -1,8 +1,8 @@
 //! The ketama-style ring: each node owns `max(1, floor(weight * vnodesPerWeight + 0.5))` points,
 //! sorted by (point, node index); a key goes to the first point at or after its hash, wrapping.
 
-use super::consistent::Node;
 use super::key_hash::ring_point;
+use super::node::Node;
 
 /// Virtual nodes of a node of `weight`.
 pub(crate) fn vnodes(weight: f64, per_weight: f64) -> usize {

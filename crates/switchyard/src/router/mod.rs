@@ -2,7 +2,7 @@
 //! `Router` of `@switchyard/core`.
 //!
 //! Routes are compiled at [`Router::add`] into one segment trie per host group (each exact host,
-//! each wildcard suffix, any host). [`Router::find`] normalises the request into a reusable
+//! each wildcard suffix, any host). [`Router::find`] normalizes the request into a reusable
 //! scratch, walks the tries in host rank order and keeps the best-ranked matching route; the
 //! winner's params come out as byte spans of the request path ([`Router::params`]), decoded by
 //! the caller only when flagged.
@@ -408,7 +408,7 @@ impl Router {
         // The scratch is boxed so that taking it out for the search moves a pointer only.
         let mut scratch = self.scratch.take().unwrap_or_default();
         scratch.params.clear();
-        let found = scratch.normalise(req.path, &self.opts).and_then(|q| {
+        let found = scratch.normalize(req.path, &self.opts).and_then(|q| {
             let (path, query) = (&req.path[..q], req.path.get(q + 1..));
             self.find_in(req, path, query, &mut scratch)
         });
@@ -435,7 +435,7 @@ impl Router {
         let mut best = None;
         if let (Some(host), true) = (req.host, self.has_host_routes()) {
             let mut h = std::mem::take(&mut s.host);
-            normalise_host(host, &mut h);
+            normalize_host(host, &mut h);
             if let Some(trie) = self.exact.get(h.as_str()) {
                 search_trie(&ctx, trie, s, &mut best);
             }
@@ -474,7 +474,7 @@ impl Router {
     }
 
     /// For the wrapper's fast path: when route `route` is fully static and no route has a host,
-    /// its normalised path (decoded, folded when case-insensitive) and the answer the full search
+    /// its normalized path (decoded, folded when case-insensitive) and the answer the full search
     /// gives at exactly that path for each method it can answer without looking at anything else
     /// (method `None` = a request without a method). A method left out must go through
     /// [`Router::find`]. Only routes with this same static path can outrank the route found.
@@ -507,9 +507,9 @@ impl Router {
     }
 }
 
-/// Host normalisation (spec §4.5) into `out`: ASCII lower case; `[v6]` keeps only the brackets'
+/// Host normalization (spec §4.5) into `out`: ASCII lower case; `[v6]` keeps only the brackets'
 /// content, otherwise a trailing `:digits` port goes; then one trailing `.`.
-pub fn normalise_host(host: &str, out: &mut String) {
+pub fn normalize_host(host: &str, out: &mut String) {
     out.clear();
     out.push_str(host);
     out.make_ascii_lowercase();

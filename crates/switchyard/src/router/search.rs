@@ -1,4 +1,4 @@
-//! Request normalisation (spec §4) and the search for the best matching route (spec §5, §6).
+//! Request normalization (spec §4) and the search for the best matching route (spec §5, §6).
 //! Everything per request lives in a reusable [`Scratch`]: no allocation once it has grown.
 
 use regex::{CaptureLocations, Regex};
@@ -8,7 +8,7 @@ use super::path::{MIXED, PATTERNED, PLAIN};
 use super::table::{could_beat, rank_cmp, Edge, Route, SegMatch, Test, Trie, WILDCARD_KIND};
 use super::{EncodedSlash, RouterOptions};
 
-/// Bytes `normalise` stops at: `/`, `%`, `?`, NUL, and 0xEF (the lead byte of U+FFFD).
+/// Bytes `normalize` stops at: `/`, `%`, `?`, NUL, and 0xEF (the lead byte of U+FFFD).
 static SPECIAL: [bool; 256] = {
     let mut table = [false; 256];
     table[b'/' as usize] = true;
@@ -52,7 +52,7 @@ struct Seg {
 pub struct Scratch {
     bytes: Vec<u8>,
     segs: Vec<Seg>,
-    /// End of the normalised path (after removing `?query` and a trailing slash).
+    /// End of the normalized path (after removing `?query` and a trailing slash).
     path_end: usize,
     /// No segment was decoded: the segments are the raw path split on `/`.
     all_raw: bool,
@@ -85,7 +85,7 @@ impl Scratch {
     /// those with escapes, in one pass over the bytes. Returns where the path part ends (the `?`
     /// or the end), or `None` when the request is rejected as a whole (not origin-form, NUL,
     /// malformed encoding, encoded slash).
-    pub fn normalise(&mut self, target: &str, opts: &RouterOptions) -> Option<usize> {
+    pub fn normalize(&mut self, target: &str, opts: &RouterOptions) -> Option<usize> {
         self.segs.clear();
         self.bytes.clear();
         self.query_parsed = false;
@@ -409,7 +409,7 @@ fn query_holds(ctx: &Ctx, s: &Scratch, key: &str, test: &Test) -> bool {
     }
 }
 
-/// Fills `s.params` with the spans of route `id`'s params for the normalised request.
+/// Fills `s.params` with the spans of route `id`'s params for the normalized request.
 pub fn extract_params(ctx: &Ctx, id: u32, s: &mut Scratch) {
     s.params.clear();
     let Some(route) = ctx.routes.get(id as usize) else {

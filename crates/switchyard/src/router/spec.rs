@@ -40,7 +40,7 @@ impl RouteSpec {
     }
 }
 
-/// Which hosts a route accepts, after normalisation.
+/// Which hosts a route accepts, after normalization.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum HostRule {
     Exact(String),
@@ -110,7 +110,7 @@ fn is_js_space(c: char) -> bool {
     )
 }
 
-/// Normalises and validates a route host.
+/// Normalizes and validates a route host.
 pub fn validate_host(host: Option<&str>) -> Result<HostRule, String> {
     let host = match host {
         None | Some("*") => return Ok(HostRule::Any),

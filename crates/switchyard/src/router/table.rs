@@ -90,7 +90,7 @@ pub struct Route {
     pub segments: Vec<SegMatch>,
     /// Param names in path order, `*` last.
     pub names: Vec<String>,
-    /// The normalised path of a fully static route without host.
+    /// The normalized path of a fully static route without host.
     pub static_key: Option<String>,
 }
 
@@ -222,7 +222,7 @@ impl Node {
 #[derive(Debug)]
 pub struct Trie {
     pub nodes: Vec<Node>,
-    /// Normalised path of fully static routes -> their ids, best rank first.
+    /// Normalized path of fully static routes -> their ids, best rank first.
     pub static_paths: FastMap<Box<str>, Vec<u32>>,
     /// Bit `n` set when some static path is `n` bytes long (bit 63: 63 or more), so that most
     /// requests that cannot be static skip hashing their path.

@@ -2,11 +2,14 @@ import { createHash } from 'node:crypto';
 import {
   InvalidArgumentError,
   type KeyedLimiter,
-  normaliseRateLimiterOptions,
+  type NormalizedRateLimiterOptions,
   type RateLimitDecision,
   RateLimiter,
   type RateLimiterOptions,
+  StoreTimeoutError,
+  StoreUnavailableError,
 } from '@switchyard/core';
+import { checkKey, checkKnownKeys, normalizeRateLimiterOptions } from '@switchyard/core/internal';
 import { TOKEN_BUCKET_LUA } from './script.js';
 
 /** The part of a Redis client this limiter uses; an ioredis `Redis` or `Cluster` has it. */
@@ -41,8 +44,11 @@ export interface RedisRateLimiterOptions extends Omit<RateLimiterOptions, 'seed'
 /** Health of the Redis path, as last observed. */
 export interface RedisLimiterState {
   status: 'ok' | 'degraded';
-  /** The error (or timeout) that made it degraded. */
-  lastError: Error | undefined;
+  /**
+   * The last failure: a {@link StoreTimeoutError} (no answer within `timeoutMs`) or a
+   * {@link StoreUnavailableError} (the client's error as its `cause`, or an unusable reply).
+   */
+  lastError: StoreTimeoutError | StoreUnavailableError | undefined;
   /** Takes answered by the failure mode instead of Redis, since construction. */
   failures: number;
 }
@@ -52,11 +58,43 @@ export interface RedisRateLimitDecision extends RateLimitDecision {
   source: 'redis' | 'fail-open' | 'fail-closed' | 'local';
 }
 
-class RedisTimeoutError extends Error {
-  constructor(ms: number) {
-    super(`Redis did not answer within ${ms} ms`);
-    this.name = 'RedisTimeoutError';
+/** The keys of {@link RedisRateLimiterOptions}; any other is an error. */
+const REDIS_OPTIONS: readonly (keyof RedisRateLimiterOptions)[] = [
+  'capacity',
+  'refillPerSecond',
+  'maxKeys',
+  'client',
+  'prefix',
+  'timeoutMs',
+  'onFailure',
+  'local',
+  'onStateChange',
+];
+
+/** {@link RedisRateLimiterOptions} validated, with the defaults filled in. */
+export type NormalizedRedisRateLimiterOptions = NormalizedRateLimiterOptions & {
+  readonly prefix: string;
+  readonly timeoutMs: number;
+  readonly onFailure: RedisFailureMode;
+};
+
+/** The script's reply: `[allowed, limit, remaining, retryAfterMs, resetMs]`, all integers. */
+function readReply(reply: unknown): number[] {
+  if (!Array.isArray(reply) || reply.length !== 5) {
+    throw new StoreUnavailableError('Redis', `unexpected reply to the rate-limit script: ${String(reply)}`);
   }
+  const fields = reply.map(Number);
+  if (!fields.every(Number.isInteger)) {
+    throw new StoreUnavailableError('Redis', `unexpected reply to the rate-limit script: ${String(reply)}`);
+  }
+  return fields;
+}
+
+/** Any failure on the Redis path, as the error `state` reports. */
+function asStoreError(error: unknown): StoreTimeoutError | StoreUnavailableError {
+  if (error instanceof StoreTimeoutError || error instanceof StoreUnavailableError) return error;
+  const reason = error instanceof Error ? error.message : String(error);
+  return new StoreUnavailableError('Redis', reason, { cause: error });
 }
 
 /**
@@ -71,11 +109,8 @@ class RedisTimeoutError extends Error {
  * it is full again), and time cannot be passed in (the server clock decides).
  */
 export class RedisRateLimiter {
-  readonly options: ReturnType<typeof normaliseRateLimiterOptions> & {
-    prefix: string;
-    timeoutMs: number;
-    onFailure: RedisFailureMode;
-  };
+  /** Normalized options: the token bucket's (seed 0), prefix, timeout and failure mode. */
+  readonly options: NormalizedRedisRateLimiterOptions;
   readonly #client: RedisEvalClient;
   readonly #local: KeyedLimiter | undefined;
   readonly #onStateChange: ((state: RedisLimiterState) => void) | undefined;
@@ -83,11 +118,18 @@ export class RedisRateLimiter {
   /** Server-clock override for tests (ms); `undefined` uses Redis `TIME`. @internal */
   clockOverride: number | undefined;
 
+  /** The Lua script every take runs (to preload it, or to audit it). */
   static readonly script = TOKEN_BUCKET_LUA;
+  /** SHA-1 of {@link RedisRateLimiter.script}, as `EVALSHA` names it. */
   static readonly sha = createHash('sha1').update(TOKEN_BUCKET_LUA).digest('hex');
 
   constructor(options: RedisRateLimiterOptions) {
-    const normalised = normaliseRateLimiterOptions({ ...options, seed: 0 });
+    checkKnownKeys(options, REDIS_OPTIONS, 'options');
+    const { capacity, refillPerSecond, maxKeys } = options;
+    // Keys the caller left out stay out, so the bucket's own defaults apply.
+    const bucket: RateLimiterOptions = { capacity, refillPerSecond, seed: 0 };
+    if (maxKeys !== undefined) bucket.maxKeys = maxKeys;
+    const normalized = normalizeRateLimiterOptions(bucket);
     const timeoutMs = options.timeoutMs ?? 100;
     if (!Number.isInteger(timeoutMs) || timeoutMs < 1) {
       throw new InvalidArgumentError('timeoutMs', `expected a positive integer, got ${String(timeoutMs)}`);
@@ -96,19 +138,27 @@ export class RedisRateLimiter {
     if (!['open', 'closed', 'local'].includes(onFailure)) {
       throw new InvalidArgumentError('onFailure', `expected "open", "closed" or "local", got ${String(onFailure)}`);
     }
+    const prefix = options.prefix ?? 'sy:rl:';
+    if (typeof prefix !== 'string') throw new InvalidArgumentError('prefix', `expected a string, got ${typeof prefix}`);
     if (!options.client || typeof options.client.evalsha !== 'function') {
       throw new InvalidArgumentError('client', 'expected a Redis client with evalsha/eval (e.g. ioredis)');
     }
-    this.options = { ...normalised, prefix: options.prefix ?? 'sy:rl:', timeoutMs, onFailure };
+    if (options.local !== undefined && typeof options.local?.take !== 'function') {
+      throw new InvalidArgumentError('local', 'expected a limiter with take(key, nowMs, cost), e.g. a RateLimiter');
+    }
+    if (options.onStateChange !== undefined && typeof options.onStateChange !== 'function') {
+      throw new InvalidArgumentError('onStateChange', `expected a function, got ${typeof options.onStateChange}`);
+    }
+    this.options = { ...normalized, prefix, timeoutMs, onFailure };
     this.#client = options.client;
     this.#onStateChange = options.onStateChange;
     this.#local =
       onFailure === 'local'
         ? (options.local ??
           new RateLimiter({
-            capacity: normalised.capacity,
-            refillPerSecond: normalised.refillPerSecond,
-            maxKeys: normalised.maxKeys,
+            capacity: normalized.capacity,
+            refillPerSecond: normalized.refillPerSecond,
+            maxKeys: normalized.maxKeys,
           }))
         : undefined;
   }
@@ -123,7 +173,7 @@ export class RedisRateLimiter {
     return `${this.options.prefix}{${key}}`;
   }
 
-  async #eval(key: string, cost: number): Promise<unknown[]> {
+  async #eval(key: string, cost: number): Promise<unknown> {
     const args = [
       this.redisKey(key),
       this.options.capacity,
@@ -132,14 +182,14 @@ export class RedisRateLimiter {
       this.clockOverride === undefined ? '' : this.clockOverride,
     ];
     try {
-      return (await this.#client.evalsha(RedisRateLimiter.sha, 1, ...args)) as unknown[];
+      return await this.#client.evalsha(RedisRateLimiter.sha, 1, ...args);
     } catch (error) {
       if (!String((error as Error)?.message).includes('NOSCRIPT')) throw error;
-      return (await this.#client.eval(TOKEN_BUCKET_LUA, 1, ...args)) as unknown[];
+      return await this.#client.eval(TOKEN_BUCKET_LUA, 1, ...args);
     }
   }
 
-  #setState(status: 'ok' | 'degraded', error: Error | undefined): void {
+  #setState(status: 'ok' | 'degraded', error: StoreTimeoutError | StoreUnavailableError | undefined): void {
     const changed = this.#state.status !== status;
     this.#state = {
       status,
@@ -149,8 +199,12 @@ export class RedisRateLimiter {
     if (changed) this.#onStateChange?.(this.state);
   }
 
-  /** Takes `cost` (default 1) from `key`'s shared budget. Never rejects for a Redis failure. */
+  /**
+   * Takes `cost` (default 1) from `key`'s shared budget. Never rejects for a Redis failure; an
+   * invalid `key` or `cost` throws `InvalidArgumentError` before Redis is asked.
+   */
   async take(key: string, cost = 1): Promise<RedisRateLimitDecision> {
+    checkKey(key);
     if (!Number.isInteger(cost) || cost < 0 || cost > this.options.capacity) {
       throw new InvalidArgumentError(
         'cost',
@@ -159,12 +213,13 @@ export class RedisRateLimiter {
     }
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new RedisTimeoutError(this.options.timeoutMs)), this.options.timeoutMs);
+      timer = setTimeout(() => reject(new StoreTimeoutError('Redis', this.options.timeoutMs)), this.options.timeoutMs);
     });
     try {
-      const reply = await Promise.race([this.#eval(key, cost), timeout]);
+      const [allowed, limit, remaining, retryAfterMs, resetMs] = readReply(
+        await Promise.race([this.#eval(key, cost), timeout]),
+      );
       this.#setState('ok', undefined);
-      const [allowed, limit, remaining, retryAfterMs, resetMs] = reply.map(Number);
       return {
         allowed: allowed === 1,
         limit: limit!,
@@ -174,7 +229,7 @@ export class RedisRateLimiter {
         source: 'redis',
       };
     } catch (error) {
-      this.#setState('degraded', error instanceof Error ? error : new Error(String(error)));
+      this.#setState('degraded', asStoreError(error));
       return this.#fallback(key, cost);
     } finally {
       clearTimeout(timer);

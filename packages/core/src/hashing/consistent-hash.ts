@@ -1,4 +1,5 @@
 import { EmptyNodeSetError, InvalidArgumentError, UnknownNodeError } from '../errors.js';
+import { checkKnownKeys } from '../options.js';
 import { jumpBucket, type KeyHash, keyHash } from './key-hash.js';
 import { buildMaglev } from './maglev.js';
 import { best, ranked } from './rendezvous.js';
@@ -68,7 +69,15 @@ function show(value: unknown): string {
   return typeof value === 'number' || typeof value === 'string' ? String(value) : typeof value;
 }
 
-/** Normalised options. @internal */
+/** The keys of {@link ConsistentHashOptions}; any other is an error. */
+const HASH_OPTIONS: readonly (keyof ConsistentHashOptions)[] = [
+  'algorithm',
+  'vnodesPerWeight',
+  'tableSize',
+  'boundedLoad',
+];
+
+/** Normalized options. @internal */
 export interface NormalizedHashOptions {
   algorithm: HashAlgorithm;
   vnodesPerWeight: number;
@@ -78,6 +87,7 @@ export interface NormalizedHashOptions {
 
 /** Validates and fills in {@link ConsistentHashOptions}. @internal */
 export function normalizeHashOptions(options: ConsistentHashOptions = {}): NormalizedHashOptions {
+  checkKnownKeys(options, HASH_OPTIONS, 'options');
   const {
     algorithm = 'ring',
     vnodesPerWeight = DEFAULT_VNODES_PER_WEIGHT,
@@ -115,6 +125,7 @@ export function normalizeHashOptions(options: ConsistentHashOptions = {}): Norma
   }
   let epsilon: number | undefined;
   if (boundedLoad !== undefined) {
+    checkKnownKeys(boundedLoad, ['epsilon'], 'options.boundedLoad');
     epsilon = (boundedLoad as { epsilon?: unknown } | null)?.epsilon as number;
     if (typeof epsilon !== 'number' || !Number.isFinite(epsilon) || epsilon < 0) {
       throw new InvalidArgumentError(

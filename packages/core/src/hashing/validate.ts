@@ -43,7 +43,7 @@ export function checkWeight(argument: string, weight: unknown, allowZero: boolea
 }
 
 /**
- * Normalises a node or split target given as a string or `{ id, weight? }`, checking types and
+ * Normalizes a node or split target given as a string or `{ id, weight? }`, checking types and
  * domains. `argument` names it in errors (`nodes[3]`, `node`). @internal
  */
 export function toNodeSpec(value: unknown, argument: string, allowZero = false): NodeSpec {

@@ -1,4 +1,5 @@
 import { EmptyNodeSetError, InvalidArgumentError, UnknownNodeError } from '../errors.js';
+import { checkKnownKeys } from '../options.js';
 import { type KeyHash, keyHash, negLnUnit, pairHash } from './key-hash.js';
 import { checkKey, checkWeight, duplicateId, toNodeSpec } from './validate.js';
 
@@ -21,6 +22,21 @@ interface TargetState {
   id: string;
   weight: number;
   hash: KeyHash;
+}
+
+/** {@link WeightedSplitOptions} validated, with the default filled in. @internal */
+export interface NormalizedSplitOptions {
+  random: () => number;
+}
+
+/** Validates {@link WeightedSplitOptions}; also used by `@switchyard/node`. @internal */
+export function normalizeSplitOptions(options: WeightedSplitOptions = {}): NormalizedSplitOptions {
+  checkKnownKeys(options, ['random'], 'options');
+  const random = options.random ?? Math.random;
+  if (typeof random !== 'function') {
+    throw new InvalidArgumentError('options.random', 'must be a function returning a number in [0, 1)');
+  }
+  return { random };
 }
 
 /** Validates split targets; also used by `@switchyard/node`. @internal */
@@ -83,11 +99,7 @@ export class WeightedSplit {
    * @throws EmptyNodeSetError with no target; InvalidArgumentError on a bad target or weight.
    */
   constructor(targets: Iterable<SplitTarget>, options: WeightedSplitOptions = {}) {
-    const random = options.random ?? Math.random;
-    if (typeof random !== 'function') {
-      throw new InvalidArgumentError('options.random', 'must be a function returning a number in [0, 1)');
-    }
-    this.#random = random;
+    this.#random = normalizeSplitOptions(options).random;
     this.#targets = normalizeTargets(targets).map((t, i) => {
       this.#byId.set(t.id, i);
       return { ...t, hash: keyHash(t.id) };

@@ -73,7 +73,7 @@ export function checkTake(nowMs: number | undefined, cost: number, limit: number
   return now;
 }
 
-/** Normalised limiter options shared by both kinds. @internal */
+/** Normalized limiter options shared by both kinds. @internal */
 export interface TableOptions {
   maxKeys: number;
   seed: number;

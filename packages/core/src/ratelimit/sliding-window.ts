@@ -1,3 +1,4 @@
+import { checkKnownKeys } from '../options.js';
 import { checkInteger, floorDiv, MAX_LIMIT, type RateLimitDecision, tableOptions } from './decision.js';
 import { KeyedLimiterBase, type Policy } from './limiter.js';
 
@@ -104,13 +105,17 @@ export class SlidingWindowPolicy implements Policy {
   }
 }
 
-/** {@link SlidingWindowLimiterOptions} validated and normalised. */
-export type NormalisedSlidingWindowLimiterOptions = Readonly<Required<SlidingWindowLimiterOptions>>;
+/** The keys of {@link SlidingWindowLimiterOptions}; any other is an error. */
+const SLIDING_WINDOW_OPTIONS: readonly (keyof SlidingWindowLimiterOptions)[] = ['limit', 'windowMs', 'maxKeys', 'seed'];
 
-/** Validates and normalises {@link SlidingWindowLimiterOptions} without building a limiter. @internal */
-export function normaliseSlidingWindowOptions(
+/** {@link SlidingWindowLimiterOptions} validated and normalized. */
+export type NormalizedSlidingWindowLimiterOptions = Readonly<Required<SlidingWindowLimiterOptions>>;
+
+/** Validates and normalizes {@link SlidingWindowLimiterOptions} without building a limiter. @internal */
+export function normalizeSlidingWindowOptions(
   options: SlidingWindowLimiterOptions,
-): NormalisedSlidingWindowLimiterOptions {
+): NormalizedSlidingWindowLimiterOptions {
+  checkKnownKeys(options, SLIDING_WINDOW_OPTIONS, 'options');
   const limit = checkInteger('limit', options?.limit, 1, MAX_LIMIT);
   const windowMs = checkInteger('windowMs', options.windowMs, 1, Math.floor(MAX_LIMIT_TIMES_WINDOW / limit));
   return { limit, windowMs, ...tableOptions(options) };
@@ -125,12 +130,12 @@ export function normaliseSlidingWindowOptions(
  * Same decision shape, time input, integer arithmetic and bounded store as {@link RateLimiter}.
  */
 export class SlidingWindowLimiter extends KeyedLimiterBase {
-  /** Normalised options. */
-  readonly options: NormalisedSlidingWindowLimiterOptions;
+  /** Normalized options. */
+  readonly options: NormalizedSlidingWindowLimiterOptions;
 
   constructor(options: SlidingWindowLimiterOptions) {
-    const normalised = normaliseSlidingWindowOptions(options);
-    super(new SlidingWindowPolicy(normalised.limit, normalised.windowMs), normalised);
-    this.options = normalised;
+    const normalized = normalizeSlidingWindowOptions(options);
+    super(new SlidingWindowPolicy(normalized.limit, normalized.windowMs), normalized);
+    this.options = normalized;
   }
 }

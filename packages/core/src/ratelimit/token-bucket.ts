@@ -1,4 +1,5 @@
 import { InvalidArgumentError } from '../errors.js';
+import { checkKnownKeys } from '../options.js';
 import { ceilDiv, checkInteger, MAX_LIMIT, type RateLimitDecision, tableOptions } from './decision.js';
 import { KeyedLimiterBase, type Policy } from './limiter.js';
 
@@ -102,14 +103,18 @@ export class TokenBucketPolicy implements Policy {
   }
 }
 
-/** {@link RateLimiterOptions} validated and normalised. */
-export type NormalisedRateLimiterOptions = Readonly<Required<RateLimiterOptions>> & {
+/** The keys of {@link RateLimiterOptions}; any other is an error. */
+const RATE_LIMITER_OPTIONS: readonly (keyof RateLimiterOptions)[] = ['capacity', 'refillPerSecond', 'maxKeys', 'seed'];
+
+/** {@link RateLimiterOptions} validated and normalized. */
+export type NormalizedRateLimiterOptions = Readonly<Required<RateLimiterOptions>> & {
   /** `refillPerSecond × 1000`: micro-tokens added per millisecond. */
   refillMicroPerMs: number;
 };
 
-/** Validates and normalises {@link RateLimiterOptions} without building a limiter. @internal */
-export function normaliseRateLimiterOptions(options: RateLimiterOptions): NormalisedRateLimiterOptions {
+/** Validates and normalizes {@link RateLimiterOptions} without building a limiter. @internal */
+export function normalizeRateLimiterOptions(options: RateLimiterOptions): NormalizedRateLimiterOptions {
+  checkKnownKeys(options, RATE_LIMITER_OPTIONS, 'options');
   const capacity = checkInteger('capacity', options?.capacity, 1, MAX_LIMIT);
   const refill = refillMicroPerMs(options.refillPerSecond);
   return { capacity, refillPerSecond: refill / 1000, refillMicroPerMs: refill, ...tableOptions(options) };
@@ -133,12 +138,12 @@ export function normaliseRateLimiterOptions(options: RateLimiterOptions): Normal
  * ```
  */
 export class RateLimiter extends KeyedLimiterBase {
-  /** Normalised options: capacity, refill in micro-tokens per ms, maxKeys, seed. */
-  readonly options: NormalisedRateLimiterOptions;
+  /** Normalized options: capacity, refill in micro-tokens per ms, maxKeys, seed. */
+  readonly options: NormalizedRateLimiterOptions;
 
   constructor(options: RateLimiterOptions) {
-    const normalised = normaliseRateLimiterOptions(options);
-    super(new TokenBucketPolicy(normalised.capacity, normalised.refillMicroPerMs), normalised);
-    this.options = normalised;
+    const normalized = normalizeRateLimiterOptions(options);
+    super(new TokenBucketPolicy(normalized.capacity, normalized.refillMicroPerMs), normalized);
+    this.options = normalized;
   }
 }

@@ -1,5 +1,5 @@
 /**
- * Matching one compiled route against one normalised request (docs/router-spec.md §5), and the
+ * Matching one compiled route against one normalized request (docs/router-spec.md §5), and the
  * rank order between routes (§6).
  * @module
  */

@@ -142,7 +142,7 @@ function segmentEnd(path: string, from: number): number {
 }
 
 /**
- * Parses a route path (after trailing-slash normalisation).
+ * Parses a route path (after trailing-slash normalization).
  * @throws RouteSyntaxError with the reason.
  */
 export function parseRoutePath(path: string): Segment[] {

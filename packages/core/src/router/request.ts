@@ -1,19 +1,19 @@
 /**
- * Request normalisation (docs/router-spec.md §4): the path into decoded segments, the host,
+ * Request normalization (docs/router-spec.md §4): the path into decoded segments, the host,
  * the method, the query (lazily) and header values.
  * @module
  */
 import { decodePercent } from './decode.js';
 import type { RequestInfo, RequestRejection } from './types.js';
 
-/** Normalised options the request side needs. */
+/** Normalized options the request side needs. */
 export interface RequestOptions {
   readonly trailingSlash: 'strict' | 'ignore';
   readonly encodedSlash: 'decode' | 'keep' | 'reject';
   readonly malformedEncoding: 'reject' | 'literal';
 }
 
-/** A request, normalised once per `match`. */
+/** A request, normalized once per `match`. */
 export interface NormalizedRequest {
   readonly method: string | null;
   readonly host: string | null;
@@ -40,7 +40,7 @@ export function wellFormed(s: string): string {
   return s.isWellFormed() ? s : s.toWellFormed();
 }
 
-/** Host as the spec normalises it: lower-case, port and one trailing dot removed. */
+/** Host as the spec normalizes it: lower-case, port and one trailing dot removed. */
 export function normalizeHost(host: string): string {
   let h = asciiLower(wellFormed(host));
   if (h.startsWith('[')) {
@@ -75,7 +75,7 @@ function decodeSegments(path: string, options: RequestOptions): string[] | Reque
   return raw;
 }
 
-/** Normalises the parts of a request every route looks at. Never throws. */
+/** Normalizes the parts of a request every route looks at. Never throws. */
 export function normalizeRequest(req: RequestInfo, options: RequestOptions): NormalizedRequest {
   const method = typeof req.method === 'string' ? asciiUpper(req.method) : null;
   const host = typeof req.host === 'string' ? normalizeHost(req.host) : null;

@@ -2,13 +2,12 @@ import {
   type ConsistentHashOptions,
   type ConsistentHash as CoreConsistentHash,
   type HashAlgorithm,
-  type HashingInternals,
   type HashNode,
-  hashingInternals,
   InvalidArgumentError,
   type NodeInput,
   UnknownNodeError,
 } from '@switchyard/core';
+import { type HashingInternals, hashingInternals } from '@switchyard/core/internal';
 import type { NativeBinding, NativeConsistentHashHandle } from '../binding.js';
 import { fromNativeError } from '../native-errors.js';
 

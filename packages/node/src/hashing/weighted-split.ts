@@ -1,12 +1,10 @@
 import {
   type WeightedSplit as CoreWeightedSplit,
-  type HashingInternals,
-  hashingInternals,
-  InvalidArgumentError,
   type SplitTarget,
   UnknownNodeError,
   type WeightedSplitOptions,
 } from '@switchyard/core';
+import { type HashingInternals, hashingInternals } from '@switchyard/core/internal';
 import type { NativeBinding, NativeWeightedSplitHandle } from '../binding.js';
 import { fromNativeError } from '../native-errors.js';
 
@@ -28,11 +26,7 @@ export function nativeWeightedSplit(binding: NativeBinding): typeof CoreWeighted
     readonly #random: () => number;
 
     constructor(targets: Iterable<SplitTarget>, options: WeightedSplitOptions = {}) {
-      const random = options.random ?? Math.random;
-      if (typeof random !== 'function') {
-        throw new InvalidArgumentError('options.random', 'must be a function returning a number in [0, 1)');
-      }
-      this.#random = random;
+      this.#random = internals.normalizeSplitOptions(options).random;
       this.#targets = internals.normalizeTargets(targets);
       try {
         this.#native = new binding.NativeWeightedSplit(

@@ -1,18 +1,20 @@
 import {
   RateLimiter as CoreRateLimiter,
   SlidingWindowLimiter as CoreSlidingWindowLimiter,
-  checkKey,
-  checkTake,
   type KeyedLimiter,
-  monotonicNowMs,
-  type NormalisedRateLimiterOptions,
-  type NormalisedSlidingWindowLimiterOptions,
-  normaliseRateLimiterOptions,
-  normaliseSlidingWindowOptions,
+  type NormalizedRateLimiterOptions,
+  type NormalizedSlidingWindowLimiterOptions,
   type RateLimitDecision,
   type RateLimiterOptions,
   type SlidingWindowLimiterOptions,
 } from '@switchyard/core';
+import {
+  checkKey,
+  checkTake,
+  monotonicNowMs,
+  normalizeRateLimiterOptions,
+  normalizeSlidingWindowOptions,
+} from '@switchyard/core/internal';
 import type { NativeBinding, NativeRateLimitHotPath } from '../binding.js';
 import { nativeBinding } from '../implementation.js';
 import { fromNativeError } from '../native-errors.js';
@@ -98,10 +100,10 @@ function createClasses(binding: NativeBinding) {
 
   /** `@switchyard/core`'s `RateLimiter` backed by the native core: same options, decisions, errors. */
   class RateLimiter extends NativeLimiterBase {
-    readonly options: NormalisedRateLimiterOptions;
+    readonly options: NormalizedRateLimiterOptions;
 
     constructor(options: RateLimiterOptions) {
-      const o = normaliseRateLimiterOptions(options);
+      const o = normalizeRateLimiterOptions(options);
       super(0, o.capacity, o.refillMicroPerMs, o.maxKeys, o.seed);
       this.options = o;
     }
@@ -109,10 +111,10 @@ function createClasses(binding: NativeBinding) {
 
   /** `@switchyard/core`'s `SlidingWindowLimiter` backed by the native core. */
   class SlidingWindowLimiter extends NativeLimiterBase {
-    readonly options: NormalisedSlidingWindowLimiterOptions;
+    readonly options: NormalizedSlidingWindowLimiterOptions;
 
     constructor(options: SlidingWindowLimiterOptions) {
-      const o = normaliseSlidingWindowOptions(options);
+      const o = normalizeSlidingWindowOptions(options);
       super(1, o.limit, o.windowMs, o.maxKeys, o.seed);
       this.options = o;
     }

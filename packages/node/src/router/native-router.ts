@@ -1,20 +1,22 @@
 import {
   Router as CoreRouter,
-  decodePercent,
   type Explanation,
   InternalError,
   type Match,
   NativeUnavailableError,
   type Params,
-  type RawConstraint,
   type RequestInfo,
   type RouteDiagnostic,
   type RouterOptions,
   type RouteSpec,
+} from '@switchyard/core';
+import {
+  decodePercent,
+  type RawConstraint,
   readHeader,
   readRouteSpec,
   resolveRouterOptions,
-} from '@switchyard/core';
+} from '@switchyard/core/internal';
 import type { NativeRouterHandle } from '../binding.js';
 import { nativeBinding } from '../implementation.js';
 import { fromNativeError } from '../native-errors.js';

@@ -1,22 +1,16 @@
-// Starts a throwaway redis-server on 127.0.0.1 at a free port for the Redis tests, or says why not.
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+// Starts a throwaway redis-server on 127.0.0.1 at a free port, or says why it cannot: the one
+// starter behind the Redis tests (tests/ratelimit/redis.test.ts) and the Redis benchmark
+// (bench/ratelimit). Plain JavaScript so that the benchmarks, which run without a TS loader, can
+// use it too; its types are in redis-server.d.mts.
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-
 import { Redis } from 'ioredis';
 
-export { Redis };
-
-export interface RedisServer {
-  port: number;
-  url: string;
-  stop(): Promise<void>;
-}
-
-/** Why the Redis tests cannot run here, or undefined when they can. */
-export function redisUnavailableReason(): string | undefined {
+/** Why redis-server cannot be started here, or undefined when it can. */
+export function redisUnavailableReason() {
   const probe = spawnSync('redis-server', ['--version'], { encoding: 'utf8' });
   if (probe.error || probe.status !== 0) {
     return 'redis-server is not installed (apt-get install -y redis-server; .ci/run does it)';
@@ -24,24 +18,24 @@ export function redisUnavailableReason(): string | undefined {
   return undefined;
 }
 
-async function freePort(): Promise<number> {
+function freePort() {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.once('error', reject);
     server.listen(0, '127.0.0.1', () => {
       const address = server.address();
       server.close(() =>
-        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
+        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no free port')),
       );
     });
   });
 }
 
-/** Starts redis-server and resolves once it answers PING. */
-export async function startRedis(): Promise<RedisServer> {
+/** Starts redis-server (no persistence, bound to 127.0.0.1) and resolves once it answers PING. */
+export async function startRedis() {
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), 'switchyard-redis-'));
-  const child: ChildProcess = spawn(
+  const child = spawn(
     'redis-server',
     ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir],
     { stdio: 'ignore' },
@@ -64,6 +58,7 @@ export async function startRedis(): Promise<RedisServer> {
       client.disconnect();
       if (Date.now() > deadline || child.exitCode !== null) {
         child.kill();
+        rmSync(dir, { recursive: true, force: true });
         throw new Error(`redis-server did not start on port ${port}: ${String(error)}`);
       }
       await new Promise((r) => setTimeout(r, 50));
@@ -74,9 +69,11 @@ export async function startRedis(): Promise<RedisServer> {
     port,
     url: `redis://127.0.0.1:${port}`,
     async stop() {
-      const exited = new Promise((r) => child.once('exit', r));
-      child.kill('SIGTERM');
-      await exited;
+      if (child.exitCode === null) {
+        const exited = new Promise((r) => child.once('exit', r));
+        child.kill('SIGTERM');
+        await exited;
+      }
       rmSync(dir, { recursive: true, force: true });
     },
   };
