@@ -1,11 +1,41 @@
-//! Raw N-API helpers shared by the primitives' hot paths, where napi-rs's own argument conversion
-//! costs more than the work (see DESIGN.md and the boundary benchmark).
+//! Reading the arguments of a raw N-API callback, where napi-rs's own argument conversion costs
+//! more than the work (see DESIGN.md, "The N-API boundary"): strings are copied into buffers the
+//! caller reuses, numbers are read with one call each.
 
-use napi::sys;
-use std::ffi::{c_void, CString};
+use std::ffi::c_void;
 use std::ptr;
 
-use crate::errors::coded_error;
+use napi::bindgen_prelude::{FromNapiValue, TypeName, ValidateNapiValue, ValueType};
+use napi::sys;
+
+use super::errors::{internal, invalid_argument, Hot};
+
+/// An argument of a napi-rs method taken as the raw handle, to be read later with the readers
+/// below (a string into a reused buffer, say) instead of napi-rs's allocating conversion.
+pub struct Raw {
+    /// The environment of the call.
+    pub env: sys::napi_env,
+    /// The argument.
+    pub value: sys::napi_value,
+}
+
+impl FromNapiValue for Raw {
+    unsafe fn from_napi_value(env: sys::napi_env, value: sys::napi_value) -> napi::Result<Self> {
+        Ok(Raw { env, value })
+    }
+}
+
+impl TypeName for Raw {
+    fn type_name() -> &'static str {
+        "unknown"
+    }
+
+    fn value_type() -> ValueType {
+        ValueType::Unknown
+    }
+}
+
+impl ValidateNapiValue for Raw {}
 
 /// Why a JS value could not be read as a string.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -70,15 +100,30 @@ fn copy(env: sys::napi_env, value: sys::napi_value, buf: &mut [u8]) -> Result<us
     }
 }
 
-/// Throws `error` as a JS `Error` with its reason as message (see errors.rs for the encoding) and
-/// returns the null value a raw callback hands back after throwing.
-pub fn throw(env: sys::napi_env, error: &napi::Error) -> sys::napi_value {
-    // A NUL would end the C string early; no reason holds one, but a key echoed into it might.
-    let message = CString::new(error.reason.replace('\0', "\u{fffd}")).unwrap_or_default();
-    // SAFETY: `env` is the live environment of the current callback; `message` is NUL-terminated
-    // and outlives the call (N-API copies it).
-    unsafe { sys::napi_throw_error(env, ptr::null(), message.as_ptr()) };
-    ptr::null_mut()
+/// [`read_utf8`] as `&str`, or `None` when `value` is not a string. N-API emits UTF-8 (lone
+/// surrogates become U+FFFD); checked rather than trusted.
+pub fn read_str(env: sys::napi_env, value: sys::napi_value, buf: &mut Vec<u8>) -> Option<&str> {
+    read_utf8(env, value, buf)
+        .ok()
+        .and_then(|bytes| std::str::from_utf8(bytes).ok())
+}
+
+/// [`read_utf8`] for a string argument named `argument`, with the error the wrapper maps to
+/// `InvalidArgumentError` when it is not a string.
+pub fn string_arg<'b>(
+    env: sys::napi_env,
+    value: sys::napi_value,
+    buf: &'b mut Vec<u8>,
+    argument: &str,
+) -> Hot<&'b [u8]> {
+    read_utf8(env, value, buf).map_err(|error| {
+        Box::new(match error {
+            ReadError::NotAString => invalid_argument(argument, "must be a string"),
+            ReadError::Failed(status) => internal(&format!(
+                "napi_get_value_string_utf8 failed with status {status}"
+            )),
+        })
+    })
 }
 
 /// Reads up to `N` arguments (missing ones arrive as `undefined`) and the function's data pointer.
@@ -87,7 +132,7 @@ pub fn throw(env: sys::napi_env, error: &napi::Error) -> sys::napi_value {
 pub fn arguments<const N: usize>(
     env: sys::napi_env,
     info: sys::napi_callback_info,
-) -> napi::Result<([sys::napi_value; N], *mut c_void)> {
+) -> Hot<([sys::napi_value; N], *mut c_void)> {
     let mut argc = N;
     let mut argv = [ptr::null_mut(); N];
     let mut data = ptr::null_mut();
@@ -105,9 +150,52 @@ pub fn arguments<const N: usize>(
     if status == sys::Status::napi_ok {
         Ok((argv, data))
     } else {
-        Err(coded_error(
-            "SWITCHYARD_INTERNAL",
-            &[&format!("napi_get_cb_info failed with status {status}")],
-        ))
+        Err(Box::new(internal(&format!(
+            "napi_get_cb_info failed with status {status}"
+        ))))
     }
+}
+
+fn double(env: sys::napi_env, value: sys::napi_value) -> Option<f64> {
+    let mut number = 0.0;
+    // SAFETY: live env; `value` is an argument handle of the current call; `number` is a live
+    // local, left alone when the value is not a number.
+    let status = unsafe { sys::napi_get_value_double(env, value, &mut number) };
+    (status == sys::Status::napi_ok).then_some(number)
+}
+
+/// A number argument, or `fallback` when it is not a number (for arguments whose domain check is
+/// the pure crate's: the fallback lies outside every domain).
+pub fn number_or(env: sys::napi_env, value: sys::napi_value, fallback: f64) -> f64 {
+    double(env, value).unwrap_or(fallback)
+}
+
+/// An int32 argument, or `fallback` when it is not a number.
+pub fn int32_or(env: sys::napi_env, value: sys::napi_value, fallback: i32) -> i32 {
+    let mut number = fallback;
+    // SAFETY: as in `double`.
+    let status = unsafe { sys::napi_get_value_int32(env, value, &mut number) };
+    if status == sys::Status::napi_ok {
+        number
+    } else {
+        fallback
+    }
+}
+
+/// A number argument named `argument`.
+pub fn number_arg(env: sys::napi_env, value: sys::napi_value, argument: &str) -> Hot<f64> {
+    double(env, value).ok_or_else(|| Box::new(invalid_argument(argument, "must be a number")))
+}
+
+/// A non-negative integer index argument; out-of-range values are left to the pure crate's own
+/// index check.
+pub fn index_arg(env: sys::napi_env, value: sys::napi_value) -> Hot<usize> {
+    let index = number_arg(env, value, "index")?;
+    if !(index >= 0.0 && index == index.trunc()) {
+        return Err(Box::new(invalid_argument(
+            "index",
+            "must be a non-negative integer",
+        )));
+    }
+    Ok(index as usize)
 }
