@@ -23,7 +23,9 @@ const ROUNDS = Number(argValue('--rounds', '30'));
 const CALLS = 200_000;
 const addon = require(join(here, '..', 'packages', 'node', 'switchyard.node'));
 if (typeof addon.probeNative !== 'function') {
-  console.error('binding-pattern: the addon lacks the test-only probes; build it with SWITCHYARD_NATIVE_FEATURES=testing');
+  console.error(
+    'binding-pattern: the addon lacks the test-only probes; build it with SWITCHYARD_NATIVE_FEATURES=testing',
+  );
   process.exit(1);
 }
 
@@ -32,7 +34,12 @@ let sink = 0;
 
 // One loop per candidate (a fresh function each), so that every call site stays monomorphic.
 function timer(fn) {
-  const loop = new Function('fn', 'keys', 'calls', 'let s = 0; for (let i = 0; i < calls; i++) s ^= fn(keys[i & 63]); return s;');
+  const loop = new Function(
+    'fn',
+    'keys',
+    'calls',
+    'let s = 0; for (let i = 0; i < calls; i++) s ^= fn(keys[i & 63]); return s;',
+  );
   return () => {
     const start = process.hrtime.bigint();
     sink ^= loop(fn, KEYS, CALLS);

@@ -5,8 +5,8 @@ import * as node from '@switchyard/node';
 
 export interface Implementation {
   name: string;
-  ConsistentHash: typeof core.ConsistentHash;
-  WeightedSplit: typeof core.WeightedSplit;
+  ConsistentHash: core.Contracts.ConsistentHashConstructor;
+  WeightedSplit: core.Contracts.WeightedSplitConstructor;
   keyHash: typeof core.keyHash;
 }
 

@@ -6,8 +6,8 @@ import * as node from '@switchyard/node';
 
 export interface Impl {
   name: 'reference' | 'native';
-  RateLimiter: typeof core.RateLimiter;
-  SlidingWindowLimiter: typeof core.SlidingWindowLimiter;
+  RateLimiter: core.Contracts.RateLimiterConstructor;
+  SlidingWindowLimiter: core.Contracts.SlidingWindowLimiterConstructor;
 }
 
 export const reference: Impl = {

@@ -5,6 +5,7 @@
  *
  * @packageDocumentation
  */
+export type * as Contracts from './contracts.js';
 export * from './errors.js';
 export * from './hashing/index.js';
 export * from './ratelimit/index.js';

@@ -8,8 +8,9 @@ import {
   type SwitchyardError,
   UnknownNodeError,
 } from '@switchyard/core';
+import { LAYOUT } from './layout.js';
 
-const FIELD_SEPARATOR = '\u001f';
+const FIELD_SEPARATOR = String.fromCharCode(LAYOUT.errorFieldSeparator);
 
 /** Context the wrapper knows and the native error does not (which route was being added). */
 export interface NativeErrorContext {

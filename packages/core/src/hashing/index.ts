@@ -1,5 +1,6 @@
 import { normalizeHashOptions } from './consistent-hash.js';
 import { jumpBucket, negLnUnit, pairHash } from './key-hash.js';
+import { NodeList } from './node-list.js';
 import { checkBoolean, checkCount, checkKey, checkLoad, checkWeight, toNodeSpec } from './validate.js';
 import { checkRandom, normalizeTargets } from './weighted-split.js';
 
@@ -23,6 +24,7 @@ export interface HashingInternals {
   checkWeight: typeof checkWeight;
   jumpBucket: typeof jumpBucket;
   negLnUnit: typeof negLnUnit;
+  NodeList: typeof NodeList;
   normalizeHashOptions: typeof normalizeHashOptions;
   normalizeTargets: typeof normalizeTargets;
   pairHash: typeof pairHash;
@@ -30,8 +32,9 @@ export interface HashingInternals {
 }
 
 /**
- * Validation and hashing helpers shared with `@switchyard/node`'s native-backed wrappers, so
- * both packages check arguments with the same words. Not part of the public API.
+ * Validation and hashing helpers, and the node list, shared with `@switchyard/node`'s
+ * native-backed wrappers, so both packages check arguments with the same words. Not part of the
+ * public API.
  * @internal
  */
 export const hashingInternals: HashingInternals = {
@@ -43,6 +46,7 @@ export const hashingInternals: HashingInternals = {
   checkWeight,
   jumpBucket,
   negLnUnit,
+  NodeList,
   normalizeHashOptions,
   normalizeTargets,
   pairHash,

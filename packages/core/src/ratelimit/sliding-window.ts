@@ -1,3 +1,4 @@
+import type * as Contract from '../contracts.js';
 import { checkInteger, floorDiv, MAX_LIMIT, type RateLimitDecision, tableOptions } from './decision.js';
 import { KeyedLimiterBase, type Policy } from './limiter.js';
 
@@ -124,7 +125,7 @@ export function normaliseSlidingWindowOptions(
  *
  * Same decision shape, time input, integer arithmetic and bounded store as {@link RateLimiter}.
  */
-export class SlidingWindowLimiter extends KeyedLimiterBase {
+export class SlidingWindowLimiter extends KeyedLimiterBase implements Contract.SlidingWindowLimiter {
   /** Normalised options. */
   readonly options: NormalisedSlidingWindowLimiterOptions;
 

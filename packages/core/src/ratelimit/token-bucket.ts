@@ -1,3 +1,4 @@
+import type * as Contract from '../contracts.js';
 import { InvalidArgumentError } from '../errors.js';
 import { ceilDiv, checkInteger, MAX_LIMIT, type RateLimitDecision, tableOptions } from './decision.js';
 import { KeyedLimiterBase, type Policy } from './limiter.js';
@@ -132,7 +133,7 @@ export function normaliseRateLimiterOptions(options: RateLimiterOptions): Normal
  * if (!d.allowed) reply(429, { 'Retry-After': Math.ceil(d.retryAfterMs / 1000) });
  * ```
  */
-export class RateLimiter extends KeyedLimiterBase {
+export class RateLimiter extends KeyedLimiterBase implements Contract.RateLimiter {
   /** Normalised options: capacity, refill in micro-tokens per ms, maxKeys, seed. */
   readonly options: NormalisedRateLimiterOptions;
 
