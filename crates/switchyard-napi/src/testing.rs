@@ -46,6 +46,13 @@ pub fn touch_path_string(path: String) -> napi::Result<u32> {
     guard("touchPathString", || Ok(path.len() as u32))
 }
 
+/// The isolate's total of external memory as V8 counts it (native tables report into it; see
+/// toolkit/memory.rs). `process.memoryUsage().external` does not show this counter on Node 20.
+#[napi]
+pub fn external_memory_total(env: Env) -> f64 {
+    crate::toolkit::memory::reported_total(env.raw()) as f64
+}
+
 // The binding-pattern probes (bench/binding-pattern.mjs): one body, `(key) => UTF-8 bytes`,
 // bound to its state in each of the ways the binding used before it settled on one.
 

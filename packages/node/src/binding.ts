@@ -150,6 +150,8 @@ export interface NativeTestingExports {
   touchPathString(path: string): number;
   /** Binding-pattern probe: the chosen pattern (bench/binding-pattern.mjs). */
   probeNative(): (key: string) => number;
+  /** The isolate's external-memory total as V8 counts it, which native tables report into. */
+  externalMemoryTotal(): number;
 }
 
 /**

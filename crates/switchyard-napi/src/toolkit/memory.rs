@@ -85,6 +85,16 @@ pub fn measure<R>(body: impl FnOnce() -> R) -> (R, i64) {
     )
 }
 
+/// What V8 has been told so far: the isolate's total of externally allocated memory, in bytes
+/// (array buffers included). For the memory tests.
+#[cfg(feature = "testing")]
+pub fn reported_total(env: sys::napi_env) -> i64 {
+    let mut total = 0i64;
+    // SAFETY: a change of 0 only reads the total; `env` is live, `total` a live local.
+    unsafe { sys::napi_adjust_external_memory(env, 0, &mut total) };
+    total
+}
+
 /// Tells V8 that `change` bytes of native memory became (or, negative, stopped being) reachable
 /// through JS objects. A failure only loses a hint, so it is ignored.
 pub fn report(env: sys::napi_env, change: i64) {
@@ -95,4 +105,23 @@ pub fn report(env: sys::napi_env, change: i64) {
     // SAFETY: `env` is the live environment of the current callback or finalizer; `total` is a
     // live local.
     unsafe { sys::napi_adjust_external_memory(env, change, &mut total) };
+}
+
+#[cfg(test)]
+mod tests {
+    use super::measure;
+
+    #[test]
+    fn measures_what_a_body_leaves_allocated() {
+        let (kept, bytes) = measure(|| vec![7u8; 100_000]);
+        assert_eq!(bytes, 100_000);
+        let ((), freed) = measure(|| drop(kept));
+        assert_eq!(freed, -100_000);
+        let (grown, bytes) = measure(|| {
+            let mut v: Vec<u64> = Vec::with_capacity(10);
+            v.resize(1000, 1);
+            v
+        });
+        assert_eq!(bytes, 8 * grown.capacity() as i64);
+    }
 }
