@@ -14,7 +14,7 @@ export function nativeRouter(binding: NativeBinding): Contracts.RouterConstructo
 
 /**
  * The route matcher: `Router` of `@switchyard/core` (same API, types and semantics, see its TSDoc
- * and docs/router-spec.md), backed by the native core when it is loaded ({@link NativeRouter}),
+ * and docs/router-spec.md), backed by the native core when it is loaded (`NativeRouter`),
  * else the reference class itself.
  */
 export const Router: Contracts.RouterConstructor = choose<Contracts.RouterConstructor>(CoreRouter, nativeRouter);
