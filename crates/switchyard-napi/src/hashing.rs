@@ -12,6 +12,8 @@
 // Under `cargo test` the napi registration is compiled out, leaving the exports unused.
 #![cfg_attr(test, allow(dead_code))]
 
+use std::cell::RefCell;
+
 use napi::bindgen_prelude::ObjectFinalize;
 use napi::{sys, Env};
 use napi_derive::napi;
@@ -21,7 +23,7 @@ use switchyard::hashing::{
 
 use crate::layout::{KEY_HASH_FIELDS, KEY_HASH_HI, KEY_HASH_LO};
 use crate::toolkit::bound::{call, JsFunction, Native};
-use crate::toolkit::errors::{guard, invalid_argument, to_js};
+use crate::toolkit::errors::{guard, internal, invalid_argument, to_js};
 use crate::toolkit::out::View;
 use crate::toolkit::read::{index_arg, number_arg, string_arg, Raw};
 
@@ -29,9 +31,19 @@ use crate::toolkit::read::{index_arg, number_arg, string_arg, Raw};
 /// `keyHash` of `@switchyard/node`).
 #[napi]
 pub fn hashing_key_hash(key: Raw, mut out: View<u32>) -> napi::Result<()> {
+    thread_local! {
+        // Reused across calls, as every key buffer of the binding is.
+        static KEY: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
+    }
     guard("hashingKeyHash", || {
-        let mut buf = Vec::new();
-        let h = key_hash(string_arg(key.env, key.value, &mut buf, "key").map_err(|e| *e)?);
+        let h = KEY.with(|buf| -> napi::Result<_> {
+            let mut buf = buf
+                .try_borrow_mut()
+                .map_err(|_| internal("key buffer re-entered"))?;
+            Ok(key_hash(
+                string_arg(key.env, key.value, &mut buf, "key").map_err(|e| *e)?,
+            ))
+        })?;
         let out = out.elements();
         if out.len() < KEY_HASH_FIELDS {
             return Err(invalid_argument("out", "needs 2 elements"));

@@ -15,11 +15,18 @@ function refusal(binding: unknown, packageVersion: string): string | null {
   if (typeof candidate.version !== 'function' || typeof candidate.layout !== 'function') {
     return 'it does not report its version and data layout (an addon older than this package)';
   }
-  const version = candidate.version();
+  let version: unknown;
+  let layout: Record<string, unknown>;
+  try {
+    version = candidate.version();
+    layout = candidate.layout();
+  } catch (error) {
+    return `its version and layout exports failed: ${error instanceof Error ? error.message : String(error)}`;
+  }
   if (version !== packageVersion) {
     return `it is version ${JSON.stringify(version)}, this package ${JSON.stringify(packageVersion)}`;
   }
-  const mismatch = layoutMismatch(candidate.layout());
+  const mismatch = layoutMismatch(layout);
   return mismatch === null ? null : `its data layout differs from this package's: ${mismatch}`;
 }
 
