@@ -43,7 +43,8 @@ function check(name, cmd, args) {
 }
 
 check('rustfmt', 'cargo', ['fmt', '--all', '--check']);
-check('clippy', 'cargo', ['clippy', '--workspace', '--all-targets', '--', '-D', 'warnings']);
+// All features: the test-only exports of the binding (`testing`) are linted too.
+check('clippy', 'cargo', ['clippy', '--workspace', '--all-targets', '--all-features', '--', '-D', 'warnings']);
 
 const cargo = step('cargo test', 'cargo', ['test', '--workspace', '--color', 'never'], { capture: true });
 let cargoCounted = 0;

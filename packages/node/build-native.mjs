@@ -1,6 +1,10 @@
 #!/usr/bin/env node
 // Builds the native core from source (release) with napi-rs and places it at ./switchyard.node,
 // where native.cjs looks for it. Nothing prebuilt is downloaded.
+//
+// SWITCHYARD_NATIVE_FEATURES: cargo features of the addon, separated by commas or spaces. Unset
+// or empty is the production build; scripts/bootstrap.mjs (behind `npm test`, `npm run bench`,
+// `npm start`) sets `testing`, which adds the test-only exports (noop, panicForTest, probes).
 import { spawnSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -24,6 +28,9 @@ const args = [
   '--no-js',
   '--no-dts-cache',
 ];
+const features = (process.env.SWITCHYARD_NATIVE_FEATURES ?? '').split(/[\s,]+/).filter(Boolean);
+if (features.length > 0) args.push('--features', features.join(' '));
+console.error(`build-native: cargo features: ${features.join(', ') || 'none (production build)'}`);
 const result = spawnSync(process.execPath, args, { cwd: here, stdio: 'inherit' });
 if (result.status !== 0) process.exit(result.status ?? 1);
 const built = readdirSync(outDir).filter((f) => f.endsWith('.node'));

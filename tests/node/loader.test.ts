@@ -1,5 +1,5 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -8,8 +8,16 @@ import { describe, expect, it } from 'vitest';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const nodePkg = join(root, 'packages', 'node');
 
-function runNode(code: string, { env = {}, type = 'commonjs' }: { env?: Record<string, string>; type?: string } = {}) {
-  const args = type === 'module' ? ['--input-type=module', '-e', code] : ['-e', code];
+function runNode(
+  code: string,
+  { env = {}, type = 'commonjs', preload }: { env?: Record<string, string>; type?: string; preload?: string } = {},
+) {
+  const args = [
+    ...(preload ? ['--require', preload] : []),
+    ...(type === 'module' ? ['--input-type=module'] : []),
+    '-e',
+    code,
+  ];
   const result = spawnSync(process.execPath, args, {
     cwd: nodePkg,
     env: { ...process.env, SWITCHYARD_IMPLEMENTATION: '', ...env },
@@ -47,13 +55,7 @@ describe('@switchyard/node loader (built package, as users load it)', () => {
 
   it('falls back when the addon is missing, and throws with the load error as cause when native is forced', () => {
     // A copy of the package without its binary: what a user gets when the build failed.
-    const dir = mkdtempSync(join(tmpdir(), 'switchyard-loader-'));
-    try {
-      const copy = join(dir, 'node');
-      mkdirSync(copy);
-      execFileSync('cp', ['-r', join(nodePkg, 'dist'), join(copy, 'dist')]);
-      for (const file of ['package.json', 'native.cjs']) copyFileSync(join(nodePkg, file), join(copy, file));
-      symlinkSync(join(nodePkg, 'node_modules'), join(copy, 'node_modules'));
+    withCopiedPackage(false, (copy) => {
       const load = `const m = require(${JSON.stringify(join(copy, 'dist', 'cjs', 'index.js'))});`;
       const fallback = runNode(`${load} console.log(m.implementation, m.nativeLoadError?.code)`);
       expect(fallback.stdout, fallback.stderr).toBe('fallback MODULE_NOT_FOUND');
@@ -61,27 +63,127 @@ describe('@switchyard/node loader (built package, as users load it)', () => {
         env: { SWITCHYARD_IMPLEMENTATION: 'native' },
       });
       expect(forced.stdout).toBe('NativeUnavailableError SWITCHYARD_NATIVE_UNAVAILABLE MODULE_NOT_FOUND');
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+    });
+  });
+});
+
+/**
+ * A copy of the built package in a temp dir (dist, package.json, native.cjs, and the real addon
+ * unless `withAddon` is false), so a test can break it without touching the workspace.
+ */
+function withCopiedPackage(withAddon: boolean, body: (copy: string, dir: string) => void): void {
+  const dir = mkdtempSync(join(tmpdir(), 'switchyard-loader-'));
+  try {
+    const copy = join(dir, 'node');
+    mkdirSync(copy);
+    execFileSync('cp', ['-r', join(nodePkg, 'dist'), join(copy, 'dist')]);
+    const files = ['package.json', 'native.cjs', ...(withAddon ? ['switchyard.node'] : [])];
+    for (const file of files) copyFileSync(join(nodePkg, file), join(copy, file));
+    symlinkSync(join(nodePkg, 'node_modules'), join(copy, 'node_modules'));
+    body(copy, dir);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+// Loaded with --require before the package: after Node loads a .node file (the real addon of the
+// copied package, through the package's own native.cjs), it doctors what the addon reports, as
+// an addon built from other sources would. DOCTOR says how.
+const DOCTOR = `'use strict';
+const Module = require('node:module');
+const load = Module._extensions['.node'];
+Module._extensions['.node'] = function (module, filename) {
+  load(module, filename);
+  const real = module.exports;
+  const doctored = { ...real };
+  switch (process.env.DOCTOR) {
+    case 'version': doctored.version = () => '0.0.0-stale'; break;
+    case 'layout': doctored.layout = () => ({ ...real.layout(), routerOutputSlots: 4, decisionFields: 3 }); break;
+    case 'old': delete doctored.version; delete doctored.layout; break;
+    default: throw new Error('DOCTOR must be version, layout or old');
+  }
+  module.exports = doctored;
+};
+`;
+
+describe('@switchyard/node loader handshake (a copied package whose addon differs from it)', () => {
+  const cases = [
+    ['version', /it is version "0\.0\.0-stale", this package "\d+\.\d+\.\d+/],
+    [
+      'layout',
+      /data layout differs from this package's: routerOutputSlots is 4 in the addon, 12292 here; decisionFields is 3 in the addon, 5 here/,
+    ],
+    ['old', /does not report its version and data layout/],
+  ] as const;
+
+  it.each(cases)(
+    'falls back when the addon reports another %s, says why in nativeLoadError, and throws when native is forced',
+    (mode, why) => {
+      withCopiedPackage(true, (copy, dir) => {
+        const preload = join(dir, 'doctor.cjs');
+        writeFileSync(preload, DOCTOR);
+        const load = `const m = require(${JSON.stringify(join(copy, 'dist', 'cjs', 'index.js'))});`;
+        const fallback = runNode(
+          `${load} const e = m.nativeLoadError; const r = new m.Router(); r.add({ path: '/u/:id' }, 1);
+         console.log(JSON.stringify([m.implementation, e?.name, e?.code, e?.message, r.match({ path: '/u/7' }).params.id]))`,
+          { preload, env: { DOCTOR: mode } },
+        );
+        expect(fallback.stderr).toBe('');
+        const [implementation, name, code, message, param] = JSON.parse(fallback.stdout) as string[];
+        expect([implementation, name, code, param]).toEqual([
+          'fallback',
+          'NativeUnavailableError',
+          'SWITCHYARD_NATIVE_UNAVAILABLE',
+          '7',
+        ]);
+        expect(message).toMatch(why);
+        expect(message).toMatch(/rebuild it/);
+        const forced = runNode(
+          `try { ${load} } catch (e) { console.log(JSON.stringify([e.name, e.code, e.message])) }`,
+          {
+            preload,
+            env: { DOCTOR: mode, SWITCHYARD_IMPLEMENTATION: 'native' },
+          },
+        );
+        const [forcedName, forcedCode, forcedMessage] = JSON.parse(forced.stdout) as string[];
+        expect([forcedName, forcedCode]).toEqual(['NativeUnavailableError', 'SWITCHYARD_NATIVE_UNAVAILABLE']);
+        expect(forcedMessage).toMatch(/^SWITCHYARD_IMPLEMENTATION=native but the native addon could not be used: /);
+        expect(forcedMessage).toMatch(why);
+      });
+    },
+  );
+
+  it('the same copy with its addon untouched loads native (the copy itself is sound), from require and import', () => {
+    withCopiedPackage(true, (copy) => {
+      const cjs = runNode(
+        `console.log(require(${JSON.stringify(join(copy, 'dist', 'cjs', 'index.js'))}).implementation)`,
+      );
+      expect(cjs.stdout, cjs.stderr).toBe('native');
+      const esm = runNode(
+        `const m = await import(${JSON.stringify(join(copy, 'dist', 'esm', 'index.js'))}); console.log(m.implementation)`,
+        { type: 'module' },
+      );
+      expect(esm.stdout, esm.stderr).toBe('native');
+    });
   });
 });
 
 describe('native boundary', () => {
   it('turns a Rust panic into a typed InternalError instead of aborting the process', async () => {
     const { nativeBinding } = await import('../../packages/node/src/implementation.js');
+    const { testingExports } = await import('../../packages/node/src/binding.js');
     const { fromNativeError } = await import('../../packages/node/src/native-errors.js');
     const { InternalError } = await import('@switchyard/core');
-    expect(nativeBinding).not.toBeNull();
+    const binding = testingExports(nativeBinding);
     let caught: unknown;
     try {
-      nativeBinding?.panicForTest();
+      binding.panicForTest();
     } catch (error) {
       caught = fromNativeError(error);
     }
     expect(caught).toBeInstanceOf(InternalError);
     expect((caught as Error).message).toContain('deliberate panic');
     // The process is still alive and the addon still answers.
-    expect(nativeBinding?.noop()).toBe(0);
+    expect(binding.noop()).toBe(0);
   });
 });

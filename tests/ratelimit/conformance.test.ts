@@ -198,36 +198,11 @@ describe.each(impls)('SlidingWindowLimiter conformance: $name', ({ SlidingWindow
   });
 });
 
-describe('native handles', () => {
-  it('a freed handle is refused with a typed error, and freed handles are reused', async () => {
+describe('native limiter binding', () => {
+  const load = async () => {
     const { nativeBinding } = await import('../../packages/node/src/implementation.js');
     const { fromNativeError } = await import('../../packages/node/src/native-errors.js');
-    const { InternalError } = await import('@switchyard/core');
-    const binding = nativeBinding!;
-    const out = new Float64Array(5);
-    const handle = binding.rateLimiterCreate(0, 5, 1000, 10, 0, out);
-    expect(binding.rateLimiterSize(handle)).toBe(0);
-    binding.rateLimiterFree(handle);
-    let caught: unknown;
-    try {
-      binding.rateLimiterSize(handle);
-    } catch (error) {
-      caught = fromNativeError(error);
-    }
-    expect(caught).toBeInstanceOf(InternalError);
-    expect(binding.rateLimiterCreate(1, 5, 1000, 10, 0, out)).toBe(handle);
-    expect(() => binding.rateLimiterCreate(0, 5, 1000, 10, 0, new Float64Array(2))).toThrow(/decisions/);
-  });
-
-  it('the raw take/peek callbacks throw coded errors that map back to the typed classes', async () => {
-    const { nativeBinding } = await import('../../packages/node/src/implementation.js');
-    const { fromNativeError } = await import('../../packages/node/src/native-errors.js');
-    const { InternalError } = await import('@switchyard/core');
-    const binding = nativeBinding!;
-    const hot = {} as import('../../packages/node/src/binding.js').NativeRateLimitHotPath;
-    binding.rateLimiterInstall(hot);
-    const out = new Float64Array(5);
-    const handle = binding.rateLimiterCreate(0, 5, 1000, 10, 0, out);
+    if (nativeBinding === null) throw new Error('these tests need the native addon (see nativeLoadError)');
     const mapped = (fn: () => void) => {
       try {
         fn();
@@ -236,12 +211,34 @@ describe('native handles', () => {
       }
       return undefined;
     };
-    expect(mapped(() => hot.rateLimiterTake(handle, 'k', 0, 2))).toBeUndefined();
+    return { binding: nativeBinding, mapped };
+  };
+
+  it('refuses a decision array that is too small and an unknown kind, with typed errors', async () => {
+    const { binding, mapped } = await load();
+    const { InternalError, InvalidArgumentError } = await import('@switchyard/core');
+    const small = mapped(() => new binding.NativeRateLimiter(0, 5, 1000, 10, 0, new Float64Array(2)));
+    expect(small).toBeInstanceOf(InternalError);
+    expect(small?.message).toMatch(/decisions/);
+    expect(mapped(() => new binding.NativeRateLimiter(7, 5, 1000, 10, 0, new Float64Array(5)))).toBeInstanceOf(
+      InvalidArgumentError,
+    );
+  });
+
+  it('the bound take/peek functions write the decision array and throw coded errors that map back to the typed classes', async () => {
+    const { binding, mapped } = await load();
+    const out = new Float64Array(5);
+    const limiter = new binding.NativeRateLimiter(0, 5, 1000, 10, 0, out);
+    const take = limiter.takeFunction();
+    const peek = limiter.peekFunction();
+    expect(mapped(() => take('k', 0, 2))).toBeUndefined();
     expect([...out]).toEqual([1, 5, 3, 0, 2000]);
-    expect(mapped(() => hot.rateLimiterPeek(handle, 'k', 0, 1.5))).toMatchObject({ argument: 'cost' });
-    expect(mapped(() => hot.rateLimiterTake(handle, 'k', -1, 1))).toMatchObject({ argument: 'nowMs' });
-    expect(mapped(() => hot.rateLimiterTake(handle, 7 as never, 0, 1))).toMatchObject({ argument: 'key' });
-    expect(mapped(() => hot.rateLimiterTake(handle + 1000, 'k', 0, 1))).toBeInstanceOf(InternalError);
-    binding.rateLimiterFree(handle);
+    expect(limiter.size()).toBe(1);
+    expect(mapped(() => peek('k', 0, 1.5))).toMatchObject({ argument: 'cost' });
+    expect(mapped(() => take('k', -1, 1))).toMatchObject({ argument: 'nowMs' });
+    expect(mapped(() => take(7 as never, 0, 1))).toMatchObject({ argument: 'key' });
+    expect(mapped(() => (take as (key: string) => void)('k'))).toMatchObject({ argument: 'nowMs' });
+    expect(limiter.reset('k')).toBe(true);
+    expect(limiter.size()).toBe(0);
   });
 });

@@ -2,19 +2,19 @@
 // golden cases of fixtures/router.json plus the behaviour fixtures cannot express.
 import { readFileSync } from 'node:fs';
 import {
+  type Contracts,
   InvalidArgumentError,
   InvalidRouteError,
   type Match,
   type RequestInfo,
   RouteConflictError,
-  type Router,
   type RouterOptions,
   type RouteSpec,
 } from '@switchyard/core';
 import { describe, expect, it } from 'vitest';
 
 /** What the suite needs of an implementation. */
-export type RouterClass = new <T>(options?: RouterOptions) => Router<T>;
+export type RouterClass = Contracts.RouterConstructor;
 
 interface FixtureCase {
   name: string;

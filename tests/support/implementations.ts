@@ -7,11 +7,11 @@ import * as node from '@switchyard/node';
 
 export interface Implementation {
   name: 'reference' | 'native';
-  Router: typeof core.Router;
-  RateLimiter: typeof core.RateLimiter;
-  SlidingWindowLimiter: typeof core.SlidingWindowLimiter;
-  ConsistentHash: typeof core.ConsistentHash;
-  WeightedSplit: typeof core.WeightedSplit;
+  Router: core.Contracts.RouterConstructor;
+  RateLimiter: core.Contracts.RateLimiterConstructor;
+  SlidingWindowLimiter: core.Contracts.SlidingWindowLimiterConstructor;
+  ConsistentHash: core.Contracts.ConsistentHashConstructor;
+  WeightedSplit: core.Contracts.WeightedSplitConstructor;
   keyHash: typeof core.keyHash;
 }
 

@@ -1,84 +1,28 @@
-//! Binding of the rate limiters. The hot calls (`take`, `peek`) take the key as a raw JS string
-//! read straight into a per-thread buffer that is reused (no allocation per call), the time and
-//! cost as numbers, and write the decision into a `Float64Array` the wrapper shared once at
-//! construction: `[allowed (0|1), limit, remaining, retryAfterMs, resetMs]`. The TS wrapper builds
-//! the object.
+//! Binding of the rate limiters. The hot calls (`take`, `peek`) are functions bound to the
+//! limiter's state (the toolkit's one binding pattern): they take the key as a raw JS string read
+//! into a buffer the limiter reuses (no allocation per call), the time and cost as numbers, and
+//! write the decision into the `Float64Array` the wrapper shared once at construction
+//! (`DECISION_*` of the layout); the TS wrapper builds the object.
 //!
-//! Limiters are functions over a numeric handle into a per-thread registry, not napi-rs classes,
-//! and the two hot functions are raw N-API callbacks installed once by `rateLimiterInstall`:
-//! measured here, a napi-rs v3 class method cost ~400 ns per call and a napi-rs function with
-//! arguments ~150 ns, against ~35 ns for the bare call. The wrapper frees its handle from a
-//! `FinalizationRegistry`.
+//! Measured here, a napi-rs v3 class method cost ~400 ns per call and a napi-rs function with
+//! arguments ~150 ns, against ~35 ns for the bare call: hence the bound raw functions.
 
-// In the unit-test build nothing registers the exported functions with N-API, so they look unused.
+// Under `cargo test` the napi registration is compiled out, leaving the exports unused.
 #![cfg_attr(test, allow(dead_code))]
 
-use std::cell::RefCell;
-
-use napi::bindgen_prelude::{Float64Array, FromNapiValue, TypeName, ValidateNapiValue, ValueType};
-use napi::sys;
+use napi::bindgen_prelude::{Float64Array, ObjectFinalize};
+use napi::{sys, Env};
 use napi_derive::napi;
-use switchyard::ratelimit::{Decision, InvalidArgument, RateLimiter, SlidingWindowLimiter};
+use switchyard::ratelimit::{Decision, RateLimiter, SlidingWindowLimiter};
 
-use crate::errors::{coded_error, guard};
-use crate::raw::{read_utf8, throw, ReadError};
-
-/// Fields of the shared decision array.
-const DECISION_FIELDS: usize = 5;
-
-/// A JS value taken as is; read as a string by [`KeyBuffer::read`] without a napi-rs `String`.
-pub struct RawKey {
-    env: sys::napi_env,
-    value: sys::napi_value,
-}
-
-impl TypeName for RawKey {
-    fn type_name() -> &'static str {
-        "string"
-    }
-
-    fn value_type() -> ValueType {
-        ValueType::String
-    }
-}
-
-impl ValidateNapiValue for RawKey {}
-
-impl FromNapiValue for RawKey {
-    unsafe fn from_napi_value(env: sys::napi_env, value: sys::napi_value) -> napi::Result<Self> {
-        Ok(Self { env, value })
-    }
-}
-
-/// UTF-8 bytes of the last key, in a buffer that only grows.
-struct KeyBuffer {
-    bytes: Vec<u8>,
-}
-
-impl KeyBuffer {
-    fn new() -> Self {
-        Self {
-            bytes: vec![0; 256],
-        }
-    }
-
-    /// The key's UTF-8 bytes (a lone surrogate becomes U+FFFD, as in the TS hash).
-    fn read(&mut self, key: &RawKey) -> Hot<&[u8]> {
-        read_utf8(key.env, key.value, &mut self.bytes).map_err(|error| {
-            Box::new(match error {
-                ReadError::NotAString => {
-                    coded_error("SWITCHYARD_INVALID_ARGUMENT", &["key", "expected a string"])
-                }
-                ReadError::Failed(status) => coded_error(
-                    "SWITCHYARD_INTERNAL",
-                    &[&format!(
-                        "napi_get_value_string_utf8 failed with status {status}"
-                    )],
-                ),
-            })
-        })
-    }
-}
+use crate::layout::{
+    DECISION_ALLOWED, DECISION_FIELDS, DECISION_LIMIT, DECISION_REMAINING, DECISION_RESET_MS,
+    DECISION_RETRY_AFTER_MS, LIMITER_SLIDING_WINDOW, LIMITER_TOKEN_BUCKET,
+};
+use crate::toolkit::bound::{call, JsFunction, Native};
+use crate::toolkit::errors::{guard, invalid_argument, to_js, Hot};
+use crate::toolkit::out::SharedOut;
+use crate::toolkit::read::{number_or, string_arg, Raw};
 
 /// A JS number the wrapper validated as an integer; anything else maps out of every domain so
 /// the core rejects it with a typed error instead of truncating.
@@ -94,120 +38,49 @@ fn integer(value: f64) -> u64 {
     }
 }
 
-fn invalid(error: InvalidArgument) -> napi::Error {
-    coded_error(error.code(), &[error.argument, &error.reason])
-}
-
-fn check_out(out: &Float64Array) -> napi::Result<()> {
-    if out.len() < DECISION_FIELDS {
-        return Err(coded_error(
-            "SWITCHYARD_INVALID_ARGUMENT",
-            &[
-                "decisions",
-                "expected a Float64Array of at least 5 elements",
-            ],
-        ));
-    }
-    Ok(())
-}
-
 enum AnyLimiter {
     Bucket(RateLimiter),
     Window(SlidingWindowLimiter),
 }
 
-struct Entry {
+struct LimiterState {
     limiter: AnyLimiter,
-    out: Float64Array,
+    out: SharedOut<Float64Array>,
+    /// UTF-8 bytes of the last key, in a buffer that only grows.
+    key: Vec<u8>,
 }
 
-#[derive(Default)]
-struct Registry {
-    entries: Vec<Option<Entry>>,
-    free: Vec<u32>,
-}
-
-thread_local! {
-    // One per JS thread: handles never cross threads, as the wrapper objects cannot.
-    static REGISTRY: RefCell<Registry> = RefCell::new(Registry::default());
-    static KEY: RefCell<KeyBuffer> = RefCell::new(KeyBuffer::new());
-}
-
-/// Result of the hot path: the error boxed, so `Ok` travels in registers (a `napi::Result` is
-/// moved through the stack, which perf showed costing store-forwarding stalls on every take).
-type Hot<T> = Result<T, Box<napi::Error>>;
-
-/// [`guard`] for the hot path: same panic-to-`SWITCHYARD_INTERNAL` conversion (the payload is
-/// handed to `guard` itself), without widening the `Ok` path to a `napi::Result`.
-fn guard_hot<T>(what: &str, body: impl FnOnce() -> Hot<T>) -> Hot<T> {
-    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(body)) {
-        Ok(result) => result,
-        Err(payload) => match guard(what, || -> napi::Result<()> {
-            std::panic::resume_unwind(payload)
-        }) {
-            Err(error) => Err(Box::new(error)),
-            Ok(()) => Err(Box::new(coded_error("SWITCHYARD_INTERNAL", &["panic"]))),
-        },
-    }
-}
-
-fn freed(handle: u32) -> napi::Error {
-    coded_error(
-        "SWITCHYARD_INTERNAL",
-        &[&format!("rate limiter handle {handle} is not live")],
-    )
-}
-
-/// Runs `body` on the live entry `handle`.
-fn with_entry<T>(handle: u32, body: impl FnOnce(&mut Entry) -> Hot<T>) -> Hot<T> {
-    REGISTRY.with(|registry| {
-        let mut registry = registry.borrow_mut();
-        match registry.entries.get_mut(handle as usize) {
-            Some(Some(entry)) => body(entry),
-            _ => Err(Box::new(freed(handle))),
+impl LimiterState {
+    fn decide(
+        &mut self,
+        env: sys::napi_env,
+        key: sys::napi_value,
+        now_ms: f64,
+        cost: f64,
+        take: bool,
+    ) -> Hot<()> {
+        let bytes = string_arg(env, key, &mut self.key, "key")?;
+        let (now, cost) = (integer(now_ms), integer(cost));
+        let decision = match (&mut self.limiter, take) {
+            (AnyLimiter::Bucket(l), true) => l.take(bytes, now, cost),
+            (AnyLimiter::Bucket(l), false) => l.peek(bytes, now, cost),
+            (AnyLimiter::Window(l), true) => l.take(bytes, now, cost),
+            (AnyLimiter::Window(l), false) => l.peek(bytes, now, cost),
         }
-    })
-}
-
-/// Runs `body` with the key's bytes, read into the per-thread buffer.
-fn with_key<T>(key: &RawKey, body: impl FnOnce(&[u8]) -> Hot<T>) -> Hot<T> {
-    KEY.with(|buffer| {
-        let mut buffer = buffer.borrow_mut();
-        let bytes = buffer.read(key)?;
-        body(bytes)
-    })
-}
-
-fn write(out: &mut Float64Array, decision: Decision) -> u32 {
-    // SAFETY: JS runs on this one thread and is suspended during this call; the wrapper reads
-    // the array only after the call returns. The length was checked at creation.
-    let fields = unsafe { out.as_mut() };
-    if let Some(fields) = fields.get_mut(..DECISION_FIELDS) {
-        fields.copy_from_slice(&[
-            f64::from(u8::from(decision.allowed)),
-            decision.limit as f64,
-            decision.remaining as f64,
-            decision.retry_after_ms as f64,
-            decision.reset_ms as f64,
-        ]);
+        .map_err(|e| Box::new(to_js(&e)))?;
+        write(self.out.elements(), decision);
+        Ok(())
     }
-    u32::from(decision.allowed)
 }
 
-fn decide(handle: u32, key: &RawKey, now_ms: f64, cost: f64, take: bool) -> Hot<u32> {
-    with_key(key, |bytes| {
-        with_entry(handle, |entry| {
-            let (now, cost) = (integer(now_ms), integer(cost));
-            let decision = match (&mut entry.limiter, take) {
-                (AnyLimiter::Bucket(l), true) => l.take(bytes, now, cost),
-                (AnyLimiter::Bucket(l), false) => l.peek(bytes, now, cost),
-                (AnyLimiter::Window(l), true) => l.take(bytes, now, cost),
-                (AnyLimiter::Window(l), false) => l.peek(bytes, now, cost),
-            }
-            .map_err(|e| Box::new(invalid(e)))?;
-            Ok(write(&mut entry.out, decision))
-        })
-    })
+fn write(out: &mut [f64], decision: Decision) {
+    if let Some(fields) = out.get_mut(..DECISION_FIELDS) {
+        fields[DECISION_ALLOWED] = f64::from(u8::from(decision.allowed));
+        fields[DECISION_LIMIT] = decision.limit as f64;
+        fields[DECISION_REMAINING] = decision.remaining as f64;
+        fields[DECISION_RETRY_AFTER_MS] = decision.retry_after_ms as f64;
+        fields[DECISION_RESET_MS] = decision.reset_ms as f64;
+    }
 }
 
 /// Asks Linux to back a large table with transparent huge pages (it is fresh, untouched memory,
@@ -231,217 +104,160 @@ fn advise_huge_pages(addr: usize, len: usize) {
 #[cfg(not(target_os = "linux"))]
 fn advise_huge_pages(_addr: usize, _len: usize) {}
 
-/// Creates a limiter and returns its handle. `kind` 0: token bucket (`a` = capacity, `b` =
-/// refill in micro-tokens per ms); 1: sliding window (`a` = limit, `b` = windowMs).
-#[napi]
-pub fn rate_limiter_create(
-    kind: u32,
-    a: f64,
-    b: f64,
-    max_keys: f64,
-    seed: u32,
-    decisions: Float64Array,
-) -> napi::Result<u32> {
-    guard("rateLimiterCreate", || {
-        check_out(&decisions)?;
-        let (a, b, max_keys) = (integer(a), integer(b), integer(max_keys));
-        let limiter = match kind {
-            0 => AnyLimiter::Bucket(RateLimiter::new(a, b, max_keys, seed).map_err(invalid)?),
-            1 => AnyLimiter::Window(
-                SlidingWindowLimiter::new(a, b, max_keys, seed).map_err(invalid)?,
-            ),
-            _ => {
-                return Err(coded_error(
-                    "SWITCHYARD_INVALID_ARGUMENT",
-                    &["kind", "expected 0 or 1"],
-                ))
-            }
-        };
-        let (addr, len) = match &limiter {
-            AnyLimiter::Bucket(l) => l.table_region(),
-            AnyLimiter::Window(l) => l.table_region(),
-        };
-        advise_huge_pages(addr, len);
-        let entry = Entry {
-            limiter,
-            out: decisions,
-        };
-        REGISTRY.with(|registry| {
-            let mut registry = registry.borrow_mut();
-            if let Some(handle) = registry.free.pop() {
-                if let Some(slot) = registry.entries.get_mut(handle as usize) {
-                    *slot = Some(entry);
-                    return Ok(handle);
-                }
-            }
-            registry.entries.push(Some(entry));
-            Ok((registry.entries.len() - 1) as u32)
-        })
-    })
-}
-
-/// Body of the raw `take(handle, key, nowMs, cost)` / `peek(...)` callbacks: reads the four
-/// arguments with plain N-API calls, decides, writes the decision array, returns `undefined`
-/// (the wrapper reads the array) or throws the coded error.
+/// Body of the bound `take(key, nowMs, cost)` / `peek(...)` functions: decides, writes the
+/// decision array, returns `undefined` (the wrapper reads the array) or throws the coded error.
+/// A missing or non-number time or cost arrives as NaN, which the core rejects with a typed error.
 ///
 /// # Safety
-/// `env` and `info` must be the ones N-API passed to the callback.
+/// As [`call`]: `env` and `info` of a function bound to a `Native<LimiterState>`.
 unsafe fn raw_decide(
     env: sys::napi_env,
     info: sys::napi_callback_info,
+    what: &str,
     take: bool,
 ) -> sys::napi_value {
-    let mut argc = 4usize;
-    let mut argv: [sys::napi_value; 4] = [std::ptr::null_mut(); 4];
-    let mut handle = u32::MAX;
-    let (mut now_ms, mut cost) = (f64::NAN, f64::NAN);
-    // SAFETY: `argv` has room for `argc` values; a missing or non-number argument leaves the
-    // defaults above (an invalid handle, NaN), which the core rejects with a typed error.
+    // SAFETY: forwarded contract.
     unsafe {
-        sys::napi_get_cb_info(
+        call(
             env,
             info,
-            &mut argc,
-            argv.as_mut_ptr(),
-            std::ptr::null_mut(),
-            std::ptr::null_mut(),
-        );
-        sys::napi_get_value_uint32(env, argv[0], &mut handle);
-        sys::napi_get_value_double(env, argv[2], &mut now_ms);
-        sys::napi_get_value_double(env, argv[3], &mut cost);
+            what,
+            |state: &mut LimiterState, [key, now_ms, cost]| {
+                let now_ms = number_or(env, now_ms, f64::NAN);
+                let cost = number_or(env, cost, f64::NAN);
+                state.decide(env, key, now_ms, cost, take)
+            },
+        )
     }
-    let key = RawKey {
-        env,
-        value: argv[1],
-    };
-    let what = if take {
-        "RateLimiter.take"
-    } else {
-        "RateLimiter.peek"
-    };
-    if let Err(error) = guard_hot(what, || decide(handle, &key, now_ms, cost, take)) {
-        return throw(env, &error);
-    }
-    std::ptr::null_mut()
 }
 
 unsafe extern "C" fn raw_take(
     env: sys::napi_env,
     info: sys::napi_callback_info,
 ) -> sys::napi_value {
-    // SAFETY: called by N-API with its own env and callback info.
-    unsafe { raw_decide(env, info, true) }
+    // SAFETY: `take_function` binds this callback to a `Native<LimiterState>`.
+    unsafe { raw_decide(env, info, "RateLimiter.take", true) }
 }
 
 unsafe extern "C" fn raw_peek(
     env: sys::napi_env,
     info: sys::napi_callback_info,
 ) -> sys::napi_value {
-    // SAFETY: called by N-API with its own env and callback info.
-    unsafe { raw_decide(env, info, false) }
+    // SAFETY: `peek_function` binds this callback to a `Native<LimiterState>`.
+    unsafe { raw_decide(env, info, "RateLimiter.peek", false) }
 }
 
-/// Puts the hot functions on `target` as raw N-API callbacks: `rateLimiterTake(handle, key,
-/// nowMs, cost)` and `rateLimiterPeek(...)`, each writing the decision array and returning
-/// `undefined`.
-#[napi]
-pub fn rate_limiter_install(target: RawKey) -> napi::Result<()> {
-    guard("rateLimiterInstall", || {
-        let callbacks: [(&std::ffi::CStr, sys::napi_callback); 2] = [
-            (c"rateLimiterTake", Some(raw_take)),
-            (c"rateLimiterPeek", Some(raw_peek)),
-        ];
-        for (name, callback) in callbacks {
-            let mut function = std::ptr::null_mut();
-            // SAFETY: `target` holds this call's env and an argument value; the name is a
-            // NUL-terminated static string and `callback` a function with the N-API signature.
-            let status = unsafe {
-                let created = sys::napi_create_function(
-                    target.env,
-                    name.as_ptr(),
-                    name.to_bytes().len() as _,
-                    callback,
-                    std::ptr::null_mut(),
-                    &mut function,
-                );
-                if created == sys::Status::napi_ok {
-                    sys::napi_set_named_property(target.env, target.value, name.as_ptr(), function)
-                } else {
-                    created
-                }
-            };
-            if status != sys::Status::napi_ok {
-                return Err(coded_error(
-                    "SWITCHYARD_INTERNAL",
-                    &["could not install the rate-limit callbacks"],
-                ));
-            }
-        }
+/// A token bucket or sliding window limiter (`kind`, see the layout's `LIMITER_*`).
+#[napi(custom_finalize)]
+pub struct NativeRateLimiter {
+    state: Native<LimiterState>,
+}
+
+impl ObjectFinalize for NativeRateLimiter {
+    fn finalize(self, env: Env) -> napi::Result<()> {
+        self.state.release(env.raw());
         Ok(())
-    })
+    }
 }
 
-/// Forgets the key; whether it was stored.
 #[napi]
-pub fn rate_limiter_reset(handle: u32, key: RawKey) -> napi::Result<bool> {
-    guard("RateLimiter.reset", || {
-        with_key(&key, |bytes| {
-            with_entry(handle, |entry| {
-                Ok(match &mut entry.limiter {
+impl NativeRateLimiter {
+    /// `kind` token bucket: `a` = capacity, `b` = refill in micro-tokens per ms; sliding window:
+    /// `a` = limit, `b` = windowMs. `decisions` receives each decision (`DECISION_FIELDS`).
+    #[napi(constructor)]
+    pub fn new(
+        env: Env,
+        kind: u32,
+        a: f64,
+        b: f64,
+        max_keys: f64,
+        seed: u32,
+        decisions: Float64Array,
+    ) -> napi::Result<Self> {
+        guard("RateLimiter constructor", || {
+            let out = SharedOut::new(decisions, DECISION_FIELDS, "rate-limit decisions")?;
+            let (a, b, max_keys) = (integer(a), integer(b), integer(max_keys));
+            let state = Native::new(env.raw(), || {
+                let limiter = match kind {
+                    LIMITER_TOKEN_BUCKET => AnyLimiter::Bucket(
+                        RateLimiter::new(a, b, max_keys, seed).map_err(|e| to_js(&e))?,
+                    ),
+                    LIMITER_SLIDING_WINDOW => AnyLimiter::Window(
+                        SlidingWindowLimiter::new(a, b, max_keys, seed).map_err(|e| to_js(&e))?,
+                    ),
+                    _ => return Err(invalid_argument("kind", "unknown limiter kind")),
+                };
+                let (addr, len) = match &limiter {
+                    AnyLimiter::Bucket(l) => l.table_region(),
+                    AnyLimiter::Window(l) => l.table_region(),
+                };
+                advise_huge_pages(addr, len);
+                Ok(LimiterState {
+                    limiter,
+                    out,
+                    key: vec![0; 256],
+                })
+            })?;
+            Ok(NativeRateLimiter { state })
+        })
+    }
+
+    /// `(key, nowMs, cost) => undefined`, the decision in the shared array; it keeps the native
+    /// state alive. Call once and reuse.
+    #[napi]
+    pub fn take_function(&self, env: Env) -> napi::Result<JsFunction> {
+        guard("RateLimiter.takeFunction", || {
+            self.state.bind(env.raw(), c"take", raw_take)
+        })
+    }
+
+    /// As `take_function`, deciding without changing anything.
+    #[napi]
+    pub fn peek_function(&self, env: Env) -> napi::Result<JsFunction> {
+        guard("RateLimiter.peekFunction", || {
+            self.state.bind(env.raw(), c"peek", raw_peek)
+        })
+    }
+
+    /// Forgets the key; whether it was stored.
+    #[napi]
+    pub fn reset(&self, env: Env, key: Raw) -> napi::Result<bool> {
+        guard("RateLimiter.reset", || {
+            self.state.update(env.raw(), |state| {
+                let bytes =
+                    string_arg(key.env, key.value, &mut state.key, "key").map_err(|e| *e)?;
+                Ok(match &mut state.limiter {
                     AnyLimiter::Bucket(l) => l.reset(bytes),
                     AnyLimiter::Window(l) => l.reset(bytes),
                 })
-            })
+            })?
         })
-        .map_err(|e| *e)
-    })
-}
+    }
 
-/// Slot of the key in the table, or -1 (layout introspection for the differential test).
-#[napi]
-pub fn rate_limiter_slot_of(handle: u32, key: RawKey) -> napi::Result<i64> {
-    guard("RateLimiter.slotOf", || {
-        with_key(&key, |bytes| {
-            with_entry(handle, |entry| {
-                let slot = match &entry.limiter {
+    /// Slot of the key in the table, or -1 (layout introspection for the differential test).
+    #[napi]
+    pub fn slot_of(&self, env: Env, key: Raw) -> napi::Result<i64> {
+        guard("RateLimiter.slotOf", || {
+            self.state.update(env.raw(), |state| {
+                let bytes =
+                    string_arg(key.env, key.value, &mut state.key, "key").map_err(|e| *e)?;
+                let slot = match &state.limiter {
                     AnyLimiter::Bucket(l) => l.slot_of(bytes),
                     AnyLimiter::Window(l) => l.slot_of(bytes),
                 };
                 Ok(slot.map_or(-1, |i| i as i64))
+            })?
+        })
+    }
+
+    /// Keys stored.
+    #[napi]
+    pub fn size(&self) -> napi::Result<u32> {
+        guard("RateLimiter.size", || {
+            self.state.read(|state| match &state.limiter {
+                AnyLimiter::Bucket(l) => l.size() as u32,
+                AnyLimiter::Window(l) => l.size() as u32,
             })
         })
-        .map_err(|e| *e)
-    })
-}
-
-/// Keys stored.
-#[napi]
-pub fn rate_limiter_size(handle: u32) -> napi::Result<u32> {
-    guard("RateLimiter.size", || {
-        with_entry(handle, |entry| {
-            Ok(match &entry.limiter {
-                AnyLimiter::Bucket(l) => l.size(),
-                AnyLimiter::Window(l) => l.size(),
-            } as u32)
-        })
-        .map_err(|e| *e)
-    })
-}
-
-/// Frees the limiter (its table and its hold on the decision array); the handle may be reused.
-#[napi]
-pub fn rate_limiter_free(handle: u32) -> napi::Result<()> {
-    guard("rateLimiterFree", || {
-        REGISTRY.with(|registry| {
-            let mut registry = registry.borrow_mut();
-            let taken = registry
-                .entries
-                .get_mut(handle as usize)
-                .and_then(Option::take);
-            if taken.is_some() {
-                registry.free.push(handle);
-            }
-            Ok(())
-        })
-    })
+    }
 }

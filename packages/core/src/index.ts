@@ -6,6 +6,7 @@
  * @packageDocumentation
  * @module @switchyard/core
  */
+export type * as Contracts from './contracts.js';
 export * from './errors.js';
 export * from './hashing/index.js';
 export * from './ratelimit/index.js';

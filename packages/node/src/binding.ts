@@ -1,17 +1,25 @@
 /**
  * Shape of the native addon (crates/switchyard-napi). Internal: the public API is the wrapper
  * classes, which keep the semantics of `@switchyard/core`.
+ *
+ * Every primitive has the same shape on this side: a class for the cold calls, and functions
+ * bound to the instance's native state for the hot ones, each got once (`matcher()`,
+ * `pickFunction()`, `takeFunction()`...) and kept by the wrapper. Structured results go through
+ * typed arrays shared at construction; their layout is `LAYOUT` (layout.ts).
  * @internal
+ * @module
  */
+
+/** The addon's exports. @internal */
 export interface NativeBinding {
-  /** Empty call, for the boundary micro-benchmark. */
-  noop(): number;
-  /** Panics inside the guard; for the test that a panic becomes a typed error. */
-  panicForTest(): number;
-  /** A plain N-API function reading a string argument into a reused buffer (boundary micro-benchmark). */
-  pathToucher(): (path: string) => number;
-  /** The same through napi-rs `String` (allocates; for comparison). */
-  touchPathString(path: string): number;
+  /** The crate version; the loader requires it to equal this package's version. */
+  version(): string;
+  /** The data-layout constants by name; the loader requires them to equal `LAYOUT`. */
+  layout(): Record<string, number>;
+  /** The Rust side's error codes, `{ key: code }` as `ErrorCodes` of `@switchyard/core` spells them. */
+  errorCodes(): Record<string, string>;
+  /** Cargo features the addon was built with (`testing`: the test-only exports of {@link NativeTestingExports}). */
+  features(): string[];
   /** The Rust router (crates/switchyard-napi/src/router.rs). */
   NativeRouter: new (
     caseSensitive: boolean,
@@ -38,25 +46,26 @@ export interface NativeBinding {
     weights: number[],
   ) => NativeWeightedSplitHandle;
   /**
-   * Rate limiters (crates/switchyard-napi/src/ratelimit.rs), as functions over a handle. `kind` 0:
-   * token bucket (`a` = capacity, `b` = refill in micro-tokens per ms); 1: sliding window (`a` =
-   * limit, `b` = windowMs). `take`/`peek` write `[allowed, limit, remaining, retryAfterMs,
-   * resetMs]` into the array given at creation and return `allowed` as 0 or 1.
+   * A rate limiter of kind `LAYOUT.limiterTokenBucket` (`a` = capacity, `b` = refill in
+   * micro-tokens per ms) or `LAYOUT.limiterSlidingWindow` (`a` = limit, `b` = windowMs), writing
+   * each decision into `decisions` (`LAYOUT.decision*`).
    */
-  rateLimiterCreate(kind: number, a: number, b: number, maxKeys: number, seed: number, decisions: Float64Array): number;
-  /** Puts the hot `rateLimiterTake`/`rateLimiterPeek` raw callbacks on `target`. */
-  rateLimiterInstall(target: object): void;
-  rateLimiterReset(handle: number, key: string): boolean;
-  rateLimiterSlotOf(handle: number, key: string): number;
-  rateLimiterSize(handle: number): number;
-  rateLimiterFree(handle: number): void;
+  NativeRateLimiter: new (
+    kind: number,
+    a: number,
+    b: number,
+    maxKeys: number,
+    seed: number,
+    decisions: Float64Array,
+  ) => NativeRateLimiterHandle;
 }
 
 /** A native consistent hash; nodes are addressed by index (insertion order). @internal */
 export interface NativeConsistentHashHandle {
   /**
-   * A raw N-API function `(key) => node index`, bound to this instance (and keeping it alive):
-   * about 40 ns of boundary instead of the ~300 ns of a napi-rs method call. Get it once.
+   * A raw N-API function `(key) => node index`, bound to this instance's native state (which it
+   * keeps alive): about 40 ns of boundary instead of the ~300 ns of a napi-rs method call. Get it
+   * once.
    */
   pickFunction(): (key: string) => number;
   /** Writes up to `min(n, out.length)` node indices into `out`; returns how many. */
@@ -64,8 +73,8 @@ export interface NativeConsistentHashHandle {
   add(id: string, weight: number): void;
   remove(index: number): void;
   setHealthy(index: number, healthy: boolean): void;
-  /** A raw N-API function `(index, load) => 0` bound to this instance; see `pickFunction`. */
-  setLoadFunction(): (index: number, load: number) => number;
+  /** A raw N-API function `(index, load) => void` bound to this instance; see `pickFunction`. */
+  setLoadFunction(): (index: number, load: number) => void;
   /** NaN when bounded loads are off. */
   loadCap(index: number): number;
 }
@@ -79,20 +88,21 @@ export interface NativeWeightedSplitHandle {
   setWeight(index: number, weight: number): void;
 }
 
-/**
- * The hot rate-limit calls, raw N-API callbacks installed by `rateLimiterInstall`: they write the
- * decision array and return nothing.
- * @internal
- */
-export interface NativeRateLimitHotPath {
-  rateLimiterTake(handle: number, key: string, nowMs: number, cost: number): void;
-  rateLimiterPeek(handle: number, key: string, nowMs: number, cost: number): void;
+/** A native rate limiter. @internal */
+export interface NativeRateLimiterHandle {
+  /** A raw N-API function `(key, nowMs, cost) => void` writing the decision array; get it once. */
+  takeFunction(): (key: string, nowMs: number, cost: number) => void;
+  /** As `takeFunction`, deciding without changing anything. */
+  peekFunction(): (key: string, nowMs: number, cost: number) => void;
+  reset(key: string): boolean;
+  slotOf(key: string): number;
+  size(): number;
 }
 
 /**
- * A native router. `match` returns the route id or -1 and writes `[count, (start, end, flags) x
- * count]` into the shared array (UTF-16 offsets into `path`; flags 1 = percent-decode, 2 = holds
- * U+FFFD that may stand for a lone surrogate).
+ * A native router. `match` returns the route id or `LAYOUT.routerNoRoute` and writes `[count,
+ * (start, end, flags) x count]` into the shared array (UTF-16 offsets into `path`; flags
+ * `LAYOUT.paramDecode`, `LAYOUT.paramReplacementChar`).
  * @internal
  */
 export interface NativeRouterHandle {
@@ -122,4 +132,42 @@ export interface NativeRouterHandle {
     host: string | undefined,
     headers: Array<string | undefined>,
   ): number;
+}
+
+/**
+ * Exports of an addon built with the `testing` cargo feature (scripts/bootstrap.mjs builds it so
+ * for `npm test` and `npm run bench`; a production build has none of them).
+ * @internal
+ */
+export interface NativeTestingExports {
+  /** Empty call, for the boundary micro-benchmark. */
+  noop(): number;
+  /** Panics inside the guard; for the test that a panic becomes a typed error. */
+  panicForTest(): number;
+  /** A bound N-API function reading a string argument into a reused buffer (boundary micro-benchmark). */
+  pathToucher(): (path: string) => number;
+  /** The same through napi-rs `String` (allocates; for comparison). */
+  touchPathString(path: string): number;
+  /** Binding-pattern probe: the chosen pattern (bench/binding-pattern.mjs). */
+  probeNative(): (key: string) => number;
+  /** The isolate's external-memory total as V8 counts it, which native tables report into. */
+  externalMemoryTotal(): number;
+}
+
+/**
+ * The test-only exports of `binding`, or an error saying how to get them.
+ * @internal
+ */
+export function testingExports(binding: NativeBinding | null): NativeBinding & NativeTestingExports {
+  if (binding === null) {
+    throw new Error('this test needs the native addon, which is not loaded (see nativeLoadError)');
+  }
+  const candidate = binding as NativeBinding & Partial<NativeTestingExports>;
+  if (!binding.features().includes('testing') || typeof candidate.noop !== 'function') {
+    throw new Error(
+      'this test needs the native addon built with the `testing` cargo feature ' +
+        '(node scripts/bootstrap.mjs builds it so; or SWITCHYARD_NATIVE_FEATURES=testing node packages/node/build-native.mjs)',
+    );
+  }
+  return candidate as NativeBinding & NativeTestingExports;
 }

@@ -8,8 +8,9 @@ import {
   type SwitchyardError,
   UnknownNodeError,
 } from '@switchyard/core';
+import { LAYOUT } from './layout.js';
 
-const FIELD_SEPARATOR = '\u001f';
+const FIELD_SEPARATOR = String.fromCharCode(LAYOUT.errorFieldSeparator);
 
 /** Context the wrapper knows and the native error does not (which route was being added). */
 export interface NativeErrorContext {
@@ -21,7 +22,7 @@ export interface NativeErrorContext {
 
 /**
  * Turns an error thrown by the native binding (message `CODE\x1ffield...`, see
- * crates/switchyard-napi/src/errors.rs) into the typed error `@switchyard/core` would throw.
+ * crates/switchyard-napi/src/toolkit/errors.rs) into the typed error `@switchyard/core` would throw.
  * Anything else (a napi conversion error, say) becomes an {@link InternalError} with the original
  * as `cause`.
  * @internal

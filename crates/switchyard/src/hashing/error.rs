@@ -19,22 +19,9 @@ impl HashingError {
         }
     }
 
-    /// Stable code, the same as the TypeScript error class's `code`.
+    /// Stable code, the same as the TypeScript error class's `code` (see [`crate::error`]).
     pub fn code(&self) -> &'static str {
-        match self {
-            HashingError::EmptyNodeSet(_) => "SWITCHYARD_EMPTY_NODE_SET",
-            HashingError::UnknownNode(_) => "SWITCHYARD_UNKNOWN_NODE",
-            HashingError::InvalidArgument { .. } => "SWITCHYARD_INVALID_ARGUMENT",
-        }
-    }
-
-    /// The fields the TypeScript error class is constructed from, in order.
-    pub fn fields(&self) -> Vec<&str> {
-        match self {
-            HashingError::EmptyNodeSet(message) => vec![message],
-            HashingError::UnknownNode(id) => vec![id],
-            HashingError::InvalidArgument { argument, reason } => vec![argument, reason],
-        }
+        crate::error::Coded::code(self)
     }
 }
 

@@ -64,7 +64,7 @@ impl InvalidArgument {
 
     /// Stable error code, shared with `@switchyard/core`'s `InvalidArgumentError`.
     pub fn code(&self) -> &'static str {
-        "SWITCHYARD_INVALID_ARGUMENT"
+        crate::error::INVALID_ARGUMENT
     }
 }
 

@@ -20,9 +20,9 @@ impl RouteError {
     /// The stable code of this error, as `ErrorCodes` in `@switchyard/core` spells it.
     pub fn code(&self) -> &'static str {
         match self {
-            RouteError::Invalid { .. } => "SWITCHYARD_INVALID_ROUTE",
-            RouteError::Conflict { .. } => "SWITCHYARD_ROUTE_CONFLICT",
-            RouteError::InvalidOption { .. } => "SWITCHYARD_INVALID_ARGUMENT",
+            RouteError::Invalid { .. } => crate::error::INVALID_ROUTE,
+            RouteError::Conflict { .. } => crate::error::ROUTE_CONFLICT,
+            RouteError::InvalidOption { .. } => crate::error::INVALID_ARGUMENT,
         }
     }
 

@@ -1,7 +1,9 @@
-import { EmptyNodeSetError, InvalidArgumentError, UnknownNodeError } from '../errors.js';
+import type * as Contract from '../contracts.js';
+import { EmptyNodeSetError, InvalidArgumentError } from '../errors.js';
 import { checkKnownKeys } from '../options.js';
 import { jumpBucket, type KeyHash, keyHash } from './key-hash.js';
 import { buildMaglev } from './maglev.js';
+import { NodeList } from './node-list.js';
 import { best, ranked } from './rendezvous.js';
 import { Ring, vnodes } from './ring.js';
 import {
@@ -153,14 +155,15 @@ export function normalizeHashOptions(options: ConsistentHashOptions = {}): Norma
  * hash.pick('user-42'); // 'a', in every process, native or not
  * ```
  */
-export class ConsistentHash {
+export class ConsistentHash implements Contract.ConsistentHash {
   /** The algorithm this instance uses. */
   readonly algorithm: HashAlgorithm;
   readonly #vnodesPerWeight: number;
   readonly #tableSize: number;
   readonly #epsilon: number | undefined;
-  #nodes: NodeState[] = [];
-  #byId = new Map<string, number>();
+  readonly #list = new NodeList<NodeState>();
+  /** `#list.items`, the live array. */
+  readonly #nodes: NodeState[] = this.#list.items;
   #ring = new Ring();
   #table: Uint32Array = new Uint32Array(0);
   #equalWeights = true;
@@ -200,7 +203,7 @@ export class ConsistentHash {
         `algorithm "jump" does not support weights (its buckets are equal), got ${spec.weight}`,
       );
     }
-    if (this.#byId.has(spec.id)) throw duplicateId(argument, spec.id);
+    if (this.#list.has(spec.id)) throw duplicateId(argument, spec.id);
     if (this.#nodes.length >= MAX_NODES) throw new InvalidArgumentError('nodes', 'at most 1048576 nodes');
     if (this.algorithm === 'maglev' && this.#nodes.length + 1 >= this.#tableSize) {
       throw new InvalidArgumentError(
@@ -220,8 +223,7 @@ export class ConsistentHash {
   }
 
   #push(spec: NodeSpec): void {
-    this.#byId.set(spec.id, this.#nodes.length);
-    this.#nodes.push({ id: spec.id, weight: spec.weight, hash: keyHash(spec.id), healthy: true, load: 0 });
+    this.#list.push({ id: spec.id, weight: spec.weight, hash: keyHash(spec.id), healthy: true, load: 0 });
   }
 
   // Sums recomputed in index order, the same float additions as the Rust side.
@@ -240,10 +242,7 @@ export class ConsistentHash {
   }
 
   #indexOf(id: unknown): number {
-    if (typeof id !== 'string') throw new InvalidArgumentError('id', `must be a string, got ${show(id)}`);
-    const index = this.#byId.get(id);
-    if (index === undefined) throw new UnknownNodeError(id);
-    return index;
+    return this.#list.indexOf(id);
   }
 
   /** The nodes in insertion order (jump's bucket order), with their health and load. */
@@ -277,9 +276,7 @@ export class ConsistentHash {
    */
   remove(id: string): void {
     const index = this.#indexOf(id);
-    this.#nodes.splice(index, 1);
-    this.#byId.delete(id);
-    for (let i = index; i < this.#nodes.length; i++) this.#byId.set(this.#nodes[i]!.id, i);
+    this.#list.removeAt(index);
     if (this.algorithm === 'ring') this.#ring.remove(index);
     if (this.algorithm === 'maglev') this.#table = buildMaglev(this.#nodes, this.#tableSize);
     this.#refresh();

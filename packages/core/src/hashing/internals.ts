@@ -1,5 +1,6 @@
 import { normalizeHashOptions } from './consistent-hash.js';
 import { jumpBucket, negLnUnit, pairHash } from './key-hash.js';
+import { NodeList } from './node-list.js';
 import { checkBoolean, checkCount, checkKey, checkLoad, checkWeight, toNodeSpec } from './validate.js';
 import { checkRandom, normalizeSplitOptions, normalizeTargets } from './weighted-split.js';
 
@@ -13,6 +14,7 @@ export interface HashingInternals {
   checkWeight: typeof checkWeight;
   jumpBucket: typeof jumpBucket;
   negLnUnit: typeof negLnUnit;
+  NodeList: typeof NodeList;
   normalizeHashOptions: typeof normalizeHashOptions;
   normalizeSplitOptions: typeof normalizeSplitOptions;
   normalizeTargets: typeof normalizeTargets;
@@ -34,6 +36,7 @@ export const hashingInternals: HashingInternals = {
   checkWeight,
   jumpBucket,
   negLnUnit,
+  NodeList,
   normalizeHashOptions,
   normalizeSplitOptions,
   normalizeTargets,

@@ -1,6 +1,8 @@
-import { EmptyNodeSetError, InvalidArgumentError, UnknownNodeError } from '../errors.js';
+import type * as Contract from '../contracts.js';
+import { EmptyNodeSetError, InvalidArgumentError } from '../errors.js';
 import { checkKnownKeys } from '../options.js';
 import { type KeyHash, keyHash, negLnUnit, pairHash } from './key-hash.js';
+import { NodeList } from './node-list.js';
 import { checkKey, checkWeight, duplicateId, toNodeSpec } from './validate.js';
 
 /** A target of a {@link WeightedSplit}: an id and a weight (0 takes no traffic). */
@@ -87,9 +89,10 @@ export function checkRandom(random: unknown): asserts random is number {
  * split.setWeight('canary', 25); // users on the canary stay there
  * ```
  */
-export class WeightedSplit {
-  #targets: TargetState[];
-  #byId = new Map<string, number>();
+export class WeightedSplit implements Contract.WeightedSplit {
+  readonly #list: NodeList<TargetState>;
+  /** `#list.items`, the live array. */
+  readonly #targets: TargetState[];
   #total: number;
   readonly #random: () => number;
   readonly #key: KeyHash = { hi: 0, lo: 0 };
@@ -100,10 +103,8 @@ export class WeightedSplit {
    */
   constructor(targets: Iterable<SplitTarget>, options: WeightedSplitOptions = {}) {
     this.#random = normalizeSplitOptions(options).random;
-    this.#targets = normalizeTargets(targets).map((t, i) => {
-      this.#byId.set(t.id, i);
-      return { ...t, hash: keyHash(t.id) };
-    });
+    this.#list = NodeList.of(normalizeTargets(targets).map((t) => ({ ...t, hash: keyHash(t.id) })));
+    this.#targets = this.#list.items;
     this.#total = totalOf(this.#targets);
   }
 
@@ -119,8 +120,7 @@ export class WeightedSplit {
    * every weight would be 0 (nothing changes then).
    */
   setWeight(id: string, weight: number): void {
-    const index = this.#byId.get(id);
-    if (index === undefined) throw new UnknownNodeError(String(id));
+    const index = this.#list.targetIndex(id);
     const checked = checkWeight('target', weight, true);
     const target = this.#targets[index]!;
     const previous = target.weight;

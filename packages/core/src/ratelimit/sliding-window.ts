@@ -1,4 +1,5 @@
 import { checkKnownKeys } from '../options.js';
+import type * as Contract from '../contracts.js';
 import { checkInteger, floorDiv, MAX_LIMIT, type RateLimitDecision, tableOptions } from './decision.js';
 import { KeyedLimiterBase, type Policy } from './limiter.js';
 
@@ -129,7 +130,7 @@ export function normalizeSlidingWindowOptions(
  *
  * Same decision shape, time input, integer arithmetic and bounded store as {@link RateLimiter}.
  */
-export class SlidingWindowLimiter extends KeyedLimiterBase {
+export class SlidingWindowLimiter extends KeyedLimiterBase implements Contract.SlidingWindowLimiter {
   /** Normalized options. */
   readonly options: NormalizedSlidingWindowLimiterOptions;
 

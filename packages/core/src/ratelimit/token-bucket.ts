@@ -1,3 +1,4 @@
+import type * as Contract from '../contracts.js';
 import { InvalidArgumentError } from '../errors.js';
 import { checkKnownKeys } from '../options.js';
 import { ceilDiv, checkInteger, MAX_LIMIT, type RateLimitDecision, tableOptions } from './decision.js';
@@ -137,7 +138,7 @@ export function normalizeRateLimiterOptions(options: RateLimiterOptions): Normal
  * if (!d.allowed) reply(429, { 'Retry-After': Math.ceil(d.retryAfterMs / 1000) });
  * ```
  */
-export class RateLimiter extends KeyedLimiterBase {
+export class RateLimiter extends KeyedLimiterBase implements Contract.RateLimiter {
   /** Normalized options: capacity, refill in micro-tokens per ms, maxKeys, seed. */
   readonly options: NormalizedRateLimiterOptions;
 

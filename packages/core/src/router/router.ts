@@ -1,3 +1,4 @@
+import type * as Contract from '../contracts.js';
 import { InvalidArgumentError, RouteConflictError } from '../errors.js';
 import { checkRoutes } from './check.js';
 import { type CompiledRoute, compileRoute } from './compile.js';
@@ -77,7 +78,7 @@ export function resolveRouterOptions(options: RouterOptions = {}): ResolvedRoute
  * // → { name: 'a.tar', ext: 'gz' }
  * ```
  */
-export class Router<T> {
+export class Router<T> implements Contract.Router<T> {
   readonly #options: ResolvedRouterOptions;
   readonly #routes: CompiledRoute[] = [];
   readonly #values: T[] = [];

@@ -1,7 +1,6 @@
 import {
-  type WeightedSplit as CoreWeightedSplit,
+  type Contracts,
   type SplitTarget,
-  UnknownNodeError,
   type WeightedSplitOptions,
 } from '@switchyard/core';
 import { type HashingInternals, hashingInternals } from '@switchyard/core/internal';
@@ -10,69 +9,78 @@ import { fromNativeError } from '../native-errors.js';
 
 const internals: HashingInternals = hashingInternals;
 
+interface TargetMirror {
+  readonly id: string;
+  weight: number;
+}
+
 /**
- * Builds the native-backed `WeightedSplit`: `@switchyard/core`'s API and semantics with the
+ * `WeightedSplit` backed by the native core: `@switchyard/core`'s API and semantics with the
  * keyed pick in the Rust core. A random pick calls the injected source here in JS and hands the
- * number to the core.
+ * number to the core. Targets are mirrored in core's `NodeList`. Built for a binding by
+ * {@link nativeWeightedSplit}.
  * @internal
  */
-export function nativeWeightedSplit(binding: NativeBinding): typeof CoreWeightedSplit {
-  class WeightedSplit {
-    readonly #native: NativeWeightedSplitHandle;
-    readonly #pickKey: (key: string) => number;
-    readonly #pickRandom: (random: number) => number;
-    readonly #targets: { id: string; weight: number }[];
-    readonly #byId = new Map<string, number>();
-    readonly #random: () => number;
+export class NativeWeightedSplit implements Contracts.WeightedSplit {
+  readonly #native: NativeWeightedSplitHandle;
+  readonly #pickKey: (key: string) => number;
+  readonly #pickRandom: (random: number) => number;
+  readonly #list: ReturnType<typeof internals.NodeList.of<TargetMirror>>;
+  readonly #random: () => number;
 
-    constructor(targets: Iterable<SplitTarget>, options: WeightedSplitOptions = {}) {
-      this.#random = internals.normalizeSplitOptions(options).random;
-      this.#targets = internals.normalizeTargets(targets);
-      try {
-        this.#native = new binding.NativeWeightedSplit(
-          this.#targets.map((t) => t.id),
-          this.#targets.map((t) => t.weight),
-        );
-      } catch (error) {
-        throw fromNativeError(error);
-      }
-      this.#pickKey = this.#native.pickKeyFunction();
-      this.#pickRandom = this.#native.pickRandomFunction();
-      this.#targets.forEach((t, i) => {
-        this.#byId.set(t.id, i);
-      });
+  constructor(binding: NativeBinding, targets: Iterable<SplitTarget>, options: WeightedSplitOptions = {}) {
+    this.#random = internals.normalizeSplitOptions(options).random;
+    this.#list = internals.NodeList.of(internals.normalizeTargets(targets));
+    try {
+      this.#native = new binding.NativeWeightedSplit(
+        this.#list.items.map((t) => t.id),
+        this.#list.items.map((t) => t.weight),
+      );
+    } catch (error) {
+      throw fromNativeError(error);
     }
+    this.#pickKey = this.#native.pickKeyFunction();
+    this.#pickRandom = this.#native.pickRandomFunction();
+  }
 
-    get targets(): SplitTarget[] {
-      return this.#targets.map(({ id, weight }) => ({ id, weight }));
+  get targets(): SplitTarget[] {
+    return this.#list.items.map(({ id, weight }) => ({ id, weight }));
+  }
+
+  setWeight(id: string, weight: number): void {
+    const index = this.#list.targetIndex(id);
+    const checked = internals.checkWeight('target', weight, true);
+    try {
+      this.#native.setWeight(index, checked);
+    } catch (error) {
+      throw fromNativeError(error);
     }
+    this.#list.items[index]!.weight = checked;
+  }
 
-    setWeight(id: string, weight: number): void {
-      const index = this.#byId.get(id);
-      if (index === undefined) throw new UnknownNodeError(String(id));
-      const checked = internals.checkWeight('target', weight, true);
-      try {
-        this.#native.setWeight(index, checked);
-      } catch (error) {
-        throw fromNativeError(error);
+  pick(key?: string): string {
+    try {
+      if (key === undefined) {
+        const random = this.#random();
+        internals.checkRandom(random);
+        return this.#list.items[this.#pickRandom(random)]!.id;
       }
-      this.#targets[index]!.weight = checked;
-    }
-
-    pick(key?: string): string {
-      try {
-        if (key === undefined) {
-          const random = this.#random();
-          internals.checkRandom(random);
-          return this.#targets[this.#pickRandom(random)]!.id;
-        }
-        internals.checkKey(key);
-        return this.#targets[this.#pickKey(key)]!.id;
-      } catch (error) {
-        throw error instanceof Error && 'code' in error ? error : fromNativeError(error);
-      }
+      internals.checkKey(key);
+      return this.#list.items[this.#pickKey(key)]!.id;
+    } catch (error) {
+      throw error instanceof Error && 'code' in error ? error : fromNativeError(error);
     }
   }
-  Object.defineProperty(WeightedSplit, 'name', { value: 'WeightedSplit' });
-  return WeightedSplit as unknown as typeof CoreWeightedSplit;
+}
+
+/**
+ * The native-backed `WeightedSplit` class over `binding`, with `@switchyard/core`'s constructor.
+ * @internal
+ */
+export function nativeWeightedSplit(binding: NativeBinding): Contracts.WeightedSplitConstructor {
+  return class WeightedSplit extends NativeWeightedSplit {
+    constructor(targets: Iterable<SplitTarget>, options?: WeightedSplitOptions) {
+      super(binding, targets, options);
+    }
+  };
 }

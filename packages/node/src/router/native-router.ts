@@ -1,9 +1,9 @@
 import {
+  type Contracts,
   Router as CoreRouter,
   type Explanation,
   InternalError,
   type Match,
-  NativeUnavailableError,
   type Params,
   type RequestInfo,
   type RouteDiagnostic,
@@ -17,15 +17,16 @@ import {
   readRouteSpec,
   resolveRouterOptions,
 } from '@switchyard/core/internal';
-import type { NativeRouterHandle } from '../binding.js';
-import { nativeBinding } from '../implementation.js';
+import type { NativeBinding, NativeRouterHandle } from '../binding.js';
+import { LAYOUT } from '../layout.js';
 import { fromNativeError } from '../native-errors.js';
 
-/** Int32 slots shared with the native router: a count and (start, end, flags) per param. */
-const OUTPUT_SLOTS = 1 + 3 * 4097;
-const PARAM_DECODE = 1;
-const PARAM_REPLACEMENT_CHAR = 2;
-const CONSTRAINT_KIND: Record<RawConstraint['kind'], number> = { equals: 0, present: 1, absent: 2, pattern: 3 };
+const CONSTRAINT_KIND: Record<RawConstraint['kind'], number> = {
+  equals: LAYOUT.constraintEquals,
+  present: LAYOUT.constraintPresent,
+  absent: LAYOUT.constraintAbsent,
+  pattern: LAYOUT.constraintPattern,
+};
 /** Method ids cached per method string; bounded so that odd methods cannot grow it forever. */
 const METHOD_CACHE_LIMIT = 64;
 
@@ -57,13 +58,15 @@ function constraintColumns(list: ReadonlyArray<readonly [string, RawConstraint]>
  * `explain` and `check` are debugging tools: they delegate to a reference `Router` of
  * `@switchyard/core` that receives the same routes (added lazily, on the first call after an
  * `add`).
+ *
+ * Built for a binding by `nativeRouter` (./index.ts).
  */
-export class NativeRouter<T> {
+export class NativeRouter<T> implements Contracts.Router<T> {
   readonly #options: RouterOptions;
   readonly #keepSlash: boolean;
   readonly #native: NativeRouterHandle;
   readonly #match: (methodId: number, path: string, host: string | undefined) => number;
-  readonly #out = new Int32Array(OUTPUT_SLOTS);
+  readonly #out = new Int32Array(LAYOUT.routerOutputSlots);
   readonly #values: T[] = [];
   readonly #paths: string[] = [];
   readonly #names: string[][] = [];
@@ -80,13 +83,8 @@ export class NativeRouter<T> {
    */
   #fast: Map<string, Array<string | number>> | null = new Map();
 
-  /**
-   * @throws InvalidArgumentError for an option outside its domain.
-   * @throws NativeUnavailableError when the native addon is not loaded (use `Router` instead).
-   */
-  constructor(options: RouterOptions = {}) {
-    const binding = nativeBinding;
-    if (binding === null) throw new NativeUnavailableError('the native router needs the native addon');
+  /** @throws InvalidArgumentError for an option outside its domain. */
+  constructor(binding: NativeBinding, options: RouterOptions = {}) {
     const resolved = resolveRouterOptions(options);
     this.#options = options;
     this.#keepSlash = resolved.encodedSlash === 'keep';
@@ -191,7 +189,7 @@ export class NativeRouter<T> {
         }
       }
     }
-    const methodId = method === '' ? -1 : this.#methodId(method);
+    const methodId = method === '' ? LAYOUT.routerNoMethod : this.#methodId(method);
     const host = this.#hostMatters && typeof req.host === 'string' ? req.host : undefined;
     let id: number;
     try {
@@ -203,7 +201,7 @@ export class NativeRouter<T> {
     } catch (error) {
       throw fromNativeError(error);
     }
-    if (id < 0) return null;
+    if (id === LAYOUT.routerNoRoute) return null;
     return { value: this.#values[id] as T, route: id, params: this.#params(id, path) };
   }
 
@@ -213,7 +211,7 @@ export class NativeRouter<T> {
     const names = this.#names[id] as string[];
     const count = out[0] as number;
     for (let i = 0; i < count; i++) {
-      const at = 1 + 3 * i;
+      const at = 1 + LAYOUT.routerParamFields * i;
       const name = names[i] as string;
       let value = path.slice(out[at], out[at + 1]);
       const flags = out[at + 2] as number;
@@ -225,8 +223,8 @@ export class NativeRouter<T> {
 
   /** Spec §4 for one param: lone surrogates to U+FFFD, then per-segment decoding. */
   #decode(raw: string, flags: number, wildcard: boolean): string {
-    let value = (flags & PARAM_REPLACEMENT_CHAR) !== 0 ? raw.toWellFormed() : raw;
-    if ((flags & PARAM_DECODE) !== 0) {
+    let value = (flags & LAYOUT.paramReplacementChar) !== 0 ? raw.toWellFormed() : raw;
+    if ((flags & LAYOUT.paramDecode) !== 0) {
       // A segment that does not decode was kept as received (malformedEncoding: 'literal').
       const segment = (s: string) => decodePercent(s, false, this.#keepSlash)?.value ?? s;
       value = wildcard ? value.split('/').map(segment).join('/') : segment(value);

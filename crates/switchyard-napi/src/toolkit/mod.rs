@@ -1,0 +1,10 @@
+//! The binding's shared plumbing: everything a primitive's file needs besides its own callback
+//! layout. Errors and panics ([`errors`]), argument readers ([`read`]), typed-array outputs
+//! ([`out`]), the one way to bind a fast function to native state ([`bound`]) and the memory
+//! accounting behind it ([`memory`]).
+
+pub mod bound;
+pub mod errors;
+pub mod memory;
+pub mod out;
+pub mod read;
