@@ -1,5 +1,5 @@
-import { checkKnownKeys } from '../options.js';
 import type * as Contract from '../contracts.js';
+import { checkKnownKeys } from '../options.js';
 import { checkInteger, floorDiv, MAX_LIMIT, type RateLimitDecision, tableOptions } from './decision.js';
 import { KeyedLimiterBase, type Policy } from './limiter.js';
 

@@ -1,10 +1,4 @@
-import {
-  type ConsistentHashOptions,
-  type Contracts,
-  type HashAlgorithm,
-  type HashNode,
-  type NodeInput,
-} from '@switchyard/core';
+import type { ConsistentHashOptions, Contracts, HashAlgorithm, HashNode, NodeInput } from '@switchyard/core';
 import { type HashingInternals, hashingInternals } from '@switchyard/core/internal';
 import type { NativeBinding, NativeConsistentHashHandle } from '../binding.js';
 import { fromNativeError } from '../native-errors.js';

@@ -1,8 +1,4 @@
-import {
-  type Contracts,
-  type SplitTarget,
-  type WeightedSplitOptions,
-} from '@switchyard/core';
+import type { Contracts, SplitTarget, WeightedSplitOptions } from '@switchyard/core';
 import { type HashingInternals, hashingInternals } from '@switchyard/core/internal';
 import type { NativeBinding, NativeWeightedSplitHandle } from '../binding.js';
 import { fromNativeError } from '../native-errors.js';
