@@ -554,6 +554,21 @@ impl NativeRouter {
         })
     }
 
+    /// The methods of the last `resolve` that answered "method not allowed", in name order: for
+    /// a table with more distinct methods than the shared output holds.
+    #[napi]
+    pub fn allowed_methods(&self) -> napi::Result<Vec<String>> {
+        guard("Router.allowedMethods", || {
+            let shared = self.shared.try_borrow().map_err(|_| busy())?;
+            let names = shared.router.method_names();
+            Ok(shared
+                .router
+                .allowed_methods()
+                .filter_map(|m| names.get(m as usize).cloned())
+                .collect())
+        })
+    }
+
     /// Method names by id, as `methodId` numbers them.
     #[napi]
     pub fn method_names(&self) -> napi::Result<Vec<String>> {
