@@ -412,6 +412,10 @@ impl PathScratch {
         if has_escape || nul || backslash || may_dot || merge {
             self.rework(bytes, policy)?;
         }
+        // Segments split at a backslash are not the path split on `/`.
+        if self.restructured {
+            self.all_raw = false;
+        }
         Ok(())
     }
 
@@ -537,9 +541,6 @@ impl PathScratch {
             kept += 1;
         }
         self.segs.truncate(kept);
-        if self.restructured {
-            self.all_raw = false;
-        }
         Ok(())
     }
 

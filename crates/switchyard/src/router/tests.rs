@@ -504,6 +504,19 @@ fn resolved_dot_segments_and_merged_slashes_join_the_wildcard() {
     assert_eq!(find(&mut r, None, "/s/a//b", None), star("a/b"));
     assert_eq!(find(&mut r, None, "/s/a/./b%20c", None), star("a/b c"));
     assert_eq!(find(&mut r, None, "/s/a\\b", None), star("a/b"));
+    // A static route with a backslash is reached through `%5C` only, never split at a raw `\`.
+    let mut statics = router(
+        RouterOptions {
+            path: PathPolicy {
+                backslash: Backslash::Slash,
+                ..PathPolicy::default()
+            },
+            ..RouterOptions::default()
+        },
+        &[spec("/a\\b")],
+    );
+    assert_eq!(id(&mut statics, "/a\\b"), None);
+    assert_eq!(id(&mut statics, "/a%5Cb"), Some(0));
     assert_eq!(find(&mut r, None, "/x/../s/a/b", None), star("a/b"));
     assert_eq!(find(&mut r, None, "/s/a/b/..", None), star("a/"));
     assert_eq!(
