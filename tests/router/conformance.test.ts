@@ -1,6 +1,6 @@
-import { Router as ReferenceRouter } from '@switchyard/core';
-import { implementation, Router as NodeRouter } from '@switchyard/node';
+import { canonicalizePath as coreCanonicalize, Router as ReferenceRouter } from '@switchyard/core';
+import { implementation, Router as NodeRouter, canonicalizePath as nodeCanonicalize } from '@switchyard/node';
 import { routerConformance } from './suite.js';
 
-routerConformance('reference (@switchyard/core)', ReferenceRouter);
-routerConformance(`@switchyard/node (${implementation})`, NodeRouter);
+routerConformance('reference (@switchyard/core)', ReferenceRouter, coreCanonicalize);
+routerConformance(`@switchyard/node (${implementation})`, NodeRouter, nodeCanonicalize);

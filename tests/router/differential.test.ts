@@ -6,7 +6,6 @@
 import {
   Router as ReferenceRouter,
   type RequestInfo,
-  type Resolution,
   type RouterOptions,
   type RouteSpec,
   canonicalizePath as referenceCanonicalize,
@@ -14,7 +13,7 @@ import {
 import { implementation, Router as NodeRouter, canonicalizePath as nodeCanonicalize } from '@switchyard/node';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { plain } from './suite.js';
+import { plain, plainResolution } from './suite.js';
 
 const seed = process.env.FC_SEED ? Number(process.env.FC_SEED) : Date.now() ^ (Math.random() * 2 ** 31);
 const numRuns = Number(process.env.FC_RUNS ?? 10_000);
@@ -205,12 +204,6 @@ const query = fc.option(
 
 /** Every method a generated table may list: `resolve`'s `allow` is checked against each. */
 const METHODS = ['DELETE', 'GET', 'POST', 'PUT'];
-
-/** A resolution reduced to plain data. */
-function plainResolution(r: Resolution<number>) {
-  if (r.outcome === 'matched') return { outcome: r.outcome, path: r.path, match: plain(r.match) };
-  return r;
-}
 
 /** What a canonical path may hold: pchars, `/` and `%` (escapes), nothing else. */
 const CANONICAL = /^\/[A-Za-z0-9\-._~!$&'()*+,;=:@/%]*$/;

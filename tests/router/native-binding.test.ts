@@ -10,7 +10,7 @@ import { describe, expect, it } from 'vitest';
 import type { NativeRouterHandle } from '../../packages/node/src/binding.js';
 import { nativeBinding } from '../../packages/node/src/implementation.js';
 import { fromNativeError } from '../../packages/node/src/native-errors.js';
-import { plain } from './suite.js';
+import { plain, plainResolution } from './suite.js';
 
 const binding = nativeBinding;
 const OUTPUT_SLOTS = 1 + 3 * 4097;
@@ -35,6 +35,9 @@ function twin(specs: RouteSpec[], options = {}) {
   return (req: RequestInfo) => {
     const expected = plain(reference.match(req));
     expect(plain(native.match(req)), JSON.stringify(req)).toEqual(expected);
+    expect(plainResolution(native.resolve(req)), `resolve ${JSON.stringify(req)}`).toEqual(
+      plainResolution(reference.resolve(req)),
+    );
     return expected;
   };
 }
@@ -163,8 +166,11 @@ describe('native Router wrapper', () => {
       { path: '/:x' },
       { path: '/s', query: { k: true } },
       { path: '/t/' },
+      // A static path that is not its own canonical form: `resolve` must not answer it from JS.
+      { path: '/caf%C3%A9 x', method: 'GET' },
     ];
     const requests: RequestInfo[] = [
+      { path: '/café x', method: 'GET' },
       { path: '/s', method: 'GET' },
       { path: '/s', method: 'POST' },
       { path: '/s', method: 'POST', headers: { 'x-v': '1' } },
@@ -188,6 +194,24 @@ describe('native Router wrapper', () => {
         expect(plain(native.match(req)), `${i} ${JSON.stringify(req)}`).toEqual(plain(reference.match(req)));
       }
     }
+  });
+
+  it('resolves through the shared arrays: outcome, Allow ids (many), canonical path', () => {
+    const h = handle(new Int32Array(OUTPUT_SLOTS));
+    // `resolve` needs the slots after the params region.
+    expect(() => h.resolver(new Uint8Array(16))).toThrow(/too small for resolve/);
+    // More distinct methods than the params region holds: the wrapper asks for the names.
+    const methods = Array.from({ length: OUTPUT_SLOTS + 10 }, (_, i) => `M${i}`);
+    const check = twin([
+      { path: '/m', method: methods },
+      { path: '/m', method: 'GET', host: 'h.example' },
+    ]);
+    const native = new Router<number>();
+    native.add({ path: '/m', method: methods }, 0);
+    const r = native.resolve({ path: '/m', method: 'GET' });
+    expect(r.outcome === 'method-not-allowed' && r.allow.length).toBe(methods.length);
+    expect(r.outcome === 'method-not-allowed' && r.allow).toEqual([...methods].sort());
+    check({ path: '/m', method: 'PATCH', host: 'h.example' });
   });
 
   it('passes only the headers constraints name, read as the reference reads them', () => {
