@@ -84,6 +84,7 @@ pub fn throw(env: sys::napi_env, error: &napi::Error) -> sys::napi_value {
 /// Reads up to `N` arguments (missing ones arrive as `undefined`) and the function's data pointer.
 ///
 /// `env` and `info` must be the ones N-API passed to the current callback.
+#[inline]
 pub fn arguments<const N: usize>(
     env: sys::napi_env,
     info: sys::napi_callback_info,

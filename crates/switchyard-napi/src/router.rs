@@ -120,6 +120,7 @@ struct Shared {
 }
 
 /// Writes `value` at `index` of an `i32` array of `len` elements at `ptr`, when in bounds.
+#[inline]
 fn put(ptr: *mut i32, len: usize, index: usize, value: i32) {
     if index < len {
         // SAFETY: `ptr` points to `len` i32s of a shared array its owner keeps alive (a field
@@ -140,6 +141,7 @@ fn put_bytes(ptr: *mut u8, len: usize, src: &[u8]) {
 
 /// Writes param spans as `[count, (start, end, flags) x count]`, offsets converted from bytes of
 /// `path` to UTF-16 indices.
+#[inline(always)]
 fn write_params(ptr: *mut i32, len: usize, spans: &[ParamSpan], path: &str) {
     let ascii = path.is_ascii();
     let bytes = path.as_bytes();
@@ -156,14 +158,23 @@ fn write_params(ptr: *mut i32, len: usize, spans: &[ParamSpan], path: &str) {
         cursor_byte = byte;
         cursor_unit as i32
     };
-    let count = spans.len().min(len.saturating_sub(1) / 3);
-    put(ptr, len, 0, count as i32);
-    for (i, span) in spans.iter().take(count).enumerate() {
-        let base = 1 + 3 * i;
-        put(ptr, len, base, to_unit(span.start as usize));
-        put(ptr, len, base + 1, to_unit(span.end as usize));
-        put(ptr, len, base + 2, i32::from(span.flags));
+    if ptr.is_null() || len == 0 {
+        return;
     }
+    // SAFETY: `ptr` points to `len` i32s of a shared array its owner keeps alive (a field next to
+    // the pointer); JS runs no code during a native call, so nothing else touches the array
+    // while this slice lives (until the end of this function).
+    let out = unsafe { std::slice::from_raw_parts_mut(ptr, len) };
+    let (head, slots) = out.split_at_mut(1);
+    let mut count = 0;
+    // Zipped chunks: no index is bounds-checked per span, and at most what fits is written.
+    for (slot, span) in slots.chunks_exact_mut(3).zip(spans) {
+        slot[0] = to_unit(span.start as usize);
+        slot[1] = to_unit(span.end as usize);
+        slot[2] = i32::from(span.flags);
+        count += 1;
+    }
+    head[0] = count;
 }
 
 /// The UTF-16 length of the first `end` bytes of `text`.

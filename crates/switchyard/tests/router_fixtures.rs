@@ -8,8 +8,7 @@ use std::path::PathBuf;
 use serde_json::{Map, Value};
 use switchyard::router::{
     canonicalize_path, decode_param, Canonical, ConstraintSpec, JsRouterOptions, Outcome,
-    PathScratch, Request, RouteError, RouteSpec, Router, RouterOptions, PARAM_DECODE,
-    PARAM_JOINED,
+    PathScratch, Request, RouteError, RouteSpec, Router, RouterOptions, PARAM_DECODE, PARAM_JOINED,
 };
 
 fn fixture(name: &str) -> Option<Value> {
@@ -210,7 +209,10 @@ fn resolution(router: &mut Router, outcome: Outcome, path: &str) -> Value {
             .collect();
         got.insert("allow".into(), Value::Array(allow));
     }
-    got.insert("path".into(), canonical_text(router.canonical_path(path), path).into());
+    got.insert(
+        "path".into(),
+        canonical_text(router.canonical_path(path), path).into(),
+    );
     Value::Object(got)
 }
 
@@ -234,7 +236,12 @@ fn run_canonical(case: &Value) {
         map.remove("options");
         map.remove("target");
     }
-    assert_eq!(got, want, "canonicalizePath({target:?}, {:?})", case.get("options"));
+    assert_eq!(
+        got,
+        want,
+        "canonicalizePath({target:?}, {:?})",
+        case.get("options")
+    );
 }
 
 #[test]

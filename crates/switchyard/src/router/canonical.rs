@@ -190,21 +190,38 @@ pub struct Seg {
     pub raw_start: usize,
     pub raw_end: usize,
     pub text: Text,
-    /// Written as received in the canonical path (a segment kept literally, a kept dot segment).
-    pub verbatim: bool,
+    /// `SEG_*` bits: what the scan saw in the raw segment, and whether the canonical path writes
+    /// it as received.
+    pub flags: u8,
 }
 
-/// Byte classes of the scan: 0 is an ordinary pchar that needs nothing.
-const ORDINARY: u8 = 0;
-const SLASH: u8 = 1;
-const PERCENT: u8 = 2;
-const QUERY: u8 = 3;
-const NUL: u8 = 4;
-const BACKSLASH: u8 = 5;
-/// 0xEF leads U+FFFD in UTF-8 (which may stand for a lone surrogate in the JS string).
-const REPLACEMENT_LEAD: u8 = 6;
-/// A byte the canonical path writes percent-encoded.
-const ENCODED: u8 = 7;
+/// [`Seg::flags`]: the raw segment holds `%`.
+const SEG_ESCAPED: u8 = 1;
+/// The raw segment holds a NUL.
+const SEG_NUL: u8 = 2;
+/// The raw segment holds a backslash (not a separator).
+const SEG_BACKSLASH: u8 = 4;
+/// Written as received in the canonical path (a segment kept literally, a kept dot segment).
+const SEG_VERBATIM: u8 = 8;
+
+impl Seg {
+    /// Whether the canonical path writes this segment as received.
+    #[inline]
+    pub fn verbatim(&self) -> bool {
+        self.flags & SEG_VERBATIM != 0
+    }
+}
+
+/// Bits of what [`PathScratch::split`] saw while scanning.
+const SEEN_ESCAPE: u32 = 1;
+const SEEN_NUL: u32 = 2;
+const SEEN_BACKSLASH: u32 = 4;
+const SEEN_REPLACEMENT: u32 = 8;
+const SEEN_ENCODED: u32 = 16;
+const SEEN_MAY_DOT: u32 = 32;
+const SEEN_INNER_EMPTY: u32 = 64;
+/// A raw backslash separated segments (`backslash: 'slash'`).
+const SEEN_SEPARATOR: u32 = 128;
 
 /// RFC 3986 `pchar` without `%`: unreserved, sub-delims, `:` and `@`. These bytes stand for
 /// themselves in a canonical path; every other byte of a value is percent-encoded.
@@ -216,21 +233,15 @@ pub const fn is_pchar(b: u8) -> bool {
         | b':' | b'@')
 }
 
-static CLASS: [u8; 256] = {
-    let mut table = [ENCODED; 256];
+/// Bytes the scan stops at: every byte but a pchar (`/`, `%`, `?`, NUL, `\\`, the lead byte of
+/// U+FFFD, and every byte a canonical path percent-encodes).
+static SPECIAL: [bool; 256] = {
+    let mut table = [true; 256];
     let mut b = 0;
     while b < 256 {
-        if is_pchar(b as u8) {
-            table[b] = ORDINARY;
-        }
+        table[b] = !is_pchar(b as u8);
         b += 1;
     }
-    table[b'/' as usize] = SLASH;
-    table[b'%' as usize] = PERCENT;
-    table[b'?' as usize] = QUERY;
-    table[0] = NUL;
-    table[b'\\' as usize] = BACKSLASH;
-    table[0xEF] = REPLACEMENT_LEAD;
     table
 };
 
@@ -314,11 +325,8 @@ pub struct PathScratch {
     /// The segments are not the path part split on `/`: dot segments or empty segments were
     /// removed, a backslash separated two segments, or a final dot segment left an empty one.
     pub restructured: bool,
-    /// The path part holds `%` / the UTF-8 of U+FFFD.
-    pub has_escape: bool,
-    pub has_replacement: bool,
-    /// The path part holds a byte a canonical path writes percent-encoded.
-    encoded_bytes: bool,
+    /// What the scan saw (`SEEN_*` bits); see [`PathScratch::has_escape`] and friends.
+    seen: u32,
     /// One trailing empty segment was removed for matching (`trailingSlash: 'ignore'`); the
     /// canonical path keeps it.
     pub trailing_removed: bool,
@@ -339,6 +347,8 @@ impl PathScratch {
     /// Splits the path part of `target` into canonical segments (spec §4.1). On success the
     /// segments, `query_at` and the flags describe the request; the canonical path is written by
     /// [`PathScratch::canonicalize`] only when asked for.
+    // Always inlined into its two callers: a call here measured on every match.
+    #[inline(always)]
     pub fn split(&mut self, target: &str, policy: &PathPolicy) -> Result<(), Rejected> {
         self.segs.clear();
         self.bytes.clear();
@@ -363,53 +373,63 @@ impl PathScratch {
         if bytes.first() == Some(&b'\\') {
             self.restructured = true;
         }
-        let (mut has_escape, mut has_replacement, mut encoded) = (false, false, false);
-        let (mut nul, mut backslash, mut may_dot, mut inner_empty) = (false, false, false, false);
+        // What the scan saw, as bits of one register (the loop stays tight with few live values).
+        let mut seen = 0u32;
+        // What the current segment holds, so that the per-segment pass need not search again.
+        let mut seg_flags = 0u8;
         let mut start = 1;
         let mut query = bytes.len();
         for (i, &b) in bytes.iter().enumerate().skip(1) {
             // Most bytes are ordinary: one table load and a well-predicted branch.
-            let class = CLASS[usize::from(b)];
-            if class == ORDINARY {
+            if !SPECIAL[usize::from(b)] {
                 continue;
             }
-            match class {
-                SLASH => {
-                    self.push_raw(bytes, start, i, &mut may_dot, &mut inner_empty);
+            match b {
+                b'/' => {
+                    seen |= self.push_raw(bytes, start, i, SEEN_INNER_EMPTY, seg_flags);
+                    seg_flags = 0;
                     start = i + 1;
                 }
-                PERCENT => has_escape = true,
-                QUERY => {
+                b'%' => {
+                    seen |= SEEN_ESCAPE;
+                    seg_flags |= SEG_ESCAPED;
+                }
+                b'?' => {
                     query = i;
                     break;
                 }
-                NUL => nul = true,
-                BACKSLASH if slash_mode => {
-                    self.push_raw(bytes, start, i, &mut may_dot, &mut inner_empty);
+                0 => {
+                    seen |= SEEN_NUL;
+                    seg_flags |= SEG_NUL;
+                }
+                b'\\' if slash_mode => {
+                    seen |= self.push_raw(bytes, start, i, SEEN_INNER_EMPTY, seg_flags);
+                    seen |= SEEN_SEPARATOR;
+                    seg_flags = 0;
                     start = i + 1;
-                    self.restructured = true;
                 }
-                BACKSLASH => {
-                    backslash = true;
-                    encoded = true;
+                b'\\' => {
+                    seen |= SEEN_BACKSLASH | SEEN_ENCODED;
+                    seg_flags |= SEG_BACKSLASH;
                 }
-                REPLACEMENT_LEAD => {
-                    has_replacement = true;
-                    encoded = true;
-                }
-                _ => encoded = true,
+                // 0xEF leads U+FFFD in UTF-8 (which may stand for a lone surrogate in JS).
+                0xEF => seen |= SEEN_REPLACEMENT | SEEN_ENCODED,
+                _ => seen |= SEEN_ENCODED,
             }
         }
         // The last segment may be empty (a trailing slash) without being merged away.
-        let mut last_empty = false;
-        self.push_raw(bytes, start, query, &mut may_dot, &mut last_empty);
+        seen |= self.push_raw(bytes, start, query, 0, seg_flags);
         self.query_at = query;
         self.path_end = query;
-        self.has_escape = has_escape;
-        self.has_replacement = has_replacement;
-        self.encoded_bytes = encoded;
-        let merge = policy.merge_slashes && inner_empty;
-        if has_escape || nul || backslash || may_dot || merge {
+        self.seen = seen;
+        if seen & SEEN_SEPARATOR != 0 {
+            self.restructured = true;
+        }
+        let mut needs_pass = SEEN_ESCAPE | SEEN_NUL | SEEN_BACKSLASH | SEEN_MAY_DOT;
+        if policy.merge_slashes {
+            needs_pass |= SEEN_INNER_EMPTY;
+        }
+        if seen & needs_pass != 0 {
             self.rework(bytes, policy)?;
         }
         // Segments split at a backslash are not the path split on `/`.
@@ -419,36 +439,37 @@ impl PathScratch {
         Ok(())
     }
 
+    /// Pushes the raw segment `start..stop` (holding `flags`) and returns what it shows:
+    /// [`SEEN_MAY_DOT`] when it may be a dot segment, `if_empty` when it is empty.
     #[inline]
     fn push_raw(
         &mut self,
         bytes: &[u8],
         start: usize,
         stop: usize,
-        may_dot: &mut bool,
-        empty: &mut bool,
-    ) {
-        if start == stop {
-            *empty = true;
-        } else if bytes[start] == b'.' {
-            // `.`, `..`, `.;...` and `..;...` start so; other names beginning with a dot do not.
-            *may_dot |= matches!(
-                bytes.get(start + 1),
-                None | Some(b'.' | b';' | b'/' | b'\\' | b'?')
-            ) || start + 1 == stop;
-        }
+        if_empty: u32,
+        flags: u8,
+    ) -> u32 {
         self.segs.push(Seg {
             raw_start: start,
             raw_end: stop,
             text: Text::Raw(start, stop),
-            verbatim: false,
+            flags,
         });
+        // A dot segment starts with `.`; the per-segment pass tells `.well-known` apart.
+        match bytes.get(start) {
+            _ if start == stop => if_empty,
+            Some(b'.') => SEEN_MAY_DOT,
+            _ => 0,
+        }
     }
 
     /// The per-segment pass, for paths with escapes, NUL, backslashes, dot segments or empty
     /// segments to merge: checks every raw segment in order (the first failing check of the
-    /// first failing segment decides), decodes, and removes what the policy removes.
+    /// first failing segment decides), decodes, and removes what the policy removes. Each
+    /// segment's flags (from the scan) spare searching it again.
     fn rework(&mut self, bytes: &[u8], policy: &PathPolicy) -> Result<(), Rejected> {
+        let reject_backslash = policy.backslash == Backslash::Reject;
         let count = self.segs.len();
         let mut kept = 0usize;
         for k in 0..count {
@@ -461,12 +482,12 @@ impl PathScratch {
                     segment: k as u32 + 1,
                 })
             };
-            if policy.backslash == Backslash::Reject && raw.contains(&b'\\') {
+            if reject_backslash && seg.flags & SEG_BACKSLASH != 0 {
                 return reject(Rejection::Backslash);
             }
             let mut text = Text::Raw(a, b);
             let mut verbatim = false;
-            if raw.contains(&b'%') {
+            if seg.flags & SEG_ESCAPED != 0 {
                 let from = self.bytes.len();
                 match decode_into(raw, policy, &mut self.bytes) {
                     Ok(found) => {
@@ -497,15 +518,15 @@ impl PathScratch {
                     }
                 }
             }
-            let value = match text {
-                Text::Raw(x, y) => &bytes[x..y],
-                Text::Decoded(x, y) => &self.bytes[x..y],
+            let (value, may_nul) = match text {
+                Text::Raw(x, y) => (&bytes[x..y], seg.flags & SEG_NUL != 0),
+                Text::Decoded(x, y) => (&self.bytes[x..y], true),
             };
-            if value.contains(&0) {
+            if may_nul && value.contains(&0) {
                 return reject(Rejection::Nul);
             }
             let last = k + 1 == count;
-            if is_dot_segment(value) {
+            if value.first() == Some(&b'.') && is_dot_segment(value) {
                 match policy.dot_segments {
                     DotSegments::Reject => return reject(Rejection::DotSegment),
                     DotSegments::Keep => verbatim = true,
@@ -520,7 +541,7 @@ impl PathScratch {
                                 raw_start: b,
                                 raw_end: b,
                                 text: Text::Raw(b, b),
-                                verbatim: false,
+                                flags: 0,
                             };
                             kept += 1;
                         }
@@ -532,16 +553,34 @@ impl PathScratch {
                 self.restructured = true;
                 continue;
             }
-            self.segs[kept] = Seg {
-                raw_start: a,
-                raw_end: b,
-                text,
-                verbatim,
-            };
+            // Most segments stay as the scan left them: written back only when changed.
+            if kept != k || text != seg.text || verbatim {
+                self.segs[kept] = Seg {
+                    text,
+                    flags: if verbatim {
+                        seg.flags | SEG_VERBATIM
+                    } else {
+                        seg.flags
+                    },
+                    ..seg
+                };
+            }
             kept += 1;
         }
         self.segs.truncate(kept);
         Ok(())
+    }
+
+    /// The path part holds `%`.
+    #[inline]
+    pub fn has_escape(&self) -> bool {
+        self.seen & SEEN_ESCAPE != 0
+    }
+
+    /// The path part holds the UTF-8 of U+FFFD (which may stand for a lone surrogate in JS).
+    #[inline]
+    pub fn has_replacement(&self) -> bool {
+        self.seen & SEEN_REPLACEMENT != 0
     }
 
     /// Removes one trailing empty segment for matching (`trailingSlash: 'ignore'`), unless it is
@@ -567,7 +606,7 @@ impl PathScratch {
     pub fn canonicalize<'a>(&'a mut self, target: &str, policy: &PathPolicy) -> Canonical<'a> {
         let bytes = target.as_bytes();
         let path = bytes.get(..self.query_at).unwrap_or(bytes);
-        if !self.restructured && !self.has_escape && !self.encoded_bytes {
+        if !self.restructured && self.seen & (SEEN_ESCAPE | SEEN_ENCODED) == 0 {
             return Canonical::Same(self.query_at);
         }
         let mut canon = std::mem::take(&mut self.canon);
@@ -575,7 +614,7 @@ impl PathScratch {
         for seg in &self.segs {
             canon.push(b'/');
             let raw = bytes.get(seg.raw_start..seg.raw_end).unwrap_or(&[]);
-            if seg.verbatim {
+            if seg.verbatim() {
                 encode_verbatim(raw, &mut canon);
             } else {
                 encode_value(raw, policy, &mut canon);

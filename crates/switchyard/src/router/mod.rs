@@ -614,6 +614,8 @@ impl Router {
         self.scratch.as_ref().map_or("", |s| s.joined.as_str())
     }
 
+    // Always inlined into `find` and `resolve`: a call here measured on every match.
+    #[inline(always)]
     fn find_in(
         &self,
         req: &Request,
