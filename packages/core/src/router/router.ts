@@ -141,9 +141,11 @@ export function canonicalizePath(target: string, options?: RouterOptions): Canon
  * routes; then more constraints before fewer; then higher priority; then earlier insertion. Two
  * routes no request can tell apart are a `RouteConflictError` at `add`.
  *
- * **Requests**: the path may carry a query string; params are percent-decoded as UTF-8. A
- * malformed escape, invalid UTF-8, NUL or (with `encodedSlash: 'reject'`) `%2F` makes the request
- * match nothing; see {@link RouterOptions} for the choices. `match` never throws.
+ * **Requests**: the path may carry a query string; it is canonicalized before matching (params
+ * are percent-decoded as UTF-8). A malformed escape, invalid UTF-8, NUL, and by default a dot
+ * segment (`..`, `%2e`, `..;x`) or a backslash, make the request match nothing; see
+ * {@link RouterOptions} for the choices. `match` never throws; `resolve` says why nothing
+ * matched (rejected, no route, or method not allowed with `allow`) and gives the canonical path.
  *
  * @example
  * ```ts
