@@ -498,7 +498,7 @@ impl Router {
         // The scratch is boxed so that taking it out for the search moves a pointer only.
         let mut scratch = self.scratch.take().unwrap_or_default();
         scratch.params.clear();
-        let found = match scratch.normalise(req.path, &self.opts) {
+        let found = match scratch.normalize(req.path, &self.opts) {
             Ok(()) => {
                 let q = scratch.path.query_at;
                 let (path, query) = (&req.path[..q], req.path.get(q + 1..));
@@ -517,7 +517,7 @@ impl Router {
     pub fn resolve(&mut self, req: &Request) -> Outcome {
         let mut scratch = self.scratch.take().unwrap_or_default();
         scratch.params.clear();
-        let outcome = match scratch.normalise(req.path, &self.opts) {
+        let outcome = match scratch.normalize(req.path, &self.opts) {
             Err(rejected) => Outcome::Rejected(rejected),
             Ok(()) => {
                 let q = scratch.path.query_at;

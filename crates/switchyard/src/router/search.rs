@@ -58,7 +58,7 @@ pub struct Ctx<'a> {
 impl Scratch {
     /// Canonicalizes the path part of the target into segments (spec §4.1) and applies the
     /// trailing-slash rule; the query is parsed lazily.
-    pub fn normalise(&mut self, target: &str, opts: &RouterOptions) -> Result<(), Rejected> {
+    pub fn normalize(&mut self, target: &str, opts: &RouterOptions) -> Result<(), Rejected> {
         self.query_parsed = false;
         self.path.split(target, &opts.path)?;
         if opts.trailing_slash_ignore {
@@ -385,13 +385,7 @@ pub fn extract_params(ctx: &Ctx, id: u32, s: &mut Scratch) {
         match (seg_match, seg) {
             (SegMatch::Static, _) => {}
             (SegMatch::Plain, Some(seg)) => {
-                let flags = span_flags(
-                    marks,
-                    path,
-                    seg.raw_start,
-                    seg.raw_end,
-                    matches!(seg.text, Text::Decoded(..)),
-                );
+                let flags = span_flags(marks, path, seg.raw_start, seg.raw_end, seg.is_decoded());
                 s.params.push(ParamSpan {
                     start: seg.raw_start as u32,
                     end: seg.raw_end as u32,
