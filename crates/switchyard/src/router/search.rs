@@ -385,7 +385,13 @@ pub fn extract_params(ctx: &Ctx, id: u32, s: &mut Scratch) {
         match (seg_match, seg) {
             (SegMatch::Static, _) => {}
             (SegMatch::Plain, Some(seg)) => {
-                let flags = span_flags(marks, path, seg.raw_start, seg.raw_end, seg.is_decoded());
+                let flags = span_flags(
+                    marks,
+                    path,
+                    seg.raw_start,
+                    seg.raw_end,
+                    matches!(seg.text, Text::Decoded(..)),
+                );
                 s.params.push(ParamSpan {
                     start: seg.raw_start as u32,
                     end: seg.raw_end as u32,
