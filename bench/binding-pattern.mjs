@@ -90,7 +90,22 @@ if (beforePath) {
       null,
     ).pickFunction();
   const routerOf = (b) => {
-    const r = new b.NativeRouter(true, 'strict', 256, 'decode', 'reject', new Int32Array(1 + 3 * 4097));
+    // This addon's router takes the path options added since, and a second shared array.
+    const layout = b === addon ? b.layout() : null;
+    const r = layout
+      ? new b.NativeRouter(
+          true,
+          'strict',
+          256,
+          'decode',
+          'reject',
+          'reject',
+          false,
+          'reject',
+          new Int32Array(layout.routerOutputSlots),
+          new Uint8Array(layout.canonicalBytesMin),
+        )
+      : new b.NativeRouter(true, 'strict', 256, 'decode', 'reject', new Int32Array(1 + 3 * 4097));
     r.add('/users/:id', ['GET'], null, [], [], [], [], [], [], 0);
     const match = r.matcher();
     const get = r.methodId('GET');

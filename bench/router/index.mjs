@@ -8,8 +8,8 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Router as CoreRouter } from '@switchyard/core';
-import { implementation, Router as NodeRouter } from '@switchyard/node';
+import { Router as CoreRouter, canonicalizePath as coreCanonicalize } from '@switchyard/core';
+import { implementation, Router as NodeRouter, canonicalizePath as nodeCanonicalize } from '@switchyard/node';
 import FindMyWay from 'find-my-way';
 import { RegExpRouter } from 'hono/router/reg-exp-router';
 import { addRoute, createRouter } from 'rou3';
@@ -49,6 +49,12 @@ const lookups = {
   param: routes.filter((r) => !isStatic(r)).map((r) => ({ method: r.method, path: fill(r.path) })),
 };
 lookups.mixed = routes.map((r) => ({ method: r.method, path: isStatic(r) ? r.path : fill(r.path) }));
+/** What `resolve` tells apart besides a match: no route (404), a method not routed (405), rejected (400). */
+const misses = {
+  'no-route': lookups.param.map((q) => ({ method: q.method, path: `/nope${q.path}` })),
+  'method-not-allowed': lookups.param.map((q) => ({ method: 'TRACE', path: q.path })),
+  rejected: lookups.param.map((q) => ({ method: q.method, path: `${q.path}/../x` })),
+};
 
 function build() {
   const native = new NodeRouter();
@@ -57,7 +63,18 @@ function build() {
   const hono = new RegExpRouter();
   const rou3 = createRouter();
   const handle = nativeBinding
-    ? new nativeBinding.NativeRouter(true, 'strict', 256, 'decode', 'reject', new Int32Array(1 + 3 * 4097))
+    ? new nativeBinding.NativeRouter(
+        true,
+        'strict',
+        256,
+        'decode',
+        'reject',
+        'reject',
+        false,
+        'reject',
+        new Int32Array(nativeBinding.layout().routerOutputSlots),
+        new Uint8Array(nativeBinding.layout().canonicalBytesMin),
+      )
     : null;
   routes.forEach((r, i) => {
     native.add({ method: r.method, path: r.path }, i);
@@ -76,6 +93,8 @@ function verify(r, list) {
     const found = [
       r.native.match(req)?.route,
       r.reference.match(req)?.route,
+      r.native.resolve(req).match?.route,
+      r.reference.resolve(req).match?.route,
       r.fmw.find(req.method, req.path)?.handler,
       r.hono.match(req.method, req.path)[0].length > 0 ? 1 : undefined,
       r.rou3(req.method, req.path)?.data,
@@ -94,7 +113,9 @@ function tasks(r, list, kind) {
   };
   const out = [
     [`${kind}/native`, loop((i) => r.native.match(list[i]).route)],
+    [`${kind}/native-resolve`, loop((i) => r.native.resolve(list[i]).match.route)],
     [`${kind}/reference`, loop((i) => r.reference.match(list[i]).route)],
+    [`${kind}/reference-resolve`, loop((i) => r.reference.resolve(list[i]).match.route)],
     [`${kind}/find-my-way`, loop((i) => r.fmw.find(methods[i], paths[i]).handler.length)],
     [`${kind}/hono-regexp`, loop((i) => r.hono.match(methods[i], paths[i])[0].length)],
     [`${kind}/rou3-compiled`, loop((i) => r.rou3(methods[i], paths[i]).data)],
@@ -120,6 +141,43 @@ export async function run() {
       perLookup[name] = Number((v.nsPerOp / t.n).toFixed(1));
     }
   }
+  // resolve's other answers, and canonicalizePath alone (native vs reference), ns per call.
+  for (const [outcome, list] of Object.entries(misses)) {
+    for (const req of list) {
+      const got = [r.native.resolve(req).outcome, r.reference.resolve(req).outcome];
+      if (got.some((o) => o !== outcome)) throw new Error(`resolve ${req.method} ${req.path}: ${got}, not ${outcome}`);
+    }
+  }
+  const paths = lookups.mixed.map((q) => q.path);
+  // The same paths with an escape the canonical form changes (`%2D` is `-`).
+  const escaped = paths.map((p) => p.replace('-', '%2D'));
+  let sinkR = 0;
+  const n = (list) => list.length;
+  const each = (list, fn) => () => {
+    for (let i = 0; i < list.length; i++) sinkR ^= fn(list[i]);
+  };
+  const resolveTasks = [
+    ...Object.entries(misses).flatMap(([outcome, list]) => [
+      [`resolve/${outcome}/native`, each(list, (q) => r.native.resolve(q).outcome.length), n(list)],
+      [`resolve/${outcome}/native-match`, each(list, (q) => (r.native.match(q) === null ? 1 : 0)), n(list)],
+      [`resolve/${outcome}/reference`, each(list, (q) => r.reference.resolve(q).outcome.length), n(list)],
+    ]),
+    ['canonical/unchanged/native', each(paths, (p) => nodeCanonicalize(p).path.length), n(paths)],
+    ['canonical/unchanged/reference', each(paths, (p) => coreCanonicalize(p).path.length), n(paths)],
+    ['canonical/escaped/native', each(escaped, (p) => nodeCanonicalize(p).path.length), n(escaped)],
+    ['canonical/escaped/reference', each(escaped, (p) => coreCanonicalize(p).path.length), n(escaped)],
+  ];
+  const timedResolve = await timeEach(
+    resolveTasks.map(([name, fn]) => [name, fn]),
+    { time: 1500, warmupTime: 300 },
+  );
+  for (const [name, fn, count] of resolveTasks) {
+    if (fn === undefined) continue;
+    results[name] = timedResolve[name];
+    perLookup[name] = Number((timedResolve[name].nsPerOp / count).toFixed(1));
+  }
+  if (sinkR === 0.5) console.log(sinkR);
+
   // Boundary floor: 100 calls per op.
   if (nativeBinding) {
     const paths = lookups.mixed.map((q) => q.path).slice(0, 100);
@@ -174,7 +232,16 @@ export async function run() {
     ],
   ].map(([name, value, target]) => ({ name, value, target, met: value <= target }));
 
-  const contenders = ['native', 'native-core-call', 'reference', 'find-my-way', 'hono-regexp', 'rou3-compiled'];
+  const contenders = [
+    'native',
+    'native-resolve',
+    'native-core-call',
+    'reference',
+    'reference-resolve',
+    'find-my-way',
+    'hono-regexp',
+    'rou3-compiled',
+  ];
   const rows = contenders.map((c) => [c, ...['static', 'param', 'mixed'].map((k) => ns(`${k}/${c}`) ?? '–')]);
   const boundaryRows = [
     'empty-call',
@@ -198,6 +265,26 @@ export async function run() {
       "find-my-way and rou3 return params; hono's RegExpRouter returns its param stash unbuilt.",
     '',
     table(['contender', 'static', 'param', 'mixed'], rows),
+    '',
+    '`resolve` (what a gateway asks) on the same lookups is in the `*-resolve` rows; its other answers, ns per request ' +
+      '(`native-match` is `match` on the same requests, for comparison):',
+    '',
+    table(
+      ['answer', 'native resolve', 'native match', 'reference resolve'],
+      Object.keys(misses).map((o) => [
+        o,
+        ns(`resolve/${o}/native`),
+        ns(`resolve/${o}/native-match`),
+        ns(`resolve/${o}/reference`),
+      ]),
+    ),
+    '',
+    '`canonicalizePath` alone, ns per path: paths already canonical, and the same with an escape the canonical form changes:',
+    '',
+    table(
+      ['paths', 'native', 'reference'],
+      ['unchanged', 'escaped'].map((k) => [k, ns(`canonical/${k}/native`), ns(`canonical/${k}/reference`)]),
+    ),
     '',
     'N-API boundary, ns per call:',
     '',

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { LAYOUT } from '../../packages/node/src/layout.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const nodePkg = join(root, 'packages', 'node');
@@ -111,7 +112,9 @@ describe('@switchyard/node loader handshake (a copied package whose addon differ
     ['version', /it is version "0\.0\.0-stale", this package "\d+\.\d+\.\d+/],
     [
       'layout',
-      /data layout differs from this package's: routerOutputSlots is 4 in the addon, 12292 here; decisionFields is 3 in the addon, 5 here/,
+      new RegExp(
+        `data layout differs from this package's: routerOutputSlots is 4 in the addon, ${LAYOUT.routerOutputSlots} here; decisionFields is 3 in the addon, ${LAYOUT.decisionFields} here`,
+      ),
     ],
     ['old', /does not report its version and data layout/],
   ] as const;

@@ -1,4 +1,4 @@
 import { implementations } from '../support/implementations.js';
 import { routerConformance } from './suite.js';
 
-for (const { name, Router } of implementations) routerConformance(name, Router);
+for (const { name, Router, canonicalizePath } of implementations) routerConformance(name, Router, canonicalizePath);

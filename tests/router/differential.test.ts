@@ -1,17 +1,29 @@
 // Differential property test: random route tables and random requests (non-ASCII, percent-encoded,
-// malformed) must give identical `add` outcomes and identical `match` results in the reference and
-// in @switchyard/node. FC_SEED and FC_RUNS apply (tests/support/fast-check.ts); the seed is printed on every run.
-import { Router as ReferenceRouter, type RequestInfo, type RouterOptions, type RouteSpec } from '@switchyard/core';
-import { implementation, Router as NodeRouter } from '@switchyard/node';
+// double-encoded, mixed-case escapes, dot segments, `..;`, backslashes, `//`, prefix confusion,
+// malformed) must give identical `add` outcomes and identical `match`, `resolve` and
+// `canonicalizePath` results in the reference and in @switchyard/node, and `resolve` must keep its
+// own invariants (see the test). FC_SEED and FC_RUNS apply (tests/support/fast-check.ts); the seed is
+// printed on every run.
+import type { Contracts, RequestInfo, RouterOptions, RouteSpec } from '@switchyard/core';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { assertProperty, fcRuns, fcSeed } from '../support/fast-check.js';
-import { plain } from './suite.js';
+import { native as nativeImpl, reference as referenceImpl } from '../support/implementations.js';
+import { plain, plainResolution } from './suite.js';
 
 const seed = fcSeed;
 const numRuns = fcRuns(10_000);
+const { Router: ReferenceRouter, canonicalizePath: referenceCanonicalize } = referenceImpl;
+const { Router: NodeRouter, canonicalizePath: nodeCanonicalize } = nativeImpl;
 
-const staticSegment = fc.constantFrom('a', 'b', 'users', 'A', 'é', 'caf%C3%A9', 'x%20y', 'v1', '', 'a.b', '😀');
+const staticSegment = fc.oneof(
+  { weight: 6, arbitrary: fc.constantFrom('a', 'b', 'users', 'A', 'é', 'caf%C3%A9', 'x%20y', 'v1', '', 'a.b', '😀') },
+  // Prefix confusion, and static text that some path options make unreachable (refused at add).
+  {
+    weight: 2,
+    arbitrary: fc.constantFrom('api', 'apiX', 'api..', '.well-known', '..', '.', '%2e', '..;x', 'a\\b', '~'),
+  },
+);
 const pattern = fc.constantFrom(
   '\\d+',
   '[a-c]+',
@@ -78,13 +90,19 @@ function instantiate(path: string, values: string[]): string {
   const next = () => values[i++ % values.length] ?? 'x';
   return path.replace(/:n\d+(\((?:\\.|\[[^\]]*\]|[^)])*\))?/g, next).replace(/\*$/, () => (i % 2 === 0 ? 'a/b' : ''));
 }
+const pathOptions = {
+  encodedSlash: fc.constantFrom('decode' as const, 'keep' as const, 'reject' as const),
+  malformedEncoding: fc.constantFrom('reject' as const, 'literal' as const),
+  dotSegments: fc.constantFrom('reject' as const, 'resolve' as const, 'keep' as const),
+  mergeSlashes: fc.boolean(),
+  backslash: fc.constantFrom('reject' as const, 'slash' as const, 'keep' as const),
+};
 const options: fc.Arbitrary<RouterOptions> = fc.record(
   {
     caseSensitive: fc.boolean(),
     trailingSlash: fc.constantFrom('strict' as const, 'ignore' as const),
     maxParamLength: fc.constantFrom(1, 3, 8, 256),
-    encodedSlash: fc.constantFrom('decode' as const, 'keep' as const, 'reject' as const),
-    malformedEncoding: fc.constantFrom('reject' as const, 'literal' as const),
+    ...pathOptions,
   },
   { requiredKeys: [] },
 );
@@ -109,6 +127,40 @@ const requestSegment = fc.oneof(
   },
   { weight: 2, arbitrary: fc.constantFrom('%zz', '%C3', '%FF', '%ED%A0%80', '%00', '%', 'a%0Ab', '%E2%82', 'é%41') },
   {
+    // Dot segments in every spelling, double encoding (decoded once only), backslashes, prefix
+    // confusion, mixed-case escapes of unreserved characters.
+    weight: 4,
+    arbitrary: fc.constantFrom(
+      '..',
+      '.',
+      '%2e',
+      '%2E%2e',
+      '.%2E',
+      '..;x',
+      '.;',
+      '..;',
+      '...',
+      '%252e%252e',
+      '%252F',
+      '%255C',
+      'a%5Cb',
+      '%5c',
+      'a\\b',
+      '\\',
+      '',
+      'api',
+      'apiX',
+      'api..',
+      'API',
+      '%61pi',
+      '%7e',
+      '~',
+      'caf%c3%a9',
+      '%3B',
+      'x;y',
+    ),
+  },
+  {
     weight: 2,
     arbitrary: fc.string({
       unit: fc.oneof(
@@ -119,10 +171,16 @@ const requestSegment = fc.oneof(
     }),
   },
 );
+/** Mostly `/`, sometimes a doubled slash or a backslash between two segments. */
+const separator = fc.constantFrom('/', '/', '/', '/', '/', '/', '//', '\\');
+const segmentsPath = fc
+  .array(fc.tuple(separator, requestSegment), { minLength: 1, maxLength: 5 })
+  .map((parts) => parts.map(([sep, seg]) => sep + seg).join(''));
 const request: fc.Arbitrary<RequestInfo> = fc.record(
   {
     path: fc.oneof(
       { weight: 10, arbitrary: fc.array(requestSegment, { minLength: 1, maxLength: 5 }).map((s) => `/${s.join('/')}`) },
+      { weight: 4, arbitrary: segmentsPath },
       { weight: 1, arbitrary: fc.constantFrom('', '*', 'a/b', '/?', '/a?k=1&format=json', '/users?%zz', '//') },
       { weight: 1, arbitrary: fc.string({ maxLength: 12 }) },
     ),
@@ -142,6 +200,12 @@ const query = fc.option(
     .map((parts) => parts.join('&')),
 );
 
+/** Every method a generated table may list: `resolve`'s `allow` is checked against each. */
+const METHODS = ['DELETE', 'GET', 'POST', 'PUT'];
+
+/** What a canonical path may hold: pchars, `/` and `%` (escapes), nothing else. */
+const CANONICAL = /^\/[A-Za-z0-9\-._~!$&'()*+,;=:@/%]*$/;
+
 function addOutcome(router: { add(spec: RouteSpec, value: number): number }, spec: RouteSpec, value: number) {
   try {
     return { id: router.add(spec, value) };
@@ -151,51 +215,193 @@ function addOutcome(router: { add(spec: RouteSpec, value: number): number }, spe
   }
 }
 
-describe(`Router differential: reference vs @switchyard/node (${implementation})`, () => {
-  it(`agrees on add and match (${numRuns} cases, seed ${seed})`, () => {
-    console.log(`router differential: seed ${seed}, ${numRuns} runs (FC_SEED=${seed} to replay)`);
-    const seen = { added: 0, rejected: 0, matched: 0, unmatched: 0 };
+/** A random table and requests: random ones, and ones aimed at the table's own routes. */
+const tableCase = fc
+  .tuple(
+    options,
+    fc.array(routeSpec, { maxLength: 10 }),
+    fc.array(fc.tuple(request, query), { maxLength: 4 }),
+    fc.array(fc.tuple(fc.nat(), fc.array(sampleValue, { minLength: 1, maxLength: 3 }), request, query), {
+      maxLength: 6,
+    }),
+  )
+  .map(([opts, specs, randomRequests, derived]) => {
+    // Aimed requests take the random request's other fields.
+    const aimed = derived.flatMap(([pick, values, req, q]) => {
+      const spec = specs[pick % Math.max(1, specs.length)];
+      if (!spec || typeof spec.path !== 'string') return [];
+      const host = typeof spec.host === 'string' ? spec.host.replace('*', 'w') : req.host;
+      const method = Array.isArray(spec.method) ? spec.method[0] : spec.method;
+      return [[{ ...req, path: instantiate(spec.path, values), host, method }, q] as const];
+    });
+    const requests = [...randomRequests, ...aimed].map(([req, q]) =>
+      q === null ? req : { ...req, path: `${req.path}?${q}` },
+    );
+    return { opts, specs, requests };
+  });
+
+/** 10 000 tables take tens of seconds; on a loaded machine more than vitest's default minute. */
+const TIMEOUT_MS = 240_000;
+
+/** Both routers built from one table; add outcomes must agree. */
+function build(opts: RouterOptions, specs: RouteSpec[], seen: { added: number; rejected: number }) {
+  const reference = new ReferenceRouter<number>(opts);
+  const native = new NodeRouter<number>(opts);
+  specs.forEach((spec, i) => {
+    const expected = addOutcome(reference, spec, i);
+    expect(addOutcome(native, spec, i), JSON.stringify(spec)).toEqual(expected);
+    seen[expected.error ? 'rejected' : 'added']++;
+  });
+  return { reference, native };
+}
+
+describe('Router differential: reference vs @switchyard/node (native)', () => {
+  it(
+    `agrees on add and match (${numRuns} cases, seed ${seed})`,
+    () => {
+      console.log(`router differential: seed ${seed}, ${numRuns} runs (FC_SEED=${seed} to replay)`);
+      const seen = { added: 0, rejected: 0, matched: 0, unmatched: 0 };
+      assertProperty(
+        fc.property(tableCase, ({ opts, specs, requests }) => {
+          const { reference, native } = build(opts, specs, seen);
+          for (const req of requests) {
+            const expected = plain(reference.match(req));
+            expect(plain(native.match(req)), `${JSON.stringify(req)} ${JSON.stringify(opts)}`).toEqual(expected);
+            seen[expected ? 'matched' : 'unmatched']++;
+          }
+        }),
+        numRuns,
+      );
+      console.log(`router differential (match): ${JSON.stringify(seen)}`);
+      // The generators must exercise both outcomes, or agreement would prove little.
+      if (numRuns >= 1000) {
+        expect(seen.added).toBeGreaterThan(seen.rejected / 4);
+        expect(seen.rejected).toBeGreaterThan(0);
+        expect(seen.matched).toBeGreaterThan((seen.matched + seen.unmatched) / 20);
+      }
+    },
+    TIMEOUT_MS,
+  );
+
+  it(
+    `agrees on resolve, which keeps its invariants (${numRuns} cases, seed ${seed})`,
+    () => {
+      const seen = { added: 0, rejected: 0 };
+      const outcomes = { matched: 0, 'no-route': 0, 'method-not-allowed': 0, rejected: 0 };
+      assertProperty(
+        fc.property(tableCase, ({ opts, specs, requests }) => {
+          const { reference, native } = build(opts, specs, seen);
+          for (const req of requests) {
+            const resolved = plainResolution(reference.resolve(req));
+            expect(plainResolution(native.resolve(req)), `${JSON.stringify(req)} ${JSON.stringify(opts)}`).toEqual(
+              resolved,
+            );
+            outcomes[resolved.outcome]++;
+            checkResolution(reference, opts, req, resolved, plain(reference.match(req)));
+          }
+        }),
+        numRuns,
+      );
+      console.log(`router differential (resolve): ${JSON.stringify(outcomes)}`);
+      // Each outcome must occur, or the agreement on it would prove nothing.
+      if (numRuns >= 1000) {
+        for (const outcome of ['matched', 'no-route', 'method-not-allowed', 'rejected'] as const) {
+          expect(outcomes[outcome], outcome).toBeGreaterThan(numRuns / 50);
+        }
+      }
+    },
+    TIMEOUT_MS,
+  );
+});
+
+/**
+ * What `resolve` promises besides agreeing across implementations (docs/router-spec.md §8):
+ * matched exactly when `match` matches, with the same route; `allow` is exactly the methods with
+ * which `match` would match; `path` is what `canonicalizePath` gives, a fixed point of it, and
+ * (unless segments are kept literally) resolving it again gives the same answer.
+ */
+function checkResolution(
+  router: Contracts.Router<number>,
+  opts: RouterOptions,
+  req: RequestInfo,
+  resolved: ReturnType<typeof plainResolution>,
+  matched: ReturnType<typeof plain>,
+): void {
+  const label = `${JSON.stringify(req)} ${JSON.stringify(opts)}`;
+  expect(resolved.outcome === 'matched' ? resolved.match : null, label).toEqual(matched);
+  if (resolved.outcome === 'no-route' || resolved.outcome === 'method-not-allowed') {
+    const allow = resolved.outcome === 'method-not-allowed' ? resolved.allow : [];
+    expect(allow.length > 0 || resolved.outcome === 'no-route', label).toBe(true);
+    for (const method of METHODS) {
+      expect(router.match({ ...req, method }) !== null, `${method} ${label}`).toBe(allow.includes(method));
+    }
+    expect([...allow].sort(), label).toEqual(allow);
+  }
+  const target = typeof req.path === 'string' ? req.path : '';
+  const canonical = referenceCanonicalize(target, opts);
+  if (resolved.outcome === 'rejected') {
+    expect(canonical, label).toEqual({ ok: false, code: resolved.code, reason: resolved.reason });
+    return;
+  }
+  expect(canonical, label).toEqual({ ok: true, path: resolved.path });
+  expect(resolved.path, label).toMatch(CANONICAL);
+  expect(referenceCanonicalize(resolved.path, opts), `idempotent: ${label}`).toEqual(canonical);
+  if (opts.malformedEncoding !== 'literal') {
+    const q = target.indexOf('?');
+    const again = router.resolve({ ...req, path: resolved.path + (q >= 0 ? target.slice(q) : '') });
+    expect(plainResolution(again), `canonical resolves the same: ${label}`).toEqual(resolved);
+  }
+}
+
+describe('canonicalizePath differential: reference vs @switchyard/node', () => {
+  const unit = fc.constantFrom(
+    '/',
+    '/',
+    '\\',
+    '.',
+    '.',
+    '%',
+    '2',
+    'e',
+    'E',
+    'F',
+    'f',
+    '5',
+    'C',
+    'c',
+    ';',
+    'a',
+    'é',
+    '\0',
+    '?',
+    '😀',
+    '\ud83d',
+    ' ',
+    '~',
+  );
+  it(`agrees on random targets (${numRuns} cases, seed ${seed})`, () => {
+    let ok = 0;
     assertProperty(
       fc.property(
-        options,
-        fc.array(routeSpec, { maxLength: 10 }),
-        fc.array(fc.tuple(request, query), { maxLength: 4 }),
-        fc.array(fc.tuple(fc.nat(), fc.array(sampleValue, { minLength: 1, maxLength: 3 }), request, query), {
-          maxLength: 6,
-        }),
-        (opts, specs, randomRequests, derived) => {
-          // Requests aimed at the table's own routes, with the random request's other fields.
-          const aimed = derived.flatMap(([pick, values, req, q]) => {
-            const spec = specs[pick % Math.max(1, specs.length)];
-            if (!spec || typeof spec.path !== 'string') return [];
-            const host = typeof spec.host === 'string' ? spec.host.replace('*', 'w') : req.host;
-            const method = Array.isArray(spec.method) ? spec.method[0] : spec.method;
-            return [[{ ...req, path: instantiate(spec.path, values), host, method }, q] as const];
-          });
-          const requests = [...randomRequests, ...aimed];
-          const reference = new ReferenceRouter<number>(opts);
-          const native = new NodeRouter<number>(opts);
-          specs.forEach((spec, i) => {
-            const expected = addOutcome(reference, spec, i);
-            expect(addOutcome(native, spec, i), JSON.stringify(spec)).toEqual(expected);
-            seen[expected.error ? 'rejected' : 'added']++;
-          });
-          for (const [req, q] of requests) {
-            const full = q === null ? req : { ...req, path: `${req.path}?${q}` };
-            const expected = plain(reference.match(full));
-            expect(plain(native.match(full)), JSON.stringify(full)).toEqual(expected);
-            seen[expected ? 'matched' : 'unmatched']++;
+        fc.record(pathOptions, { requiredKeys: [] }),
+        fc.array(fc.string({ unit, maxLength: 16 }), { minLength: 1, maxLength: 8 }),
+        (opts, targets) => {
+          for (const raw of targets) {
+            const target = raw.startsWith('/') || raw === '' ? raw : `/${raw}`;
+            const expected = referenceCanonicalize(target, opts);
+            expect(nodeCanonicalize(target, opts), `${JSON.stringify(target)} ${JSON.stringify(opts)}`).toEqual(
+              expected,
+            );
+            if (expected.ok) {
+              ok++;
+              expect(expected.path).toMatch(CANONICAL);
+              expect(referenceCanonicalize(expected.path, opts)).toEqual(expected);
+            }
           }
         },
       ),
       numRuns,
     );
-    console.log(`router differential: ${JSON.stringify(seen)}`);
-    // The generators must exercise both outcomes, or agreement would prove little.
-    if (numRuns >= 1000) {
-      expect(seen.added).toBeGreaterThan(seen.rejected / 4);
-      expect(seen.rejected).toBeGreaterThan(0);
-      expect(seen.matched).toBeGreaterThan((seen.matched + seen.unmatched) / 20);
-    }
+    if (numRuns >= 1000) expect(ok).toBeGreaterThan(numRuns / 10);
   });
 });

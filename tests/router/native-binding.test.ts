@@ -9,15 +9,18 @@ import { implementation, Router } from '@switchyard/node';
 import { describe, expect, it } from 'vitest';
 import type { NativeRouterHandle } from '../../packages/node/src/binding.js';
 import { nativeBinding } from '../../packages/node/src/implementation.js';
+import { LAYOUT } from '../../packages/node/src/layout.js';
 import { fromNativeError } from '../../packages/node/src/native-errors.js';
-import { plain } from './suite.js';
+import { plain, plainResolution } from './suite.js';
 
 const binding = nativeBinding;
-const OUTPUT_SLOTS = 1 + 3 * 4097;
 
-function handle(out = new Int32Array(OUTPUT_SLOTS)): NativeRouterHandle {
+function handle(
+  out = new Int32Array(LAYOUT.routerOutputSlots),
+  bytes = new Uint8Array(LAYOUT.canonicalBytesMin),
+): NativeRouterHandle {
   if (!binding) throw new Error('native addon not loaded');
-  return new binding.NativeRouter(true, 'strict', 256, 'decode', 'reject', out);
+  return new binding.NativeRouter(true, 'strict', 256, 'decode', 'reject', 'reject', false, 'reject', out, bytes);
 }
 
 function addPath(h: NativeRouterHandle, path: string, methods: string[] | null = null): number {
@@ -35,6 +38,9 @@ function twin(specs: RouteSpec[], options = {}) {
   return (req: RequestInfo) => {
     const expected = plain(reference.match(req));
     expect(plain(native.match(req)), JSON.stringify(req)).toEqual(expected);
+    expect(plainResolution(native.resolve(req)), `resolve ${JSON.stringify(req)}`).toEqual(
+      plainResolution(reference.resolve(req)),
+    );
     return expected;
   };
 }
@@ -76,7 +82,7 @@ describe('native Router wrapper', () => {
   });
 
   it('writes param spans into the shared array as UTF-16 offsets into the JS string', () => {
-    const out = new Int32Array(OUTPUT_SLOTS);
+    const out = new Int32Array(LAYOUT.routerOutputSlots);
     const h = handle(out);
     addPath(h, '/😀/:a/x:b(.+)y/*');
     const path = '/😀/é%C3%A9/x🎉y/r%20s/t';
@@ -90,14 +96,22 @@ describe('native Router wrapper', () => {
     expect(match(-1, '/nope', undefined)).toBe(-1);
   });
 
-  it('refuses a shared array that is too small, with a typed error', () => {
-    let caught: unknown;
-    try {
-      handle(new Int32Array(4));
-    } catch (error) {
-      caught = fromNativeError(error);
-    }
-    expect(caught).toBeInstanceOf(InternalError);
+  it('refuses shared arrays that are too small, with a typed error', () => {
+    const refused = (make: () => unknown) => {
+      try {
+        make();
+      } catch (error) {
+        return fromNativeError(error);
+      }
+      return null;
+    };
+    expect(refused(() => handle(new Int32Array(4)))).toBeInstanceOf(InternalError);
+    // `resolve` needs the slots after the params region.
+    expect(refused(() => handle(new Int32Array(LAYOUT.routerParamSlots)))).toBeInstanceOf(InternalError);
+    expect(refused(() => handle(undefined, new Uint8Array(16)))).toBeInstanceOf(InternalError);
+    const h = handle();
+    expect(refused(() => h.shareCanonicalBytes(new Uint8Array(16)))).toBeInstanceOf(InternalError);
+    expect(refused(() => h.shareCanonicalBytes(new Uint8Array(LAYOUT.canonicalBytesMin * 2)))).toBe(null);
   });
 
   it('maps a conversion error from the binding to InternalError', () => {
@@ -163,8 +177,11 @@ describe('native Router wrapper', () => {
       { path: '/:x' },
       { path: '/s', query: { k: true } },
       { path: '/t/' },
+      // A static path that is not its own canonical form: `resolve` must not answer it from JS.
+      { path: '/caf%C3%A9 x', method: 'GET' },
     ];
     const requests: RequestInfo[] = [
+      { path: '/café x', method: 'GET' },
       { path: '/s', method: 'GET' },
       { path: '/s', method: 'POST' },
       { path: '/s', method: 'POST', headers: { 'x-v': '1' } },
@@ -188,6 +205,21 @@ describe('native Router wrapper', () => {
         expect(plain(native.match(req)), `${i} ${JSON.stringify(req)}`).toEqual(plain(reference.match(req)));
       }
     }
+  });
+
+  it('resolves through the shared arrays: outcome, Allow ids (many), canonical path', () => {
+    // More distinct methods than the params region holds: the wrapper asks for the names.
+    const methods = Array.from({ length: LAYOUT.routerParamSlots + 10 }, (_, i) => `M${i}`);
+    const check = twin([
+      { path: '/m', method: methods },
+      { path: '/m', method: 'GET', host: 'h.example' },
+    ]);
+    const native = new Router<number>();
+    native.add({ path: '/m', method: methods }, 0);
+    const r = native.resolve({ path: '/m', method: 'GET' });
+    expect(r.outcome === 'method-not-allowed' && r.allow.length).toBe(methods.length);
+    expect(r.outcome === 'method-not-allowed' && r.allow).toEqual([...methods].sort());
+    check({ path: '/m', method: 'PATCH', host: 'h.example' });
   });
 
   it('passes only the headers constraints name, read as the reference reads them', () => {

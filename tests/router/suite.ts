@@ -7,6 +7,7 @@ import {
   InvalidRouteError,
   type Match,
   type RequestInfo,
+  type Resolution,
   RouteConflictError,
   type RouterOptions,
   type RouteSpec,
@@ -15,16 +16,36 @@ import { describe, expect, it } from 'vitest';
 
 /** What the suite needs of an implementation. */
 export type RouterClass = Contracts.RouterConstructor;
+/** `canonicalizePath` of the same package. */
+export type Canonicalize = Contracts.CanonicalizePath;
+
+/** What a fixture says `resolve` answers (`reason` is not part of the contract). */
+type FixtureResolution =
+  | { outcome: 'matched' | 'no-route'; path: string }
+  | { outcome: 'method-not-allowed'; allow: string[]; path: string }
+  | { outcome: 'rejected'; code: string };
 
 interface FixtureCase {
   name: string;
   options?: RouterOptions;
   routes: RouteSpec[];
   addErrors?: Array<{ route: number; code: string; existing?: number }>;
-  requests: Array<{ req: RequestInfo; route: number | null; params?: Record<string, string> }>;
+  requests: Array<{
+    req: RequestInfo;
+    route: number | null;
+    params?: Record<string, string>;
+    resolve?: FixtureResolution;
+  }>;
 }
 
-export const fixtures: { cases: FixtureCase[] } = JSON.parse(
+interface CanonicalCase {
+  options?: RouterOptions;
+  target: string;
+  path?: string;
+  code?: string;
+}
+
+export const fixtures: { cases: FixtureCase[]; canonical: CanonicalCase[] } = JSON.parse(
   readFileSync(new URL('../../fixtures/router.json', import.meta.url), 'utf8'),
 );
 
@@ -35,7 +56,27 @@ export function plain(m: Match<unknown> | null): { route: number; params: Array<
   return { route: m.route, params: Object.entries(m.params).sort(([a], [b]) => (a < b ? -1 : 1)) };
 }
 
-export function routerConformance(label: string, RouterImpl: RouterClass): void {
+/** A resolution reduced to plain data, for comparing implementations. */
+export function plainResolution(r: Resolution<unknown>) {
+  if (r.outcome === 'matched') return { outcome: r.outcome, path: r.path, match: plain(r.match) };
+  return r;
+}
+
+/** A resolution in the fixtures' shape; checks that a rejection has a reason. */
+export function fixtureResolution(r: Resolution<unknown>): FixtureResolution {
+  switch (r.outcome) {
+    case 'matched':
+    case 'no-route':
+      return { outcome: r.outcome, path: r.path };
+    case 'method-not-allowed':
+      return { outcome: r.outcome, allow: [...r.allow], path: r.path };
+    case 'rejected':
+      expect(r.reason).toMatch(/\w/);
+      return { outcome: r.outcome, code: r.code };
+  }
+}
+
+export function routerConformance(label: string, RouterImpl: RouterClass, canonicalize: Canonicalize): void {
   describe(`Router conformance: ${label}`, () => {
     describe('golden cases (fixtures/router.json)', () => {
       for (const c of fixtures.cases) {
@@ -74,9 +115,90 @@ export function routerConformance(label: string, RouterImpl: RouterClass): void 
                 ? null
                 : { route: r.route, params: Object.entries(r.params ?? {}).sort(([a], [b]) => (a < b ? -1 : 1)) };
             expect(got, JSON.stringify(r.req)).toEqual(want);
+            if (r.resolve) {
+              const resolved = router.resolve(r.req);
+              expect(fixtureResolution(resolved), `resolve ${JSON.stringify(r.req)}`).toEqual(r.resolve);
+              if (resolved.outcome === 'matched') expect(plain(resolved.match)).toEqual(want);
+            }
           }
         });
       }
+    });
+
+    describe('canonical paths (fixtures/router.json)', () => {
+      for (const c of fixtures.canonical) {
+        it(`${JSON.stringify(c.target)} ${JSON.stringify(c.options ?? {})}`, () => {
+          const got = canonicalize(c.target, c.options);
+          if (got.ok) expect({ path: got.path }).toEqual({ path: c.path });
+          else {
+            expect({ code: got.code }).toEqual({ code: c.code });
+            expect(got.reason).toMatch(/\w/);
+          }
+        });
+      }
+    });
+
+    describe('resolve, canonicalizePath and unknown keys', () => {
+      it('names an unknown key of a route spec, and of a constraint', () => {
+        const router = new RouterImpl<number>();
+        const bad: Array<[unknown, RegExp]> = [
+          [{ path: '/a', methods: ['GET'] }, /unknown key "methods" \(did you mean "method"\?\)/],
+          [{ path: '/a', hosts: 'a.com' }, /unknown key "hosts"/],
+          [{ path: '/a', headers: { 'x-a': { pattern: 'a', flags: 'i' } } }, /headers\.x-a: unknown key "flags"/],
+        ];
+        for (const [spec, message] of bad) {
+          let thrown: unknown;
+          try {
+            router.add(spec as RouteSpec, 0);
+          } catch (error) {
+            thrown = error;
+          }
+          expect(thrown).toBeInstanceOf(InvalidRouteError);
+          expect((thrown as Error).message).toMatch(message);
+        }
+        expect(router.size).toBe(0);
+        // An any-method route is still what a spec without `method` gives.
+        router.add({ path: '/a' }, 1);
+        expect(router.match({ method: 'DELETE', path: '/a' })?.value).toBe(1);
+      });
+
+      it('names an unknown router option, in the constructor and in canonicalizePath', () => {
+        for (const options of [{ encodedSlashes: 'reject' }, { merge_slashes: true }, { dotSegment: 'resolve' }]) {
+          const key = Object.keys(options)[0];
+          expect(() => new RouterImpl(options as RouterOptions)).toThrow(InvalidArgumentError);
+          expect(() => new RouterImpl(options as RouterOptions)).toThrow(`options.${key}`);
+          expect(() => canonicalize('/a', options as RouterOptions)).toThrow(`options.${key}`);
+        }
+        expect(() => new RouterImpl({ dotSegments: 'collapse' as 'resolve' })).toThrow(InvalidArgumentError);
+        expect(() => new RouterImpl({ backslash: 'slashes' as 'slash' })).toThrow(InvalidArgumentError);
+        expect(() => new RouterImpl({ mergeSlashes: 'yes' as unknown as boolean })).toThrow(InvalidArgumentError);
+        expect(() => canonicalize(5 as unknown as string)).toThrow(InvalidArgumentError);
+      });
+
+      it('never throws for any request: a missing or non-string path is rejected as not origin-form', () => {
+        const router = new RouterImpl<number>();
+        router.add({ method: 'GET', path: '/a/:x' }, 0);
+        for (const req of [{}, { path: 5 }, { path: null }, null, undefined]) {
+          const r = router.resolve(req as unknown as RequestInfo);
+          expect(r.outcome === 'rejected' && r.code).toBe('not-origin-form');
+        }
+        const r = router.resolve({ path: '/a/x', method: '__proto__', headers: 5 as unknown as undefined });
+        expect(r).toEqual({ outcome: 'method-not-allowed', allow: ['GET'], path: '/a/x' });
+      });
+
+      it('gives long canonical paths and joined wildcards whole', () => {
+        const router = new RouterImpl<number>({ dotSegments: 'resolve', mergeSlashes: true });
+        router.add({ path: '/s/*' }, 0);
+        const long = `/s/${'é x/'.repeat(20_000)}./a//b`;
+        const want = `/s/${'%C3%A9%20x/'.repeat(20_000)}a/b`;
+        const r = router.resolve({ path: long });
+        expect(r.outcome === 'matched' && r.path === want).toBe(true);
+        expect(r.outcome === 'matched' && r.match.params['*'] === `${'é x/'.repeat(20_000)}a/b`).toBe(true);
+        expect(canonicalize(long, { dotSegments: 'resolve', mergeSlashes: true })).toEqual({ ok: true, path: want });
+        // And back to short ones, through the same (grown) buffers.
+        expect(router.resolve({ path: '/s/%41' })).toMatchObject({ outcome: 'matched', path: '/s/A' });
+        expect(canonicalize('/a/%7e')).toEqual({ ok: true, path: '/a/~' });
+      });
     });
 
     describe('values, ids and errors', () => {
@@ -213,10 +335,12 @@ export function routerConformance(label: string, RouterImpl: RouterClass): void 
 
       it('reports a rejected request', () => {
         const e = router.explain({ path: '/users/%zz' });
-        expect(e.rejected).toBe('malformed-encoding');
+        expect(e.rejected).toBe('malformed-escape');
         expect(e.winner).toBe(null);
         expect(e.candidates.every((c) => c.reason === 'request-rejected')).toBe(true);
         expect(router.explain({ path: 'users' }).rejected).toBe('not-origin-form');
+        expect(router.explain({ path: '/users/%C3' }).rejected).toBe('invalid-utf8');
+        expect(router.explain({ path: '/users/../x' }).rejected).toBe('dot-segment');
         expect(router.explain({ path: '/a%00' }).rejected).toBe('nul');
       });
 

@@ -8,6 +8,7 @@ import * as node from '@switchyard/node';
 export interface Implementation {
   name: 'reference' | 'native';
   Router: core.Contracts.RouterConstructor;
+  canonicalizePath: core.Contracts.CanonicalizePath;
   RateLimiter: core.Contracts.RateLimiterConstructor;
   SlidingWindowLimiter: core.Contracts.SlidingWindowLimiterConstructor;
   ConsistentHash: core.Contracts.ConsistentHashConstructor;
@@ -18,6 +19,7 @@ export interface Implementation {
 export const reference: Implementation = {
   name: 'reference',
   Router: core.Router,
+  canonicalizePath: core.canonicalizePath,
   RateLimiter: core.RateLimiter,
   SlidingWindowLimiter: core.SlidingWindowLimiter,
   ConsistentHash: core.ConsistentHash,
@@ -28,6 +30,7 @@ export const reference: Implementation = {
 export const native: Implementation = {
   name: 'native',
   Router: node.Router,
+  canonicalizePath: node.canonicalizePath,
   RateLimiter: node.RateLimiter,
   SlidingWindowLimiter: node.SlidingWindowLimiter,
   ConsistentHash: node.ConsistentHash,
@@ -41,6 +44,7 @@ export const implementations: readonly Implementation[] = [reference, native];
 export const isNative =
   node.implementation === 'native' &&
   native.Router !== reference.Router &&
+  native.canonicalizePath !== reference.canonicalizePath &&
   native.RateLimiter !== reference.RateLimiter &&
   native.ConsistentHash !== reference.ConsistentHash &&
   native.WeightedSplit !== reference.WeightedSplit;

@@ -1,13 +1,14 @@
 //! Golden cases shared with the TypeScript tests: `fixtures/router.json` (the contract's cases)
 //! and `fixtures/router-native-extra.json`, each `{ cases: [{ name, options?, routes, addErrors?,
-//! requests: [{ req, route, params? }] }] }`.
+//! requests: [{ req, route, params?, resolve? }] }], canonical?: [{ options?, target, path? ,
+//! code? }] }`.
 
 use std::path::PathBuf;
 
 use serde_json::{Map, Value};
 use switchyard::router::{
-    decode_param, ConstraintSpec, EncodedSlash, Request, RouteError, RouteSpec, Router,
-    RouterOptions, PARAM_DECODE,
+    canonicalize_path, decode_param, Canonical, ConstraintSpec, JsRouterOptions, Outcome,
+    PathScratch, Request, RouteError, RouteSpec, Router, RouterOptions, PARAM_DECODE, PARAM_JOINED,
 };
 
 fn fixture(name: &str) -> Option<Value> {
@@ -20,13 +21,16 @@ fn fixture(name: &str) -> Option<Value> {
 
 fn options(v: Option<&Value>) -> RouterOptions {
     let get = |k: &str| v.and_then(|o| o.get(k));
-    RouterOptions::from_js(
-        get("caseSensitive").and_then(Value::as_bool),
-        get("trailingSlash").and_then(Value::as_str),
-        get("maxParamLength").and_then(Value::as_f64),
-        get("encodedSlash").and_then(Value::as_str),
-        get("malformedEncoding").and_then(Value::as_str),
-    )
+    RouterOptions::from_js(&JsRouterOptions {
+        case_sensitive: get("caseSensitive").and_then(Value::as_bool),
+        trailing_slash: get("trailingSlash").and_then(Value::as_str),
+        max_param_length: get("maxParamLength").and_then(Value::as_f64),
+        encoded_slash: get("encodedSlash").and_then(Value::as_str),
+        malformed_encoding: get("malformedEncoding").and_then(Value::as_str),
+        dot_segments: get("dotSegments").and_then(Value::as_str),
+        merge_slashes: get("mergeSlashes").and_then(Value::as_bool),
+        backslash: get("backslash").and_then(Value::as_str),
+    })
     .expect("fixture options are valid")
 }
 
@@ -122,7 +126,7 @@ fn run_case(case: &Value) -> usize {
             }
         }
     }
-    let keep = router.options().encoded_slash == EncodedSlash::Keep;
+    let policy = router.options().path;
     let requests = case["requests"].as_array().expect("requests");
     for r in requests {
         let req = &r["req"];
@@ -155,8 +159,10 @@ fn run_case(case: &Value) -> usize {
             let mut got = Map::new();
             for (n, span) in router.param_names(id).iter().zip(router.params()) {
                 let raw = &path[span.start as usize..span.end as usize];
-                let value = if span.flags & PARAM_DECODE != 0 {
-                    decode_param(raw, keep)
+                let value = if span.flags & PARAM_JOINED != 0 {
+                    router.joined_param().to_owned()
+                } else if span.flags & PARAM_DECODE != 0 {
+                    decode_param(raw, &policy)
                 } else {
                     raw.to_owned()
                 };
@@ -164,8 +170,78 @@ fn run_case(case: &Value) -> usize {
             }
             assert_eq!(&got, params, "{name}: {req}");
         }
+        if let Some(want) = r.get("resolve") {
+            let outcome = router.resolve(&Request {
+                method,
+                path,
+                host,
+                headers: &slots,
+            });
+            assert_eq!(
+                &resolution(&mut router, outcome, path),
+                want,
+                "{name}: resolve {req}"
+            );
+        }
     }
     requests.len()
+}
+
+/// What `resolve` answered, in the fixture's shape.
+fn resolution(router: &mut Router, outcome: Outcome, path: &str) -> Value {
+    let mut got = Map::new();
+    let kind = match outcome {
+        Outcome::Matched(_) => "matched",
+        Outcome::NoRoute => "no-route",
+        Outcome::MethodNotAllowed => "method-not-allowed",
+        Outcome::Rejected(_) => "rejected",
+    };
+    got.insert("outcome".into(), kind.into());
+    if let Outcome::Rejected(rejected) = outcome {
+        got.insert("code".into(), rejected.rejection.code().into());
+        return Value::Object(got);
+    }
+    if outcome == Outcome::MethodNotAllowed {
+        let names = router.method_names().to_vec();
+        let allow: Vec<Value> = router
+            .allowed_methods()
+            .map(|m| Value::String(names[m as usize].clone()))
+            .collect();
+        got.insert("allow".into(), Value::Array(allow));
+    }
+    got.insert(
+        "path".into(),
+        canonical_text(router.canonical_path(path), path).into(),
+    );
+    Value::Object(got)
+}
+
+fn canonical_text(canonical: Canonical, target: &str) -> String {
+    match canonical {
+        Canonical::Same(end) => target[..end].to_owned(),
+        Canonical::Bytes(bytes) => String::from_utf8(bytes.to_vec()).expect("canonical is ASCII"),
+    }
+}
+
+fn run_canonical(case: &Value) {
+    let opts = options(case.get("options"));
+    let target = case["target"].as_str().expect("target");
+    let mut scratch = PathScratch::default();
+    let got = match canonicalize_path(target, &opts.path, &mut scratch) {
+        Ok(canonical) => serde_json::json!({ "path": canonical_text(canonical, target) }),
+        Err(rejected) => serde_json::json!({ "code": rejected.rejection.code() }),
+    };
+    let mut want = case.clone();
+    if let Value::Object(map) = &mut want {
+        map.remove("options");
+        map.remove("target");
+    }
+    assert_eq!(
+        got,
+        want,
+        "canonicalizePath({target:?}, {:?})",
+        case.get("options")
+    );
 }
 
 #[test]
@@ -177,6 +253,15 @@ fn golden_cases() {
         files += 1;
         for case in doc["cases"].as_array().expect("cases") {
             requests += run_case(case);
+        }
+        for case in doc
+            .get("canonical")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
+            run_canonical(case);
+            requests += 1;
         }
     }
     assert!(files > 0 && requests > 0, "no router fixture found");

@@ -15,7 +15,16 @@ import type { SplitTarget, WeightedSplitOptions } from './hashing/weighted-split
 import type { KeyedLimiter } from './ratelimit/decision.js';
 import type { NormalizedSlidingWindowLimiterOptions, SlidingWindowLimiterOptions } from './ratelimit/sliding-window.js';
 import type { NormalizedRateLimiterOptions, RateLimiterOptions } from './ratelimit/token-bucket.js';
-import type { Explanation, Match, RequestInfo, RouteDiagnostic, RouterOptions, RouteSpec } from './router/types.js';
+import type {
+  CanonicalPath,
+  Explanation,
+  Match,
+  RequestInfo,
+  Resolution,
+  RouteDiagnostic,
+  RouterOptions,
+  RouteSpec,
+} from './router/types.js';
 
 /** The route matcher (docs/router-spec.md). */
 export interface Router<T> {
@@ -29,6 +38,11 @@ export interface Router<T> {
   add(spec: RouteSpec, value: T): number;
   /** The winning route for `req`, or `null`. Never throws for any request. */
   match(req: RequestInfo): Match<T> | null;
+  /**
+   * What a gateway asks: the winning route, or why there is none (400, 404, 405 with `allow`),
+   * with the canonical path (docs/router-spec.md §8). Never throws for any request.
+   */
+  resolve(req: RequestInfo): Resolution<T>;
   /** Every route with whether and why it matched `req`; for debugging a routing table. */
   explain(req: RequestInfo): Explanation;
   /** Static diagnostics of the table: unreachable, shadowed and conflicting routes. */
@@ -37,6 +51,13 @@ export interface Router<T> {
 
 /** `new Router<T>(options?)`. */
 export type RouterConstructor = new <T>(options?: RouterOptions) => Router<T>;
+
+/**
+ * `canonicalizePath(target, options?)`: the canonical form of a request path, or why it is
+ * rejected (docs/router-spec.md §4.1).
+ * @throws InvalidArgumentError when `target` is not a string or an option is invalid.
+ */
+export type CanonicalizePath = (target: string, options?: RouterOptions) => CanonicalPath;
 
 /** Keyed token buckets. */
 export interface RateLimiter extends KeyedLimiter {

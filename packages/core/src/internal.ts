@@ -22,7 +22,13 @@ export {
 export { type Cidr, formatIp, type IpBytes, inCidr, maskIp, parseCidr, parseIp } from './ratelimit/ip.js';
 export { MAX_LIMIT_TIMES_WINDOW, normalizeSlidingWindowOptions } from './ratelimit/sliding-window.js';
 export { normalizeRateLimiterOptions, refillMicroPerMs } from './ratelimit/token-bucket.js';
+export {
+  decodeRequestSegment,
+  type PathPolicy,
+  REJECTION_REASONS,
+  rejectionReason,
+} from './router/canonical.js';
 export { decodePercent, utf8Length } from './router/decode.js';
 export { type RawConstraint, type RawRoute, readRouteSpec } from './router/read-spec.js';
 export { normalizeHost, readHeader } from './router/request.js';
-export { type ResolvedRouterOptions, resolveRouterOptions } from './router/router.js';
+export { type ResolvedRouterOptions, resolveOptionsOnce, resolveRouterOptions } from './router/router.js';

@@ -27,8 +27,20 @@ export interface NativeBinding {
     maxParamLength: number,
     encodedSlash: string,
     malformedEncoding: string,
+    dotSegments: string,
+    mergeSlashes: boolean,
+    backslash: string,
     out: Int32Array,
+    bytes: Uint8Array,
   ) => NativeRouterHandle;
+  /**
+   * `canonicalizePath` as a plain N-API function with its own scratch: `(policy, target) =>
+   * LAYOUT.rejectionNone | rejection index`, the policy packed as `LAYOUT.policy*` say, writing
+   * the `LAYOUT.canonical*` slots of `out` and a canonical path that differs from the target's
+   * path part into `bytes` (at least `LAYOUT.canonicalBytesMin`; a longer path has its length
+   * written only).
+   */
+  pathCanonicalizer(out: Int32Array, bytes: Uint8Array): (policy: number, target: string) => number;
   /** Key hash of `key`: writes `[hi, lo]` into `out`. */
   hashingKeyHash(key: string, out: Uint32Array): void;
   /** Consistent hash over nodes given as parallel arrays; see packages/node/src/hashing. */
@@ -101,8 +113,10 @@ export interface NativeRateLimiterHandle {
 
 /**
  * A native router. `match` returns the route id or `LAYOUT.routerNoRoute` and writes `[count,
- * (start, end, flags) x count]` into the shared array (UTF-16 offsets into `path`; flags
- * `LAYOUT.paramDecode`, `LAYOUT.paramReplacementChar`).
+ * (start, end, flags) x count]` into the params region of the shared array (UTF-16 offsets into
+ * `path`; flags `LAYOUT.paramDecode`, `LAYOUT.paramReplacementChar`, `LAYOUT.paramJoined`);
+ * `resolve` also writes the `LAYOUT.routerResolve*` slots after it, and a canonical path that
+ * differs from the request's into the shared bytes.
  * @internal
  */
 export interface NativeRouterHandle {
@@ -132,6 +146,26 @@ export interface NativeRouterHandle {
     host: string | undefined,
     headers: Array<string | undefined>,
   ): number;
+  /**
+   * The `resolve` hot call, as a plain N-API function bound to this router: route id or -1, the
+   * outcome in the `LAYOUT.routerResolve*` slots and a canonical path that differs from the
+   * request's in the shared bytes (its length only, when it does not fit).
+   */
+  resolver(): (methodId: number, path: string, host: string | undefined) => number;
+  /** Replaces the shared canonical bytes with a larger array (at least `LAYOUT.canonicalBytesMin`). */
+  shareCanonicalBytes(bytes: Uint8Array): void;
+  resolveWithHeaders(
+    methodId: number,
+    path: string,
+    host: string | undefined,
+    headers: Array<string | undefined>,
+  ): number;
+  /** The value of the param the last match flagged `LAYOUT.paramJoined`. */
+  joinedParam(): string;
+  /** Method names by id. */
+  methodNames(): string[];
+  /** The methods of the last "method not allowed", by name (when the params region is too small for their ids). */
+  allowedMethods(): string[];
 }
 
 /**

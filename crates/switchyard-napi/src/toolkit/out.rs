@@ -8,7 +8,8 @@ use std::marker::PhantomData;
 use std::ptr;
 
 use napi::bindgen_prelude::{
-    Float64Array, FromNapiValue, Int32Array, TypeName, Uint32Array, ValidateNapiValue, ValueType,
+    Float64Array, FromNapiValue, Int32Array, TypeName, Uint32Array, Uint8Array, ValidateNapiValue,
+    ValueType,
 };
 use napi::sys;
 
@@ -42,9 +43,12 @@ macro_rules! owned_typed_array {
 owned_typed_array!(Int32Array, i32);
 owned_typed_array!(Uint32Array, u32);
 owned_typed_array!(Float64Array, f64);
+owned_typed_array!(Uint8Array, u8);
 
 /// A typed array shared once at construction: hot calls write into it, the wrapper reads it after
-/// the call returns. Holding it keeps the array alive.
+/// the call returns. Holding it keeps the array alive. An output whose size depends on the input
+/// (a canonical path's bytes) is re-shared larger by the wrapper when a result did not fit
+/// ([`SharedOut::reshare`]).
 pub struct SharedOut<A: OwnedTypedArray> {
     array: A,
 }
@@ -64,6 +68,13 @@ impl<A: OwnedTypedArray> SharedOut<A> {
             )));
         }
         Ok(SharedOut { array })
+    }
+
+    /// Replaces the array with `array` (refused, and the old one kept, when shorter than
+    /// `min_len`); the old array is released.
+    pub fn reshare(&mut self, array: A, min_len: usize, what: &str) -> napi::Result<()> {
+        *self = SharedOut::new(array, min_len, what)?;
+        Ok(())
     }
 
     /// The elements, for the current native call to write.

@@ -1,2 +1,2 @@
-export { Router } from './router.js';
+export { canonicalizePath, Router } from './router.js';
 export type * from './types.js';

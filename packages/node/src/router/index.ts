@@ -1,7 +1,12 @@
-import { type Contracts, Router as CoreRouter, type RouterOptions } from '@switchyard/core';
+import {
+  type Contracts,
+  Router as CoreRouter,
+  canonicalizePath as coreCanonicalizePath,
+  type RouterOptions,
+} from '@switchyard/core';
 import type { NativeBinding } from '../binding.js';
 import { choose } from '../implementation.js';
-import { NativeRouter } from './native-router.js';
+import { NativeRouter, nativeCanonicalizePath } from './native-router.js';
 
 /** The native-backed `Router` class over `binding`, with `@switchyard/core`'s constructor. @internal */
 export function nativeRouter(binding: NativeBinding): Contracts.RouterConstructor {
@@ -20,3 +25,13 @@ export function nativeRouter(binding: NativeBinding): Contracts.RouterConstructo
 export const Router: Contracts.RouterConstructor = choose<Contracts.RouterConstructor>(CoreRouter, nativeRouter);
 /** A {@link Router} instance. */
 export type Router<T> = Contracts.Router<T>;
+
+/**
+ * The canonical form of a request path: `canonicalizePath` of `@switchyard/core` (same contract,
+ * see its TSDoc and docs/router-spec.md §4.1), computed by the native core when it is loaded,
+ * else the reference function itself.
+ */
+export const canonicalizePath: Contracts.CanonicalizePath = choose<Contracts.CanonicalizePath>(
+  coreCanonicalizePath,
+  nativeCanonicalizePath,
+);

@@ -1,20 +1,28 @@
 import {
+  type CanonicalPath,
   type Contracts,
   Router as CoreRouter,
   type Explanation,
   InternalError,
+  InvalidArgumentError,
   type Match,
   type Params,
   type RequestInfo,
+  type RequestRejection,
+  type Resolution,
   type RouteDiagnostic,
   type RouterOptions,
   type RouteSpec,
 } from '@switchyard/core';
 import {
-  decodePercent,
+  decodeRequestSegment,
+  type PathPolicy,
   type RawConstraint,
+  type ResolvedRouterOptions,
   readHeader,
   readRouteSpec,
+  rejectionReason,
+  resolveOptionsOnce,
   resolveRouterOptions,
 } from '@switchyard/core/internal';
 import type { NativeBinding, NativeRouterHandle } from '../binding.js';
@@ -29,6 +37,69 @@ const CONSTRAINT_KIND: Record<RawConstraint['kind'], number> = {
 };
 /** Method ids cached per method string; bounded so that odd methods cannot grow it forever. */
 const METHOD_CACHE_LIMIT = 64;
+
+/** The index the native core gives each rejection code. */
+const REJECTION_INDEX: Record<RequestRejection, number> = {
+  'not-origin-form': LAYOUT.rejectionNotOriginForm,
+  'malformed-escape': LAYOUT.rejectionMalformedEscape,
+  'invalid-utf8': LAYOUT.rejectionInvalidUtf8,
+  nul: LAYOUT.rejectionNul,
+  'encoded-slash': LAYOUT.rejectionEncodedSlash,
+  backslash: LAYOUT.rejectionBackslash,
+  'dot-segment': LAYOUT.rejectionDotSegment,
+};
+/** Rejection codes by native index. */
+const REJECTIONS: ReadonlyArray<RequestRejection | undefined> = (() => {
+  const byIndex = new Array<RequestRejection | undefined>(LAYOUT.rejectionCount + 1);
+  for (const [code, index] of Object.entries(REJECTION_INDEX)) byIndex[index] = code as RequestRejection;
+  return byIndex;
+})();
+
+/** The rejection the native core gave by `index`, with its reason. */
+function rejection(index: number, segment: number): { code: RequestRejection; reason: string } {
+  const code = REJECTIONS[index];
+  if (code === undefined) throw new InternalError(`the native core gave the unknown rejection index ${index}`);
+  return { code, reason: rejectionReason(code, segment) };
+}
+
+const ENCODED_SLASH: Record<PathPolicy['encodedSlash'], number> = {
+  decode: LAYOUT.encodedSlashDecode,
+  keep: LAYOUT.encodedSlashKeep,
+  reject: LAYOUT.encodedSlashReject,
+};
+const DOT_SEGMENTS: Record<PathPolicy['dotSegments'], number> = {
+  reject: LAYOUT.dotSegmentsReject,
+  resolve: LAYOUT.dotSegmentsResolve,
+  keep: LAYOUT.dotSegmentsKeep,
+};
+const BACKSLASH: Record<PathPolicy['backslash'], number> = {
+  reject: LAYOUT.backslashReject,
+  slash: LAYOUT.backslashSlash,
+  keep: LAYOUT.backslashKeep,
+};
+
+/** The path options packed into one number for the native `canonicalizePath` (`LAYOUT.policy*`). */
+function packPolicy(p: PathPolicy): number {
+  return (
+    (ENCODED_SLASH[p.encodedSlash] << LAYOUT.policyEncodedSlashShift) |
+    ((p.malformedEncoding === 'literal' ? 1 : 0) << LAYOUT.policyMalformedLiteralShift) |
+    (DOT_SEGMENTS[p.dotSegments] << LAYOUT.policyDotSegmentsShift) |
+    ((p.mergeSlashes ? 1 : 0) << LAYOUT.policyMergeSlashesShift) |
+    (BACKSLASH[p.backslash] << LAYOUT.policyBackslashShift)
+  );
+}
+
+/** A byte array for canonical paths of at least `length` bytes, a power of two: grown rarely, kept. */
+function bytesFor(length: number): Buffer {
+  let size: number = LAYOUT.canonicalBytesMin;
+  while (size < length) size *= 2;
+  return Buffer.alloc(size);
+}
+
+/** A request rejected before reaching the native core (its path is not a string). */
+function rejected(code: RequestRejection, segment: number): Resolution<never> {
+  return { outcome: 'rejected', code, reason: rejectionReason(code, segment) };
+}
 
 function constraintColumns(list: ReadonlyArray<readonly [string, RawConstraint]>) {
   const names: string[] = [];
@@ -55,6 +126,12 @@ function constraintColumns(list: ReadonlyArray<readonly [string, RawConstraint]>
  * the native core says that answer cannot depend on anything but the method (no host routes, no
  * constrained route ranking first).
  *
+ * `resolve` is one crossing too: the native core answers with the route id or -1 and writes the
+ * outcome, the rejection, the `Allow` method ids and the canonical path into the shared arrays
+ * (the canonical path as "the request's own path part" in the common case, else as ASCII bytes
+ * in a shared `Uint8Array`, re-shared larger when one does not fit); the `Resolution` is built
+ * here.
+ *
  * `explain` and `check` are debugging tools: they delegate to a reference `Router` of
  * `@switchyard/core` that receives the same routes (added lazily, on the first call after an
  * `add`).
@@ -63,10 +140,14 @@ function constraintColumns(list: ReadonlyArray<readonly [string, RawConstraint]>
  */
 export class NativeRouter<T> implements Contracts.Router<T> {
   readonly #options: RouterOptions;
-  readonly #keepSlash: boolean;
+  readonly #resolved: ResolvedRouterOptions;
   readonly #native: NativeRouterHandle;
   readonly #match: (methodId: number, path: string, host: string | undefined) => number;
+  readonly #resolve: (methodId: number, path: string, host: string | undefined) => number;
   readonly #out = new Int32Array(LAYOUT.routerOutputSlots);
+  /** Where the native core writes a canonical path that differs from the request's (ASCII). */
+  #bytes: Buffer = bytesFor(0);
+  #methodNames: string[] = [];
   readonly #values: T[] = [];
   readonly #paths: string[] = [];
   readonly #names: string[][] = [];
@@ -82,12 +163,14 @@ export class NativeRouter<T> implements Contracts.Router<T> {
    * route exists.
    */
   #fast: Map<string, Array<string | number>> | null = new Map();
+  /** The entries of `#fast` whose path is its own canonical form, for `resolve`. */
+  #fastResolve: Map<string, Array<string | number>> | null = new Map();
 
   /** @throws InvalidArgumentError for an option outside its domain. */
   constructor(binding: NativeBinding, options: RouterOptions = {}) {
     const resolved = resolveRouterOptions(options);
     this.#options = options;
-    this.#keepSlash = resolved.encodedSlash === 'keep';
+    this.#resolved = resolved;
     try {
       this.#native = new binding.NativeRouter(
         resolved.caseSensitive,
@@ -95,9 +178,14 @@ export class NativeRouter<T> implements Contracts.Router<T> {
         resolved.maxParamLength,
         resolved.encodedSlash,
         resolved.malformedEncoding,
+        resolved.dotSegments,
+        resolved.mergeSlashes,
+        resolved.backslash,
         this.#out,
+        this.#bytes,
       );
       this.#match = this.#native.matcher();
+      this.#resolve = this.#native.resolver();
     } catch (error) {
       throw fromNativeError(error);
     }
@@ -141,7 +229,10 @@ export class NativeRouter<T> implements Contracts.Router<T> {
     this.#added.push([{ ...spec }, value]);
     this.#names.push(this.#native.paramNames(id));
     if (raw.headers.length > 0) this.#headerSlots = this.#native.headerSlots();
-    if (raw.methods !== null) this.#methodIds.clear();
+    if (raw.methods !== null) {
+      this.#methodIds.clear();
+      this.#methodNames = this.#native.methodNames();
+    }
     if (raw.host !== null) this.#hostMatters = this.#native.hasHostRoutes();
     this.#updateFastPath(id);
     return id;
@@ -150,18 +241,27 @@ export class NativeRouter<T> implements Contracts.Router<T> {
   #updateFastPath(id: number): void {
     if (this.#hostMatters) {
       this.#fast = null;
+      this.#fastResolve = null;
       return;
     }
     const fast = this.#fast;
-    if (fast === null) return;
+    const fastResolve = this.#fastResolve;
+    if (fast === null || fastResolve === null) return;
     const answers = this.#native.staticAnswers(id);
     const key = answers[0];
-    // A key holding `%` would be a different path once the request is decoded.
-    if (key === undefined || key.includes('%')) return;
+    // A key holding `%` would be a different path once the request is decoded, and one holding
+    // `\` a different path unless backslashes are ordinary characters.
+    if (key === undefined || key.includes('%') || (key.includes('\\') && this.#resolved.backslash !== 'keep')) return;
     const byMethod: Array<string | number> = [];
     for (let i = 1; i + 1 < answers.length; i += 2) byMethod.push(answers[i] as string, Number(answers[i + 1]));
-    if (byMethod.length > 0) fast.set(key, byMethod);
-    else fast.delete(key);
+    if (byMethod.length > 0) {
+      fast.set(key, byMethod);
+      // Only a path that is its own canonical form answers `resolve` without the native core.
+      if (!/[^A-Za-z0-9\-._~!$&'()*+,;=:@/]/.test(key)) fastResolve.set(key, byMethod);
+    } else {
+      fast.delete(key);
+      fastResolve.delete(key);
+    }
   }
 
   #methodId(method: string): number {
@@ -213,8 +313,12 @@ export class NativeRouter<T> implements Contracts.Router<T> {
     for (let i = 0; i < count; i++) {
       const at = 1 + LAYOUT.routerParamFields * i;
       const name = names[i] as string;
-      let value = path.slice(out[at], out[at + 1]);
       const flags = out[at + 2] as number;
+      if ((flags & LAYOUT.paramJoined) !== 0) {
+        params[name] = this.#native.joinedParam();
+        continue;
+      }
+      let value = path.slice(out[at], out[at + 1]);
       if (flags !== 0) value = this.#decode(value, flags, name === '*');
       params[name] = value;
     }
@@ -226,10 +330,94 @@ export class NativeRouter<T> implements Contracts.Router<T> {
     let value = (flags & LAYOUT.paramReplacementChar) !== 0 ? raw.toWellFormed() : raw;
     if ((flags & LAYOUT.paramDecode) !== 0) {
       // A segment that does not decode was kept as received (malformedEncoding: 'literal').
-      const segment = (s: string) => decodePercent(s, false, this.#keepSlash)?.value ?? s;
+      const segment = (s: string) => {
+        const decoded = decodeRequestSegment(s, this.#resolved);
+        return typeof decoded === 'string' ? s : decoded.value;
+      };
       value = wildcard ? value.split('/').map(segment).join('/') : segment(value);
     }
     return value;
+  }
+
+  /**
+   * What a gateway asks: the winning route, or why there is none, with the canonical path. One
+   * native crossing (none for the exact path of a static route). Never throws for any request.
+   */
+  resolve(req: RequestInfo): Resolution<T> {
+    const path = req?.path;
+    if (typeof path !== 'string') return rejected('not-origin-form', 0);
+    const method = typeof req.method === 'string' ? req.method : '';
+    const fast = this.#fastResolve;
+    if (fast !== null) {
+      const answers = fast.get(path);
+      if (answers !== undefined) {
+        for (let i = 0; i < answers.length; i += 2) {
+          if (answers[i] === method) {
+            const id = answers[i + 1] as number;
+            const match = { value: this.#values[id] as T, route: id, params: Object.create(null) };
+            return { outcome: 'matched', match, path };
+          }
+        }
+      }
+    }
+    const methodId = method === '' ? LAYOUT.routerNoMethod : this.#methodId(method);
+    const host = this.#hostMatters && typeof req.host === 'string' ? req.host : undefined;
+    let id: number;
+    try {
+      if (this.#headerSlots.length === 0) id = this.#resolve(methodId, path, host);
+      else {
+        const headers = this.#headerSlots.map((name) => readHeader(req.headers, name));
+        id = this.#native.resolveWithHeaders(methodId, path, host, headers);
+      }
+    } catch (error) {
+      throw fromNativeError(error);
+    }
+    const out = this.#out;
+    const outcome = out[LAYOUT.routerResolveOutcome] as number;
+    if (outcome === LAYOUT.routerOutcomeRejected) {
+      const { code, reason } = rejection(
+        out[LAYOUT.routerResolveRejection] as number,
+        out[LAYOUT.routerResolveSegment] as number,
+      );
+      return { outcome: 'rejected', code, reason };
+    }
+    const length = out[LAYOUT.routerResolveCanonical] as number;
+    let canonical: string;
+    if (length === LAYOUT.canonicalSame) {
+      const end = out[LAYOUT.routerResolvePathEnd] as number;
+      canonical = end === path.length ? path : path.slice(0, end);
+    } else if (length <= this.#bytes.length) {
+      canonical = this.#bytes.toString('latin1', 0, length);
+    } else {
+      // Did not fit: share a larger array and ask again (the answer does not change).
+      this.#bytes = bytesFor(length);
+      try {
+        this.#native.shareCanonicalBytes(this.#bytes);
+      } catch (error) {
+        throw fromNativeError(error);
+      }
+      return this.resolve(req);
+    }
+    if (id !== LAYOUT.routerNoRoute)
+      return {
+        outcome: 'matched',
+        match: { value: this.#values[id] as T, route: id, params: this.#params(id, path) },
+        path: canonical,
+      };
+    if (outcome === LAYOUT.routerOutcomeMethodNotAllowed)
+      return { outcome: 'method-not-allowed', allow: this.#allow(), path: canonical };
+    return { outcome: 'no-route', path: canonical };
+  }
+
+  /** The `Allow` methods of the last resolve, from the ids in the params region. */
+  #allow(): string[] {
+    const out = this.#out;
+    const count = out[0] as number;
+    if (count > LAYOUT.routerParamSlots - 1) return this.#native.allowedMethods();
+    const names = this.#methodNames;
+    const allow = new Array<string>(count);
+    for (let i = 0; i < count; i++) allow[i] = names[out[1 + i] as number] as string;
+    return allow;
   }
 
   #syncedReference(): CoreRouter<T> {
@@ -266,4 +454,48 @@ export class NativeRouter<T> implements Contracts.Router<T> {
   check(): RouteDiagnostic[] {
     return this.#syncedReference().check();
   }
+}
+
+/**
+ * `canonicalizePath` of `@switchyard/core` (same contract, docs/router-spec.md §4.1) computed by
+ * the Rust core of `binding` in one crossing: the options go as one number, and the path comes
+ * back as "the target's own path part" in the common case, else as ASCII bytes in a shared array.
+ * Its native function, shared output and bytes are made on first use and kept.
+ * @internal chosen by ./index.ts.
+ */
+export function nativeCanonicalizePath(binding: NativeBinding): Contracts.CanonicalizePath {
+  let canonicalizer: ((policy: number, target: string) => number) | null = null;
+  const out = new Int32Array(LAYOUT.canonicalOutputSlots);
+  let bytes = bytesFor(0);
+  let lastPolicy: PathPolicy | null = null;
+  let lastPacked = 0;
+
+  return function canonicalizePath(target: string, options?: RouterOptions): CanonicalPath {
+    if (typeof target !== 'string') throw new InvalidArgumentError('target', 'expected a string');
+    const policy = resolveOptionsOnce(options);
+    if (policy !== lastPolicy) {
+      lastPacked = packPolicy(policy);
+      lastPolicy = policy;
+    }
+    let code: number;
+    try {
+      canonicalizer ??= binding.pathCanonicalizer(out, bytes);
+      code = canonicalizer(lastPacked, target);
+    } catch (error) {
+      throw fromNativeError(error);
+    }
+    if (code !== LAYOUT.rejectionNone) return { ok: false, ...rejection(code, out[LAYOUT.canonicalSegment] as number) };
+    const length = out[LAYOUT.canonicalLength] as number;
+    if (length === LAYOUT.canonicalSame) {
+      const end = out[LAYOUT.canonicalPathEnd] as number;
+      return { ok: true, path: end === target.length ? target : target.slice(0, end) };
+    }
+    if (length > bytes.length) {
+      // Did not fit: a function over a larger array, and ask again (the old one is collected).
+      bytes = bytesFor(length);
+      canonicalizer = null;
+      return canonicalizePath(target, options);
+    }
+    return { ok: true, path: bytes.toString('latin1', 0, length) };
+  };
 }
