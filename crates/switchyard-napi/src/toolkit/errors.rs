@@ -19,7 +19,9 @@ use crate::layout::FIELD_SEPARATOR;
 pub type Hot<T> = Result<T, Box<napi::Error>>;
 
 /// Builds a JS error from a stable code (a constant of [`switchyard::error`]) and its fields.
-pub fn coded_error(code: &'static str, fields: &[&str]) -> napi::Error {
+/// Private: a primitive's file reaches codes only through [`to_js`], [`internal`] and
+/// [`invalid_argument`], so no code string is typed outside the pure crate.
+fn coded_error(code: &'static str, fields: &[&str]) -> napi::Error {
     let mut reason = String::from(code);
     for field in fields {
         reason.push(FIELD_SEPARATOR);
