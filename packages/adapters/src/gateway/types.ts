@@ -151,6 +151,12 @@ export interface CompiledGateway {
   limits: ReadonlyMap<string, CompiledLimitPolicy>;
   redis: { url: string; onError: 'fail-open' | 'fail-closed' | 'local' } | undefined;
   diagnostics: readonly GatewayDiagnostic[];
+  /**
+   * Rate-limit response headers beyond the `X-RateLimit-*` set (and `Retry-After`) that every
+   * limited route sends: `ietf: true` adds the IETF `RateLimit` / `RateLimit-Policy` pair.
+   * Absent: `X-RateLimit-*` only.
+   */
+  rateLimitHeaders?: { ietf: boolean };
 }
 
 // ---------------------------------------------------------------------------------------------
