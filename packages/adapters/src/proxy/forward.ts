@@ -20,7 +20,7 @@ export type ForwardOutcome =
 export interface ForwardContext {
   upstreams: Upstreams;
   /** The response headers to send the client for an upstream response (hop-by-hop removed, gateway's added). */
-  responseHeaders(upstream: HeaderMap, decision: ForwardDecision): HeaderList;
+  responseHeaders(upstream: HeaderMap, decision: ForwardDecision, status: number): HeaderList;
   /** Called exactly once per forwarded request, when it is over. */
   done(decision: ForwardDecision, outcome: ForwardOutcome): void;
 }
@@ -134,7 +134,7 @@ export function forwardHttp(
     options,
     ({ statusCode, headers }) => {
       status = statusCode;
-      const planned = ctx.responseHeaders(headers as HeaderMap, decision);
+      const planned = ctx.responseHeaders(headers as HeaderMap, decision, statusCode);
       res.writeHead(statusCode, flattenHeaders(planned, false));
       return res;
     },

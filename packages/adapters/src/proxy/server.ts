@@ -26,7 +26,7 @@ import { Upstreams } from './upstreams.js';
 export interface DecisionEngine {
   decide(req: GatewayRequest, state: GatewayState, inputs: DecisionInputs): Decision | Promise<Decision>;
   /** Response headers for the client, from the upstream's (hop-by-hop removed, gateway's own added). */
-  responseHeaders(upstream: HeaderMap, decision: ForwardDecision): HeaderList;
+  responseHeaders(upstream: HeaderMap, decision: ForwardDecision, status: number): HeaderList;
   /** The forwarded request is over: give back what `decide` took (in-flight counts). */
   release(state: GatewayState, decision: ForwardDecision): void;
 }
@@ -69,6 +69,8 @@ export class ProxyServer {
   readonly #random: () => number;
   readonly #drainTimeoutMs: number;
   #inFlight = 0;
+  /** Requests in flight per state, so a swapped-out state can be released once its last one ends. */
+  readonly #perState = new Map<GatewayState, { count: number; idle: (() => void) | undefined }>();
   #draining = false;
   #drained: (() => void) | undefined;
   readonly #tunnels = new Set<Duplex>();
@@ -99,9 +101,18 @@ export class ProxyServer {
     return this.#inFlight;
   }
 
-  /** Makes `state` the one new requests use; requests already in flight finish on theirs. */
-  swap(state: GatewayState): void {
+  /**
+   * Makes `state` the one new requests use; requests already in flight finish on theirs. Resolves
+   * once no request is left on the old state (at once when none was), when it can be released.
+   */
+  swap(state: GatewayState): Promise<GatewayState> {
+    const old = this.#state;
     this.#state = state;
+    const entry = this.#perState.get(old);
+    if (entry === undefined || entry.count === 0) return Promise.resolve(old);
+    return new Promise((resolve) => {
+      entry.idle = () => resolve(old);
+    });
   }
 
   /** Starts listening; resolves with the bound address. */
@@ -145,12 +156,20 @@ export class ProxyServer {
     }
   }
 
-  #begin(): void {
+  #begin(state: GatewayState): void {
     this.#inFlight++;
+    const entry = this.#perState.get(state);
+    if (entry) entry.count++;
+    else this.#perState.set(state, { count: 1, idle: undefined });
   }
 
-  #end(): void {
+  #end(state: GatewayState): void {
     this.#inFlight--;
+    const entry = this.#perState.get(state);
+    if (entry && --entry.count === 0) {
+      this.#perState.delete(state);
+      entry.idle?.();
+    }
     if (this.#draining) {
       this.server.closeIdleConnections();
       if (this.#inFlight === 0) this.#drained?.();
@@ -174,16 +193,16 @@ export class ProxyServer {
     const started = process.hrtime.bigint();
     // A client that resets mid-body makes `req` emit 'error'; the forwarder sees it through undici.
     req.on('error', noop);
-    this.#begin();
+    const state = this.#state;
+    this.#begin(state);
     let ended = false;
     const end = () => {
       if (!ended) {
         ended = true;
-        this.#end();
+        this.#end(state);
       }
     };
     if (this.#draining) res.shouldKeepAlive = false;
-    const state = this.#state;
     try {
       const decision = this.#engine.decide(this.#gatewayRequest(req), state, {
         nowMs: this.#now(),
@@ -221,7 +240,7 @@ export class ProxyServer {
       }
       forwardHttp(req, res, decision, {
         upstreams: this.upstreams,
-        responseHeaders: (upstream, d) => this.#engine.responseHeaders(upstream, d),
+        responseHeaders: (upstream, d, status) => this.#engine.responseHeaders(upstream, d, status),
         done: (d, outcome) => {
           this.#engine.release(state, d);
           end();
@@ -260,12 +279,12 @@ export class ProxyServer {
     }
     const started = process.hrtime.bigint();
     const state = this.#state;
-    this.#begin();
+    this.#begin(state);
     let ended = false;
     const end = () => {
       if (!ended) {
         ended = true;
-        this.#end();
+        this.#end(state);
       }
     };
     const carry = (decision: Decision) => {
@@ -282,7 +301,7 @@ export class ProxyServer {
         return;
       }
       forwardWebSocket(req, socket, head, decision, {
-        responseHeaders: (upstream, d) => this.#engine.responseHeaders(upstream, d),
+        responseHeaders: (upstream, d, status) => this.#engine.responseHeaders(upstream, d, status),
         track: (s) => {
           this.#tunnels.add(s);
           s.once('close', () => this.#tunnels.delete(s));

@@ -55,7 +55,7 @@ function sanitize(value: string): string {
 
 /** What {@link forwardWebSocket} needs from the gateway around it. */
 export interface UpgradeContext {
-  responseHeaders(upstream: HeaderMap, decision: ForwardDecision): HeaderList;
+  responseHeaders(upstream: HeaderMap, decision: ForwardDecision, status: number): HeaderList;
   done(decision: ForwardDecision, outcome: ForwardOutcome): void;
   /** Registers a live tunnel so that a drain can wait for it (and end it at the deadline). */
   track(socket: Duplex): void;
@@ -121,7 +121,9 @@ export function forwardWebSocket(
       finish({ kind: 'client-aborted', status: 101 });
       return;
     }
-    const planned = ctx.responseHeaders(res.headers as HeaderMap, decision);
+    const planned = ctx
+      .responseHeaders(res.headers as HeaderMap, decision, 101)
+      .filter(([n]) => n !== 'connection' && n !== 'upgrade');
     planned.push(['connection', 'Upgrade'], ['upgrade', 'websocket']);
     client.write(headerBlock(101, 'Switching Protocols', planned));
     if (upHead.length > 0) client.write(upHead);
@@ -132,7 +134,7 @@ export function forwardWebSocket(
   upstream.on('response', (res) => {
     // The target answered the handshake without switching: pass its answer through, then close.
     if (timer !== undefined) clearTimeout(timer);
-    const planned = ctx.responseHeaders(res.headers as HeaderMap, decision).filter(([n]) => n !== 'content-length');
+    const planned = ctx.responseHeaders(res.headers as HeaderMap, decision, res.statusCode ?? 502).filter(([n]) => n !== 'content-length');
     planned.push(['connection', 'close']);
     client.write(headerBlock(res.statusCode ?? 502, res.statusMessage ?? '', planned));
     res.pipe(client);
