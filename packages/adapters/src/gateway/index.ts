@@ -1,9 +1,38 @@
 /**
- * `@switchyard/adapters` gateway: the config compiler, the request pipeline and the contract
- * types between them and the front doors.
- * @module
+ * `@switchyard/adapters/gateway`: what a gateway decides, with no socket: `gateway.yaml` loaded,
+ * validated and compiled, and the contract types shared by the pipeline and the front doors.
+ *
+ * @packageDocumentation
  */
 
+// The config: load, validate, compile, check, print.
+export {
+  type BalanceConfig,
+  type CompileOptions,
+  compileGateway,
+  DIAGNOSTIC_CODES,
+  type DiagnosticCode,
+  formatDiagnostics,
+  formatKeySource,
+  formatProblem,
+  formatProblems,
+  formatRouteTable,
+  GATEWAY_SCHEMA,
+  type GatewayConfig,
+  type GatewayRedisClient,
+  isGatewayConfig,
+  type LimitPolicyConfig,
+  loadConfig,
+  parseConfig,
+  parseKeySource,
+  type RouteConfig,
+  renderConfigReference,
+  routerOptionsOf,
+  routeSpecOf,
+  type SchemaNode,
+  type ServiceConfig,
+  type TargetConfig,
+} from './config/index.js';
 // --- request pipeline (gw-pipeline) ---
 export {
   ClientAddress,
@@ -26,5 +55,5 @@ export {
   type ServiceChoice,
   type TargetChoice,
 } from './pipeline/index.js';
-export * from './types.js';
 // --- end request pipeline ---
+export * from './types.js';

@@ -157,6 +157,12 @@ export interface CompiledGateway {
    * Absent: `X-RateLimit-*` only.
    */
   rateLimitHeaders?: { ietf: boolean };
+  /**
+   * Releases what compiling opened (the Redis connection of `store: redis` policies). Call it
+   * once the state has been swapped out and the requests still using it have finished. Optional
+   * so that a state built by hand (in a test) needs none.
+   */
+  close?(): Promise<void>;
 }
 
 // ---------------------------------------------------------------------------------------------
