@@ -84,7 +84,9 @@ process.on('SIGTERM', () => stop(0));
 try {
   for (const u of upstreams) servers.push(await startDemoUpstream(u));
 } catch (err) {
-  console.error(`demo: could not start the upstreams (${err.message}); is another demo running? Try --port-offset 1000`);
+  console.error(
+    `demo: could not start the upstreams (${err.message}); is another demo running? Try --port-offset 1000`,
+  );
   await stop(1);
 }
 console.log(
@@ -132,7 +134,8 @@ for (let i = 0; i < 2000; i++) {
 }
 const split = [...counts].map(([s, n]) => `${s} ${((100 * n) / 2000).toFixed(1)}%`).join(', ');
 const carts = new Set();
-for (const user of ['alice', 'alice', 'alice']) carts.add((await get('/api/cart/items', { 'x-user-id': user })).body.instance);
+for (const user of ['alice', 'alice', 'alice'])
+  carts.add((await get('/api/cart/items', { 'x-user-id': user })).body.instance);
 const bob = (await get('/api/cart/items', { 'x-user-id': 'bob' })).body.instance;
 
 const q = (s) => `'${s.replace(/'/g, "'\\''")}'`;
@@ -140,7 +143,7 @@ const curl = (path, headers = {}, flags = '-s') =>
   `curl ${flags} ${Object.entries(headers)
     .map(([k, v]) => `-H ${q(`${k}: ${v}`)} `)
     .join('')}${base}${path}`;
-const rel = relative(process.cwd(), configFile) || configFile;
+const rel = relative(process.cwd(), configFile).startsWith('..') ? configFile : relative(process.cwd(), configFile);
 const cliRel = relative(process.cwd(), cli);
 const lines = [
   '',

@@ -6,15 +6,16 @@
 import cluster from 'node:cluster';
 import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
-import { implementation } from '@switchyard/node';
 import { InvalidArgumentError } from '@switchyard/core';
+import { implementation } from '@switchyard/node';
 import { compileGateway, formatDiagnostics, formatProblems, formatRouteTable } from '../gateway/config/index.js';
 import { explainRequest } from '../gateway/pipeline/index.js';
 import type { GatewayRequest, HeaderMap } from '../gateway/types.js';
 import { runPrimary, runWorker } from './cluster.js';
-import { type CliIo, perWorkerNote } from './io.js';
 import { formatExplanation } from './explain-format.js';
 import { createGateway } from './gateway.js';
+import { withInterimResolve } from './interim-resolve.js';
+import type { CliIo } from './io.js';
 
 const stdio: CliIo = {
   out: (t) => process.stdout.write(t),
@@ -138,11 +139,10 @@ type Values = ReturnType<typeof parse>['values'];
 
 function check(file: string, io: CliIo): number {
   const compiled = compileGateway(file);
-  io.out(`${compiled.name}: ${compiled.routes.length} routes, ${compiled.services.size} services, ${compiled.limits.size} rate-limit policies (implementation: ${implementation})\n\n`);
+  // The table's heading names the gateway and counts; the diagnostics include the per-process limits note.
   io.out(formatRouteTable(compiled));
   io.out('\n');
   io.out(formatDiagnostics(compiled.diagnostics, compiled.file));
-  io.out(perWorkerNote(compiled, undefined));
   return 0;
 }
 
@@ -152,7 +152,7 @@ function explain(file: string, rest: readonly string[], values: Values, io: CliI
     io.err(`switchyard: explain needs exactly METHOD and PATH after the file\n\n${USAGE}`);
     return 2;
   }
-  const compiled = compileGateway(file);
+  const compiled = withInterimResolve(compileGateway(file));
   const headers = parseHeaderArgs(values.header ?? []);
   if (values.host !== undefined) headers.host = values.host;
   const req: GatewayRequest = {

@@ -9,8 +9,8 @@ import { type FSWatcher, watch } from 'node:fs';
 import { basename, dirname, resolve } from 'node:path';
 import { implementation } from '@switchyard/node';
 import { compileGateway, formatProblems } from '../gateway/config/index.js';
-import { type CliIo, perWorkerNote } from './io.js';
 import { createGateway } from './gateway.js';
+import { type CliIo, perWorkerNote } from './io.js';
 
 /** Messages between the primary and its workers. */
 type ToWorker = { type: 'reload' } | { type: 'drain' };
@@ -30,10 +30,7 @@ interface WorkerSpec {
 const SPEC_ENV = 'SWITCHYARD_WORKER_SPEC';
 
 /** Runs the primary of `serve --workers N`; resolves once every worker listens. */
-export async function runPrimary(
-  options: WorkerSpec & { workers: number },
-  io: CliIo,
-): Promise<number | undefined> {
+export async function runPrimary(options: WorkerSpec & { workers: number }, io: CliIo): Promise<number | undefined> {
   const file = resolve(options.file);
   // Validate before forking: a bad file is reported once, with positions, and nothing starts.
   const compiled = compileGateway(file);

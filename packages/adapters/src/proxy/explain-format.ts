@@ -27,7 +27,7 @@ export function formatExplanation(x: GatewayExplanation): string {
         x.service.how === 'single'
           ? 'the route names it'
           : x.service.how === 'sticky'
-            ? `split, sticky on ${x.service.key}`
+            ? `split, sticky key ${JSON.stringify(x.service.key)}`
             : 'split, drawn at random (no sticky key)';
       lines.push(`service:   ${x.service.service} (${how})`);
     }

@@ -9,6 +9,7 @@ import { type CompileOptions, compileGateway, formatProblems } from '../gateway/
 import { decide, planResponseHeaders, release } from '../gateway/pipeline/index.js';
 import type { CompiledGateway, GatewayRuntime, GatewayState } from '../gateway/types.js';
 import { AdminServer } from './admin.js';
+import { withInterimResolve } from './interim-resolve.js';
 import { type DecisionEngine, type ProxyObserver, ProxyServer } from './server.js';
 import { poolKey } from './upstreams.js';
 
@@ -105,7 +106,7 @@ export function createGateway(configOrPath: string | object, options: GatewayOpt
   const signalHandlers: [NodeJS.Signals, () => void][] = [];
 
   const compile = (from: string | object, previous: CompiledGateway | undefined) =>
-    compileGateway(from, { ...options.compile, previous });
+    withInterimResolve(compileGateway(from, { ...options.compile, previous }));
 
   const doReload = async (from: string | object): Promise<ReloadResult> => {
     const previous = compiled;
@@ -131,9 +132,7 @@ export function createGateway(configOrPath: string | object, options: GatewayOpt
   /** Serializes reloads: two SIGHUPs in a row compile one after the other, never interleaved. */
   const reload = (from?: string | object): Promise<ReloadResult> => {
     const target = from ?? source;
-    const run = (reloading ?? Promise.resolve())
-      .catch(() => undefined)
-      .then(() => doReload(target));
+    const run = (reloading ?? Promise.resolve()).catch(() => undefined).then(() => doReload(target));
     reloading = run;
     return run;
   };
@@ -148,7 +147,8 @@ export function createGateway(configOrPath: string | object, options: GatewayOpt
             r.carriedLimits.length > 0 ? `; limits carried over: ${r.carriedLimits.join(', ')}` : ''
           }`,
         ),
-      (err) => log(`switchyard: reload (${why}) failed, keeping the previous config:\n${formatProblems(err).trimEnd()}`),
+      (err) =>
+        log(`switchyard: reload (${why}) failed, keeping the previous config:\n${formatProblems(err).trimEnd()}`),
     );
   };
 

@@ -21,4 +21,3 @@ export function perWorkerNote(compiled: CompiledGateway, workers: number | undef
   const who = workers === undefined ? 'each worker process of `serve --workers N`' : `each of the ${workers} workers`;
   return `note: store: memory limits are per worker: ${who} keeps its own budget for ${names.join(', ')} (use store: redis for one budget across workers)\n`;
 }
-

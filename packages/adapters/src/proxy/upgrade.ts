@@ -134,7 +134,9 @@ export function forwardWebSocket(
   upstream.on('response', (res) => {
     // The target answered the handshake without switching: pass its answer through, then close.
     if (timer !== undefined) clearTimeout(timer);
-    const planned = ctx.responseHeaders(res.headers as HeaderMap, decision, res.statusCode ?? 502).filter(([n]) => n !== 'content-length');
+    const planned = ctx
+      .responseHeaders(res.headers as HeaderMap, decision, res.statusCode ?? 502)
+      .filter(([n]) => n !== 'content-length');
     planned.push(['connection', 'close']);
     client.write(headerBlock(res.statusCode ?? 502, res.statusMessage ?? '', planned));
     res.pipe(client);
