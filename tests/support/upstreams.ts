@@ -45,6 +45,7 @@ function handle(service: string, instance: string, stats: { aborted: number; abo
   return (req: IncomingMessage, res: ServerResponse) => {
     const url = new URL(req.url ?? '/', 'http://upstream');
     const p = url.pathname;
+    let bodyBytes = 0;
     const q = (name: string) => Number(url.searchParams.get(name) ?? '0');
     if (p.endsWith('/__reset')) {
       req.socket.destroy();
@@ -118,7 +119,6 @@ function handle(service: string, instance: string, stats: { aborted: number; abo
       res.end('{}');
       return;
     }
-    let bodyBytes = 0;
     req.on('data', (c: Buffer) => {
       bodyBytes += c.length;
     });
