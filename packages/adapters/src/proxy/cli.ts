@@ -179,8 +179,9 @@ async function serve(file: string, values: Values, io: CliIo): Promise<number | 
   const address = await gateway.listen(port, values.host);
   const compiled = gateway.compiled!;
   io.out(
-    `switchyard: ${compiled.name} listening on ${address.url}: ${compiled.routes.length} routes, ${compiled.services.size} services (implementation: ${implementation}, pid ${process.pid})\n`,
+    `switchyard: ${compiled.name} listening on ${address.url}: ${compiled.routes.length} routes, ${compiled.services.size} services (implementation: ${implementation}, pid ${process.pid})\n${
+      address.admin ? `switchyard: admin on ${address.admin.url} (/healthz, /routes)\n` : ''
+    }`,
   );
-  if (address.admin) io.out(`switchyard: admin on ${address.admin.url} (/healthz, /routes)\n`);
   return undefined;
 }

@@ -97,11 +97,12 @@ export async function runPrimary(options: WorkerSpec & { workers: number }, io: 
     for (const w of workers) w.kill();
     return 1;
   }
+  // One write, so a reader that waits for the listening line has the notes too.
   io.out(
-    `switchyard: ${compiled.name} listening on ${first.url} with ${options.workers} workers: ${compiled.routes.length} routes, ${compiled.services.size} services (implementation: ${implementation}, primary pid ${process.pid})\n`,
+    `switchyard: ${compiled.name} listening on ${first.url} with ${options.workers} workers: ${compiled.routes.length} routes, ${compiled.services.size} services (implementation: ${implementation}, primary pid ${process.pid})\n${
+      first.admin ? `switchyard: admin on ${first.admin} (/healthz, /routes)\n` : ''
+    }${perWorkerNote(compiled, options.workers)}`,
   );
-  if (first.admin) io.out(`switchyard: admin on ${first.admin} (/healthz, /routes)\n`);
-  io.out(perWorkerNote(compiled, options.workers));
   return undefined;
 }
 
