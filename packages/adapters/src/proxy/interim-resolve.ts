@@ -20,10 +20,11 @@ export function withInterimResolve(compiled: CompiledGateway): CompiledGateway {
   router.resolve = (req: RequestInfo): ResolveOutcome<CompiledRoute> => {
     const q = req.path.indexOf('?');
     const path = q < 0 ? req.path : req.path.slice(0, q);
-    const rejected = router.explain(req).rejected;
-    if (rejected) return { outcome: 'rejected', code: rejected, reason: `rejected: ${rejected}` };
+    // A rejected request never matches, so the costly explain runs only when match finds nothing.
     const match = router.match(req);
     if (match) return { outcome: 'matched', match, path };
+    const rejected = router.explain(req).rejected;
+    if (rejected) return { outcome: 'rejected', code: rejected, reason: `rejected: ${rejected}` };
     const allow = METHODS.filter((method) => router.match({ ...req, method }) !== null);
     if (allow.length > 0) return { outcome: 'method-not-allowed', allow, path };
     return { outcome: 'no-route', path };
