@@ -9,7 +9,7 @@ import {
   planTraceparent,
 } from '../../packages/adapters/src/gateway/pipeline/index.js';
 import type { Decision, ForwardDecision, GatewayRequest } from '../../packages/adapters/src/gateway/types.js';
-import { type GatewaySpec, freshState, header, headers, inputs, request } from './support/build.js';
+import { freshState, type GatewaySpec, header, headers, inputs, request } from './support/build.js';
 
 const spec: GatewaySpec = {
   name: 'edge-1',
@@ -141,7 +141,9 @@ describe('request headers: forwarding', () => {
     expect(header(list, 'x-forwarded-for')).toBe('198.51.100.1, 10.9.9.9, 10.1.2.3');
     expect(header(list, 'x-forwarded-proto')).toBe('https');
     expect(header(list, 'x-forwarded-host')).toBe('www.example.com');
-    expect(header(list, 'forwarded')).toBe('for=198.51.100.1;proto=https, for=10.1.2.3;host=api.example.com;proto=http');
+    expect(header(list, 'forwarded')).toBe(
+      'for=198.51.100.1;proto=https, for=10.1.2.3;host=api.example.com;proto=http',
+    );
   });
   it('writes IPv6 peers bracketed in Forwarded, IPv4-mapped ones as IPv4, and https for TLS', () => {
     const v6 = plan({ remoteAddress: '2001:db8::1', encrypted: true });
@@ -163,7 +165,11 @@ describe('request headers: forwarding', () => {
     });
     const d = forward(
       decide(
-        request({ target: '/x', remoteAddress: '10.0.0.5', headers: { x_forwarded_for: '6.6.6.6', 'x-request_id': 'zz' } }),
+        request({
+          target: '/x',
+          remoteAddress: '10.0.0.5',
+          headers: { x_forwarded_for: '6.6.6.6', 'x-request_id': 'zz' },
+        }),
         state,
         inputs(),
       ),
@@ -278,7 +284,15 @@ describe('response headers', () => {
       },
       d,
     );
-    for (const n of ['connection', 'x-internal', 'keep-alive', 'transfer-encoding', 'trailer', 'upgrade', 'proxy-authenticate']) {
+    for (const n of [
+      'connection',
+      'x-internal',
+      'keep-alive',
+      'transfer-encoding',
+      'trailer',
+      'upgrade',
+      'proxy-authenticate',
+    ]) {
       expect(names(out), n).not.toContain(n);
     }
     expect(headers(out, 'x-request-id')).toEqual([d.requestId]);
@@ -294,7 +308,11 @@ describe('response headers', () => {
   });
   it('keeps Connection/Upgrade on a 101 to a WebSocket upgrade only', () => {
     const d = forward(
-      decide(request({ target: '/x', headers: { connection: 'upgrade', upgrade: 'websocket' } }), freshState(spec), inputs()),
+      decide(
+        request({ target: '/x', headers: { connection: 'upgrade', upgrade: 'websocket' } }),
+        freshState(spec),
+        inputs(),
+      ),
     );
     const up = { connection: 'Upgrade', upgrade: 'websocket', 'sec-websocket-accept': 's3pPLMBiTxaQ9kYGzzhZRbK+xOo=' };
     const switched = planResponseHeaders(up, d, { status: 101 });
