@@ -113,7 +113,7 @@ describe('in-memory limits', () => {
     // t of the sliding window: the 20 s left of the current 60 s window (now is 1,000,000 ms)
     // plus the next one, which still counts this request.
     expect(header(d.responseHeaders, 'ratelimit')).toBe('"per-user";r=2;t=80, "per-ip";r=9;t=1');
-    expect(header(d.responseHeaders, 'ratelimit-policy')).toBe('"per-user";q=3;w=60, "per-ip";q=10;w=10');
+    expect(header(d.responseHeaders, 'ratelimit-policy')).toBe('"per-ip";q=10;w=10, "per-user";q=3;w=60');
     const plain = sync(decide(request({ target: '/ip' }), freshState(base()), inputs())) as ForwardDecision;
     expect(header(plain.responseHeaders, 'ratelimit')).toBeUndefined();
   });
