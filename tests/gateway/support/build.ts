@@ -1,6 +1,7 @@
 // Builds CompiledGateway values for the pipeline tests straight from @switchyard/node's
 // primitives, so the pipeline is tested without the config compiler. The shape mirrors
-// gateway.yaml closely enough that a test reads like the config it stands for.
+// gateway.yaml closely enough that a test reads like the config it stands for. Limiter tables
+// are allocated up front, so tests that build many states keep them small (1024 keys).
 import {
   ConsistentHash,
   type HashAlgorithm,
@@ -113,8 +114,8 @@ function service(name: string, spec: ServiceSpec): CompiledService {
 function policy(name: string, spec: LimitSpec, shared: SharedLimiter | undefined): CompiledLimitPolicy {
   const local: KeyedLimiter =
     spec.algorithm === 'token-bucket'
-      ? new RateLimiter({ capacity: spec.capacity, refillPerSecond: spec.refillPerSecond })
-      : new SlidingWindowLimiter({ limit: spec.limit, windowMs: spec.windowMs });
+      ? new RateLimiter({ capacity: spec.capacity, refillPerSecond: spec.refillPerSecond, maxKeys: 1024 })
+      : new SlidingWindowLimiter({ limit: spec.limit, windowMs: spec.windowMs, maxKeys: 1024 });
   const store = spec.store ?? 'memory';
   return {
     name,
