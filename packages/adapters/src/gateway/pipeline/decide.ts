@@ -331,6 +331,7 @@ export function finish(m: Matched, outcome: LimitOutcome, commit: boolean): Chos
     limits,
     websocket,
   };
+  if (commit) flights.set(decision, prepared.flightKeys[target.index]!);
   return { decision, service, target };
 }
 
@@ -361,7 +362,8 @@ export function decide(req: GatewayRequest, state: GatewayState, inputs: Decisio
   return takeShared(m.applied, inputs.nowMs, onError).then((outcome) => finish(m, outcome, true).decision);
 }
 
-const released = new WeakSet<ForwardDecision>();
+/** In-flight key of each forward decision not yet released (the prepared, interned string). */
+const flights = new WeakMap<ForwardDecision, string>();
 
 /**
  * Ends a forwarded request's in-flight count on its target (least-requests balancing reads it).
@@ -369,7 +371,9 @@ const released = new WeakSet<ForwardDecision>();
  * the same decision, or a call with a respond decision, does nothing.
  */
 export function release(state: GatewayState, decision: Decision): void {
-  if (decision.kind !== 'forward' || released.has(decision)) return;
-  released.add(decision);
-  releaseFlight(state.runtime, `${decision.service.name}\0${decision.target.id}`);
+  if (decision.kind !== 'forward') return;
+  const key = flights.get(decision);
+  if (key === undefined) return;
+  flights.delete(decision);
+  releaseFlight(state.runtime, key);
 }
