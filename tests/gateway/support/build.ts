@@ -11,6 +11,7 @@ import {
   SlidingWindowLimiter,
   WeightedSplit,
 } from '@switchyard/node';
+import { pathOptions } from '../../../packages/adapters/src/gateway/pipeline/index.js';
 import type {
   CompiledBalance,
   CompiledGateway,
@@ -27,7 +28,6 @@ import type {
   Timeouts,
 } from '../../../packages/adapters/src/gateway/types.js';
 import { VERSION_CONSTRAINT_HEADER } from '../../../packages/adapters/src/gateway/types.js';
-import { withResolve } from './resolve.js';
 
 /** `header:NAME`, `cookie:NAME`, `query:NAME`, `client-ip` or `path`, as gateway.yaml writes it. */
 export function keySource(text: string): KeySource {
@@ -136,7 +136,8 @@ export function buildGateway(spec: GatewaySpec): CompiledGateway {
   const limits = new Map(
     Object.entries(spec.limits ?? {}).map(([n, l]) => [n, policy(n, l, spec.shared?.[n])] as const),
   );
-  const router = new Router<CompiledRoute>();
+  const paths = { escapedSlashes: 'reject', mergeSlashes: true, dotSegments: 'resolve' } as const;
+  const router = new Router<CompiledRoute>(pathOptions(paths));
   const routes = spec.routes.map((r, index): CompiledRoute => {
     const route: CompiledRoute = {
       index,
@@ -177,9 +178,9 @@ export function buildGateway(spec: GatewaySpec): CompiledGateway {
     listen: { host: '127.0.0.1', port: 8080 },
     admin: undefined,
     trustProxies: spec.trustProxies ?? [],
-    paths: { escapedSlashes: 'reject', mergeSlashes: true, dotSegments: 'resolve' },
+    paths,
     versioning: spec.versioning,
-    router: withResolve(router),
+    router,
     routes,
     services,
     limits,
