@@ -127,6 +127,43 @@ describe('decide: statuses the gateway answers itself', () => {
   });
 });
 
+describe('decide: the canonical path, decided once', () => {
+  const spec: GatewaySpec = {
+    versioning: { header: 'X-API-Version', default: 'v1' },
+    services: { a: { targets: ['http://127.0.0.1:9001'] }, b: { targets: ['http://127.0.0.1:9002'] } },
+    limits: { per: { algorithm: 'token-bucket', capacity: 5, refillPerSecond: 1, key: 'path' } },
+    routes: [
+      { path: '/api/v1/users', service: 'a', limits: ['per'] },
+      { path: '/files/*', service: 'b', rewrite: { stripPrefix: '/files' } },
+      { path: '/api/v2/*', service: 'b', version: 'v2' },
+    ],
+  };
+  it('routes, limits and forwards the canonical path: dot segments resolved, slashes merged', () => {
+    const state = freshState(spec);
+    const d = forward(decide(request({ target: '/api//v1/x/../users?q=1' }), state, inputs()));
+    expect(d.path).toBe('/api/v1/users');
+    expect(d.upstreamPath).toBe('/api/v1/users?q=1');
+    // The path key is the canonical one: both spellings share a budget.
+    const again = forward(decide(request({ target: '/api/v1/users' }), state, inputs()));
+    expect(again.limits?.results[0]?.decision.remaining).toBe(3);
+  });
+  it('forwards escapes in their canonical spelling', () => {
+    const d = forward(decide(request({ target: '/files/a%7eb/%c3%a9%20x' }), freshState(spec), inputs()));
+    expect(d.upstreamPath).toBe('/a~b/%C3%A9%20x');
+  });
+  it('a version read from a path spelled with escapes and dots is the canonical one', () => {
+    const d = forward(decide(request({ target: '/api/x/../%76%32/things' }), freshState(spec), inputs()));
+    expect(d.version).toBe('v2');
+    expect(d.service.name).toBe('b');
+    expect(d.path).toBe('/api/v2/things');
+  });
+  it('400 for an encoded slash under escaped_slashes: reject, naming the rule', () => {
+    const d = answer(decide(request({ target: '/files/a%2Fb' }), freshState(spec), inputs()));
+    expect(d.status).toBe(400);
+    expect(JSON.parse(d.body).message).toMatch(/^request rejected \(encoded-slash\)/);
+  });
+});
+
 describe('decide: versions through the router', () => {
   const spec: GatewaySpec = {
     versioning: { header: 'X-API-Version', default: 'v1' },

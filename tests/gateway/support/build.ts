@@ -1,6 +1,7 @@
 // Builds CompiledGateway values for the pipeline tests straight from @switchyard/node's
 // primitives, so the pipeline is tested without the config compiler. The shape mirrors
-// gateway.yaml closely enough that a test reads like the config it stands for.
+// gateway.yaml closely enough that a test reads like the config it stands for. Limiter tables
+// are allocated up front, so tests that build many states keep them small (1024 keys).
 import {
   ConsistentHash,
   type HashAlgorithm,
@@ -10,6 +11,7 @@ import {
   SlidingWindowLimiter,
   WeightedSplit,
 } from '@switchyard/node';
+import { pathOptions } from '../../../packages/adapters/src/gateway/pipeline/index.js';
 import type {
   CompiledBalance,
   CompiledGateway,
@@ -26,7 +28,6 @@ import type {
   Timeouts,
 } from '../../../packages/adapters/src/gateway/types.js';
 import { VERSION_CONSTRAINT_HEADER } from '../../../packages/adapters/src/gateway/types.js';
-import { withResolve } from './resolve.js';
 
 /** `header:NAME`, `cookie:NAME`, `query:NAME`, `client-ip` or `path`, as gateway.yaml writes it. */
 export function keySource(text: string): KeySource {
@@ -113,8 +114,8 @@ function service(name: string, spec: ServiceSpec): CompiledService {
 function policy(name: string, spec: LimitSpec, shared: SharedLimiter | undefined): CompiledLimitPolicy {
   const local: KeyedLimiter =
     spec.algorithm === 'token-bucket'
-      ? new RateLimiter({ capacity: spec.capacity, refillPerSecond: spec.refillPerSecond })
-      : new SlidingWindowLimiter({ limit: spec.limit, windowMs: spec.windowMs });
+      ? new RateLimiter({ capacity: spec.capacity, refillPerSecond: spec.refillPerSecond, maxKeys: 1024 })
+      : new SlidingWindowLimiter({ limit: spec.limit, windowMs: spec.windowMs, maxKeys: 1024 });
   const store = spec.store ?? 'memory';
   return {
     name,
@@ -135,7 +136,8 @@ export function buildGateway(spec: GatewaySpec): CompiledGateway {
   const limits = new Map(
     Object.entries(spec.limits ?? {}).map(([n, l]) => [n, policy(n, l, spec.shared?.[n])] as const),
   );
-  const router = new Router<CompiledRoute>();
+  const paths = { escapedSlashes: 'reject', mergeSlashes: true, dotSegments: 'resolve' } as const;
+  const router = new Router<CompiledRoute>(pathOptions(paths));
   const routes = spec.routes.map((r, index): CompiledRoute => {
     const route: CompiledRoute = {
       index,
@@ -176,9 +178,9 @@ export function buildGateway(spec: GatewaySpec): CompiledGateway {
     listen: { host: '127.0.0.1', port: 8080 },
     admin: undefined,
     trustProxies: spec.trustProxies ?? [],
-    paths: { escapedSlashes: 'reject', mergeSlashes: true, dotSegments: 'resolve' },
+    paths,
     versioning: spec.versioning,
-    router: withResolve(router),
+    router,
     routes,
     services,
     limits,

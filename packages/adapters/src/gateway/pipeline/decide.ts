@@ -71,6 +71,7 @@ function hostHeader(headers: HeaderMap): string | undefined {
 }
 
 const JSON_TYPE = 'application/json; charset=utf-8';
+const NO_VERSION: ResolvedVersion = { version: undefined, source: 'none' };
 const MESSAGE_PATH_MAX = 200;
 
 function shown(path: string): string {
@@ -156,25 +157,33 @@ export function begin(req: GatewayRequest, state: GatewayState, inputs: Decision
     version: undefined,
     host,
   });
-  // 1. canonicalize once
+  // Origin-form or absolute-form only: the gateway routes paths.
   const parts = splitTarget(req.target);
   if (parts === undefined) {
     const message = 'the request-target must be a path (origin-form) or an absolute URL';
     return early(respond('rejected', message, requestId, [], none));
   }
   const host = parts.authority ?? hostHeader(req.headers);
-  const canonical = prep.resolver.canonicalize(parts.pathAndQuery);
-  if (!canonical.ok) {
-    const message = `request rejected (${canonical.code}): ${canonical.reason}`;
-    return early(respond('rejected', message, requestId, [], none), host);
+  // 3 before 2: versioned routes are told apart by the router itself, through the version header
+  // it is given, so the version is resolved from the canonical path before matching. Without
+  // versioned routes the router's own canonicalization (inside resolve) is the only one.
+  let version: ResolvedVersion = NO_VERSION;
+  let headers = req.headers;
+  if (prep.versioned) {
+    const canonical = prep.resolver.canonicalize(parts.pathAndQuery);
+    if (!canonical.ok) {
+      const message = `request rejected (${canonical.code}): ${canonical.reason}`;
+      return early(respond('rejected', message, requestId, [], none), host);
+    }
+    version = resolveVersion(canonical.path, req.headers, compiled.versioning);
+    headers = routerHeaders(req.headers, version.version);
   }
-  const path = canonical.path;
-  // 3 before 2: the router tells versioned routes apart by the version header it is given.
-  const version = resolveVersion(path, req.headers, compiled.versioning);
-  const headers = prep.versioned ? routerHeaders(req.headers, version.version) : req.headers;
   const routerRequest: RequestInfo = { path: parts.pathAndQuery, method: req.method, host, headers };
-  // 2. match
+  // 1 and 2: canonicalize and match
   const outcome = prep.resolver.resolve(routerRequest);
+  if (!prep.versioned && outcome.outcome !== 'rejected') {
+    version = resolveVersion(outcome.path, req.headers, compiled.versioning);
+  }
   const unmatched = (decision: RespondDecision): Unmatched => ({
     kind: 'unmatched',
     decision,
@@ -199,6 +208,7 @@ export function begin(req: GatewayRequest, state: GatewayState, inputs: Decision
       );
     }
   }
+  const path = outcome.path;
   const route = outcome.match.value;
   let clientIp: string | undefined | null = null;
   let clientKey: string | undefined;
@@ -331,6 +341,7 @@ export function finish(m: Matched, outcome: LimitOutcome, commit: boolean): Chos
     limits,
     websocket,
   };
+  if (commit) flights.set(decision, prepared.flightKeys[target.index]!);
   return { decision, service, target };
 }
 
@@ -361,7 +372,8 @@ export function decide(req: GatewayRequest, state: GatewayState, inputs: Decisio
   return takeShared(m.applied, inputs.nowMs, onError).then((outcome) => finish(m, outcome, true).decision);
 }
 
-const released = new WeakSet<ForwardDecision>();
+/** In-flight key of each forward decision not yet released (the prepared, interned string). */
+const flights = new WeakMap<ForwardDecision, string>();
 
 /**
  * Ends a forwarded request's in-flight count on its target (least-requests balancing reads it).
@@ -369,7 +381,9 @@ const released = new WeakSet<ForwardDecision>();
  * the same decision, or a call with a respond decision, does nothing.
  */
 export function release(state: GatewayState, decision: Decision): void {
-  if (decision.kind !== 'forward' || released.has(decision)) return;
-  released.add(decision);
-  releaseFlight(state.runtime, `${decision.service.name}\0${decision.target.id}`);
+  if (decision.kind !== 'forward') return;
+  const key = flights.get(decision);
+  if (key === undefined) return;
+  flights.delete(decision);
+  releaseFlight(state.runtime, key);
 }

@@ -36,7 +36,7 @@ export {
 export { ClientAddress, cookieValue, describeKey, type KeyInput, keyValue, queryValue } from './keys.js';
 export { type AppliedPolicy, applyPolicy, type LimitOutcome, quotaOf } from './limits.js';
 export { rewritePath, upstreamTarget } from './rewrite.js';
-export type { CanonicalPath, ResolveOutcome, RouteResolver } from './route.js';
+export { pathOptions, type RouteResolver } from './route.js';
 export {
   normalizeVersion,
   type ResolvedVersion,
