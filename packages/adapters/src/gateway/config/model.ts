@@ -8,6 +8,8 @@ import type { KeySource, PathPolicy, Rewrite, SourcePosition, Timeouts } from '.
 
 /** A target of a service, its URL split into what a connection pool and a path need. */
 export interface TargetConfig {
+  /** Index in the service's `targets:`. */
+  index: number;
   /** The URL as written. */
   url: string;
   /** `http://host:port`, the target's id within its service. */

@@ -50,6 +50,7 @@ export function parseSource(text: string, file: string): { root: SourceNode | un
   }
   if (problems.length > 0) return { root: undefined, problems };
   let budget = MAX_NODES;
+  const anchors = new Map<object, unknown>();
   let exhausted = false;
   const convert = (node: unknown, depth: number): SourceNode => {
     const n = node as Node | null;
@@ -60,7 +61,12 @@ export function parseSource(text: string, file: string): { root: SourceNode | un
     }
     if (n === null || n === undefined) return { kind: 'scalar', pos, value: null };
     if (isAlias(n)) {
-      const target = n.resolve(doc);
+      // Resolving searches the document; an alias node is resolved once however often it repeats.
+      let target = anchors.get(n);
+      if (target === undefined) {
+        target = n.resolve(doc) ?? null;
+        anchors.set(n, target);
+      }
       return target ? convert(target, depth + 1) : { kind: 'scalar', pos, value: null };
     }
     if (isScalar(n)) return { kind: 'scalar', pos, value: n.value };
@@ -151,6 +157,12 @@ export function keyPositionAt(
 /** `routes[2].split[0].service`, the key path as messages print it. */
 export function formatPath(path: readonly (string | number)[]): string {
   let out = '';
-  for (const part of path) out += typeof part === 'number' ? `[${part}]` : out === '' ? part : `.${part}`;
+  for (const part of path) {
+    // Keys that could be misread (dots aside, which names may hold) are quoted: a header name
+    // with a newline must not break the `file:line:col: message` line.
+    if (typeof part === 'number') out += `[${part}]`;
+    else if (!/^[A-Za-z0-9_.:*-]+$/.test(part)) out += `[${JSON.stringify(part)}]`;
+    else out += out === '' ? part : `.${part}`;
+  }
   return out === '' ? '(top level)' : out;
 }

@@ -91,15 +91,11 @@ export function expectation(schema: SchemaNode): string {
     case 'boolean':
       return 'true or false';
     case 'object':
-      return `an object with ${Object.keys(schema.fields)
-        .map((k) => k)
-        .join(', ')}`;
+      return `an object (keys: ${Object.keys(schema.fields).join(', ')})`;
     case 'map':
       return `an object of ${schema.keyDoc}s`;
     case 'list':
-      return `a list of ${expectation(schema.items)
-        .replace(/^(a|an) /, '')
-        .replace(/^one of/, 'values, one of')}`;
+      return `a list, each item ${expectation(schema.items)}`;
     case 'one-of':
       return schema.variants.map(expectation).join(', or ');
   }
@@ -291,13 +287,14 @@ function keySource(text: unknown): KeySource | undefined {
   return typeof key === 'object' ? key : undefined;
 }
 
-function target(raw: unknown, position: GatewayConfig['locate'], path: Path): TargetConfig | undefined {
+function target(raw: unknown, index: number, position: GatewayConfig['locate'], path: Path): TargetConfig | undefined {
   const url = typeof raw === 'string' ? raw : ok<string>(objOf(raw).url);
   if (url === undefined) return undefined;
   const parsed = new URL(url);
   const port = parsed.port === '' ? '80' : parsed.port;
   const basePath = parsed.pathname === '/' ? '' : parsed.pathname.replace(/\/+$/, '');
   return {
+    index,
     url,
     origin: `${parsed.protocol}//${parsed.hostname}:${port}`,
     basePath,
@@ -345,7 +342,7 @@ function normalize(walked: Obj, file: string | undefined, locate: GatewayConfig[
     const raw = ok<Obj>(value);
     if (raw === undefined) continue;
     const targets = listOf(raw.targets)
-      .map((t, i) => target(ok(t), locate, ['services', name, 'targets', i]))
+      .map((t, i) => target(ok(t), i, locate, ['services', name, 'targets', i]))
       .filter((t): t is TargetConfig => t !== undefined);
     const balanceRaw = ok(raw.balance);
     let balance: BalanceConfig;
@@ -475,15 +472,15 @@ function crossCheck(config: GatewayConfig, walker: Walker): void {
   };
   for (const service of config.services) {
     const seen = new Map<string, number>();
-    service.targets.forEach((t, i) => {
+    for (const t of service.targets) {
       const first = seen.get(t.origin);
       if (first !== undefined) {
         report(
-          ['services', service.name, 'targets', i],
+          ['services', service.name, 'targets', t.index],
           `target ${t.origin} is listed twice (also targets[${first}]); give it a weight instead`,
         );
-      } else seen.set(t.origin, i);
-    });
+      } else seen.set(t.origin, t.index);
+    }
   }
   const checkPolicy = (policy: LimitPolicyConfig, path: Path) => {
     const { limit, windowMs } = policy;
@@ -534,7 +531,8 @@ function crossCheck(config: GatewayConfig, walker: Walker): void {
     }
   }
   if (
-    config.admin &&
+    config.admin?.host !== undefined &&
+    config.listen.host !== undefined &&
     config.admin.port !== 0 &&
     config.admin.port === config.listen.port &&
     config.admin.host === config.listen.host
