@@ -219,6 +219,19 @@ routes: []
     ]);
   });
 
+  it('jump consistent hashing takes no weights', () => {
+    expect(
+      problems(`services:
+  j:
+    targets: [http://127.0.0.1:1, { url: http://127.0.0.1:2, weight: 2 }]
+    balance: { consistent-hash: { key: path, algorithm: jump } }
+routes: [{ path: /, service: j }]
+`),
+    ).toEqual([
+      'g.yaml:3:70: services.j.targets[1].weight: the jump algorithm gives every target the same share: remove the weight, or use ring, maglev or rendezvous',
+    ]);
+  });
+
   it('key syntax: every form parses', () => {
     const c = parseConfig(`services:
   s: { targets: [http://127.0.0.1:1], balance: { consistent-hash: { key: query:user } } }

@@ -89,8 +89,8 @@ export interface GatewayConfig {
   redis: { url: string; onError: 'fail-open' | 'fail-closed' | 'local' } | undefined;
   routes: RouteConfig[];
   /**
-   * Where the value at a key path was written (`['routes', 2, 'split']`), else its nearest
-   * written ancestor; `undefined` for an object given in code.
+   * Where the value at a key path was written (`['routes', 2, 'split']`), or with `'key'` its
+   * key, else its nearest written ancestor; `undefined` for an object given in code.
    */
-  locate(path: readonly (string | number)[]): SourcePosition | undefined;
+  locate(path: readonly (string | number)[], at?: 'value' | 'key'): SourcePosition | undefined;
 }

@@ -533,6 +533,7 @@ export const CROSS_CHECKS: readonly string[] = [
   "Every policy name in a route's `rate_limit` is defined under `rate_limits:`.",
   'A split names each service at most once, and its weights are not all 0.',
   'A service lists each target (scheme, host and port) at most once.',
+  'A `jump` consistent-hash service gives no target a weight (jump has equal buckets).',
   '`store: redis` needs the top-level `redis:` block.',
   'Route `headers` may not constrain `x-switchyard-route-version`: the gateway sets it to the resolved version.',
   'Two routes that no request can tell apart (same path shape, host, headers, version and overlapping methods) are an error; so is an invalid path pattern.',

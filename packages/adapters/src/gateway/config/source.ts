@@ -24,6 +24,8 @@ export interface SourceEntry {
 
 /** Most nodes one file may expand to (aliases included): a bound on YAML alias bombs. */
 const MAX_NODES = 200_000;
+/** Most YAML syntax errors reported, one per line. */
+const MAX_SYNTAX_ERRORS = 10;
 
 /** A problem at a position (or none), in the shape `ConfigError.problems` holds. */
 export function problemAt(pos: SourcePosition | undefined, message: string, file?: string): ConfigProblem {
@@ -42,11 +44,18 @@ export function parseSource(text: string, file: string): { root: SourceNode | un
     const { line, col } = lineCounter.linePos(offset);
     return { file, line, col };
   };
+  const lines = new Set<number>();
   for (const error of doc.errors) {
+    // One syntax error makes the parser report a cascade on the lines after it: the first error
+    // of a line says what is wrong there, and ten lines of them are enough to start fixing.
+    const pos = at(error.pos[0]);
+    if (lines.has(pos.line)) continue;
+    if (lines.size === MAX_SYNTAX_ERRORS) break;
+    lines.add(pos.line);
     // The parser's message ends with " at line L, column C" plus a code frame: the position is
     // given in our own format instead.
     const message = error.message.replace(/ at line \d+, column \d+[\s\S]*$/, '');
-    problems.push(problemAt(at(error.pos[0]), `YAML: ${message}`));
+    problems.push(problemAt(pos, `YAML: ${message}`));
   }
   if (problems.length > 0) return { root: undefined, problems };
   let budget = MAX_NODES;

@@ -471,6 +471,16 @@ function crossCheck(config: GatewayConfig, walker: Walker): void {
     );
   };
   for (const service of config.services) {
+    if (service.balance.kind === 'consistent-hash' && service.balance.algorithm === 'jump') {
+      for (const t of service.targets) {
+        if (t.weight !== 1) {
+          report(
+            ['services', service.name, 'targets', t.index, 'weight'],
+            'the jump algorithm gives every target the same share: remove the weight, or use ring, maglev or rendezvous',
+          );
+        }
+      }
+    }
     const seen = new Map<string, number>();
     for (const t of service.targets) {
       const first = seen.get(t.origin);
@@ -569,7 +579,8 @@ export function validateTree(
   const walker = new Walker(root, file);
   const walked = walker.walk(root, GATEWAY_SCHEMA, []);
   if (!isObj(walked)) return { config: undefined, problems: walker.problems };
-  const locate: GatewayConfig['locate'] = (path) => positionAt(root, path);
+  const locate: GatewayConfig['locate'] = (path, at = 'value') =>
+    at === 'key' ? keyPositionAt(root, path) : positionAt(root, path);
   const config = normalize(walked, file, locate);
   crossCheck(config, walker);
   if (walker.problems.length > 0) {
