@@ -51,7 +51,17 @@ function build() {
   const hono = new RegExpRouter();
   const rou3 = createRouter();
   const handle = nativeBinding
-    ? new nativeBinding.NativeRouter(true, 'strict', 256, 'decode', 'reject', new Int32Array(1 + 3 * 4097))
+    ? new nativeBinding.NativeRouter(
+        true,
+        'strict',
+        256,
+        'decode',
+        'reject',
+        'reject',
+        false,
+        'reject',
+        new Int32Array(1 + 3 * 4097 + 5),
+      )
     : null;
   routes.forEach((r, i) => {
     native.add({ method: r.method, path: r.path }, i);

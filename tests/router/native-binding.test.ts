@@ -17,7 +17,7 @@ const OUTPUT_SLOTS = 1 + 3 * 4097;
 
 function handle(out = new Int32Array(OUTPUT_SLOTS)): NativeRouterHandle {
   if (!binding) throw new Error('native addon not loaded');
-  return new binding.NativeRouter(true, 'strict', 256, 'decode', 'reject', out);
+  return new binding.NativeRouter(true, 'strict', 256, 'decode', 'reject', 'reject', false, 'reject', out);
 }
 
 function addPath(h: NativeRouterHandle, path: string, methods: string[] | null = null): number {

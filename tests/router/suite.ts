@@ -213,10 +213,12 @@ export function routerConformance(label: string, RouterImpl: RouterClass): void 
 
       it('reports a rejected request', () => {
         const e = router.explain({ path: '/users/%zz' });
-        expect(e.rejected).toBe('malformed-encoding');
+        expect(e.rejected).toBe('malformed-escape');
         expect(e.winner).toBe(null);
         expect(e.candidates.every((c) => c.reason === 'request-rejected')).toBe(true);
         expect(router.explain({ path: 'users' }).rejected).toBe('not-origin-form');
+        expect(router.explain({ path: '/users/%C3' }).rejected).toBe('invalid-utf8');
+        expect(router.explain({ path: '/users/../x' }).rejected).toBe('dot-segment');
         expect(router.explain({ path: '/a%00' }).rejected).toBe('nul');
       });
 

@@ -8,6 +8,13 @@
 //! `Int32Array` shared once at construction: `[count, (start, end, flags) x count]`, with `start`
 //! and `end` as UTF-16 indices into the JS path string, so the wrapper slices the string it already
 //! holds and decodes only flagged params. Nothing here decides anything: the `switchyard` crate does.
+//!
+//! `resolve` is a second raw function bound the same way (`resolver()`): one crossing returns the
+//! route id or -1 and writes the outcome, the rejection, the `Allow` method ids (in the params
+//! region) and the canonical path (as "same as the path part, up to this UTF-16 index", or as
+//! ASCII bytes in a `Uint8Array` shared at `resolver()`) into the shared arrays; see
+//! [`RESOLVE_SLOTS`]. `canonicalizePath` is a third, bound to its own scratch
+//! ([`path_canonicalizer`]).
 
 // Under `cargo test` the napi registration is compiled out, leaving the free functions unused.
 #![cfg_attr(test, allow(dead_code))]
@@ -17,10 +24,13 @@ use std::ffi::c_void;
 use std::ptr;
 use std::rc::Rc;
 
-use napi::bindgen_prelude::{FromNapiValue, Int32Array, Unknown};
+use napi::bindgen_prelude::{FromNapiValue, Int32Array, Uint8Array, Unknown};
 use napi::{sys, Env, JsValue};
 use napi_derive::napi;
-use switchyard::router::{ConstraintSpec, Request, RouteError, RouteSpec, Router, RouterOptions};
+use switchyard::router::{
+    canonicalize_path, Canonical, ConstraintSpec, JsRouterOptions, Outcome, ParamSpan, PathPolicy,
+    PathScratch, Rejection, Request, RouteError, RouteSpec, Router, RouterOptions,
+};
 
 use crate::errors::{coded_error, guard};
 use crate::raw::{arguments, read_utf8, throw};
@@ -28,6 +38,18 @@ use crate::raw::{arguments, read_utf8, throw};
 /// Int32 slots of the shared output: a count and three per param. A route path has at most 8192
 /// characters, so at most 4096 params.
 pub const OUTPUT_SLOTS: usize = 1 + 3 * 4097;
+
+/// Int32 slots `resolve` writes after [`OUTPUT_SLOTS`]: the outcome (0 matched, 1 no route,
+/// 2 method not allowed, 3 rejected), the rejection's index and 1-based segment, the canonical
+/// path (-1: the request's path part, else its length in bytes in the shared `Uint8Array`, written
+/// there when it fits), and where the path part ends (UTF-16 index). `Allow` method ids, in name
+/// order, go into the params region: `[count, id...]` (at most `OUTPUT_SLOTS - 1` written).
+pub const RESOLVE_SLOTS: usize = 5;
+const RESOLVE_OUTCOME: usize = OUTPUT_SLOTS;
+const RESOLVE_REJECTION: usize = OUTPUT_SLOTS + 1;
+const RESOLVE_SEGMENT: usize = OUTPUT_SLOTS + 2;
+const RESOLVE_CANONICAL: usize = OUTPUT_SLOTS + 3;
+const RESOLVE_PATH_END: usize = OUTPUT_SLOTS + 4;
 
 fn route_error(err: RouteError) -> napi::Error {
     match err {
@@ -91,6 +113,67 @@ struct Shared {
     out_len: usize,
     path_buf: Vec<u8>,
     host_buf: Vec<u8>,
+    /// The canonical-path output of `resolve`, set by `resolver()`; keeps `bytes_ptr` valid.
+    bytes: Option<Uint8Array>,
+    bytes_ptr: *mut u8,
+    bytes_len: usize,
+}
+
+/// Writes `value` at `index` of an `i32` array of `len` elements at `ptr`, when in bounds.
+fn put(ptr: *mut i32, len: usize, index: usize, value: i32) {
+    if index < len {
+        // SAFETY: `ptr` points to `len` i32s of a shared array its owner keeps alive (a field
+        // next to the pointer); JS runs no code during a native call, so nothing else touches the
+        // array meanwhile; `index < len` was checked.
+        unsafe { *ptr.add(index) = value };
+    }
+}
+
+/// Copies `src` to the start of a byte array of `len` bytes at `ptr`, when it fits.
+fn put_bytes(ptr: *mut u8, len: usize, src: &[u8]) {
+    if src.len() <= len && !ptr.is_null() {
+        // SAFETY: `ptr` points to `len` bytes of a shared array its owner keeps alive; `src` fits
+        // and, being Rust-owned, does not overlap the JS buffer.
+        unsafe { ptr::copy_nonoverlapping(src.as_ptr(), ptr, src.len()) };
+    }
+}
+
+/// Writes param spans as `[count, (start, end, flags) x count]`, offsets converted from bytes of
+/// `path` to UTF-16 indices.
+fn write_params(ptr: *mut i32, len: usize, spans: &[ParamSpan], path: &str) {
+    let ascii = path.is_ascii();
+    let bytes = path.as_bytes();
+    let (mut cursor_byte, mut cursor_unit) = (0usize, 0usize);
+    let mut to_unit = |byte: usize| -> i32 {
+        if ascii {
+            return byte as i32;
+        }
+        if byte < cursor_byte {
+            cursor_byte = 0;
+            cursor_unit = 0;
+        }
+        cursor_unit += utf16_len(bytes.get(cursor_byte..byte).unwrap_or(&[]));
+        cursor_byte = byte;
+        cursor_unit as i32
+    };
+    let count = spans.len().min(len.saturating_sub(1) / 3);
+    put(ptr, len, 0, count as i32);
+    for (i, span) in spans.iter().take(count).enumerate() {
+        let base = 1 + 3 * i;
+        put(ptr, len, base, to_unit(span.start as usize));
+        put(ptr, len, base + 1, to_unit(span.end as usize));
+        put(ptr, len, base + 2, i32::from(span.flags));
+    }
+}
+
+/// The UTF-16 length of the first `end` bytes of `text`.
+fn utf16_index(text: &str, end: usize) -> i32 {
+    let head = text.as_bytes().get(..end).unwrap_or(text.as_bytes());
+    if text.is_ascii() {
+        head.len() as i32
+    } else {
+        utf16_len(head) as i32
+    }
 }
 
 impl Shared {
@@ -119,36 +202,83 @@ impl Shared {
         }) else {
             return -1;
         };
-        let spans = self.router.params();
-        let ascii = path.is_ascii();
-        let bytes = path.as_bytes();
-        let (mut cursor_byte, mut cursor_unit) = (0usize, 0usize);
-        let mut to_unit = |byte: usize| -> i32 {
-            if ascii {
-                return byte as i32;
-            }
-            if byte < cursor_byte {
-                cursor_byte = 0;
-                cursor_unit = 0;
-            }
-            cursor_unit += utf16_len(bytes.get(cursor_byte..byte).unwrap_or(&[]));
-            cursor_byte = byte;
-            cursor_unit as i32
+        write_params(self.out_ptr, self.out_len, self.router.params(), path);
+        id as i32
+    }
+
+    /// Resolves and writes the outcome (see [`RESOLVE_SLOTS`]); returns the route id or -1.
+    fn resolve(
+        &mut self,
+        env: sys::napi_env,
+        method: i32,
+        path: sys::napi_value,
+        host: sys::napi_value,
+        headers: &[Option<&str>],
+    ) -> i32 {
+        let (out, len) = (self.out_ptr, self.out_len);
+        let Some(path) = read_string(env, path, &mut self.path_buf) else {
+            put(out, len, RESOLVE_OUTCOME, 3);
+            put(
+                out,
+                len,
+                RESOLVE_REJECTION,
+                Rejection::NotOriginForm.index(),
+            );
+            put(out, len, RESOLVE_SEGMENT, 0);
+            return -1;
         };
-        let count = spans.len().min((self.out_len - 1) / 3);
-        // SAFETY: `out_ptr` points to `out_len` i32s of the shared array, kept alive by `_out`;
-        // JS runs no code during this call, so nothing else reads or writes the array meanwhile.
-        // Every index written is below `1 + 3 * count <= out_len`.
-        unsafe {
-            *self.out_ptr = count as i32;
-            for (i, span) in spans.iter().take(count).enumerate() {
-                let base = self.out_ptr.add(1 + 3 * i);
-                *base = to_unit(span.start as usize);
-                *base.add(1) = to_unit(span.end as usize);
-                *base.add(2) = i32::from(span.flags);
+        let host = if self.router.has_host_routes() {
+            read_string(env, host, &mut self.host_buf)
+        } else {
+            None
+        };
+        let outcome = self.router.resolve(&Request {
+            method,
+            path,
+            host,
+            headers,
+        });
+        let id = match outcome {
+            Outcome::Matched(id) => {
+                write_params(out, len, self.router.params(), path);
+                put(out, len, RESOLVE_OUTCOME, 0);
+                id as i32
+            }
+            Outcome::NoRoute => {
+                put(out, len, RESOLVE_OUTCOME, 1);
+                -1
+            }
+            Outcome::MethodNotAllowed => {
+                let mut count = 0usize;
+                for m in self.router.allowed_methods() {
+                    if 1 + count < OUTPUT_SLOTS {
+                        put(out, len, 1 + count, m as i32);
+                    }
+                    count += 1;
+                }
+                put(out, len, 0, count as i32);
+                put(out, len, RESOLVE_OUTCOME, 2);
+                -1
+            }
+            Outcome::Rejected(rejected) => {
+                put(out, len, RESOLVE_OUTCOME, 3);
+                put(out, len, RESOLVE_REJECTION, rejected.rejection.index());
+                put(out, len, RESOLVE_SEGMENT, rejected.segment as i32);
+                return -1;
+            }
+        };
+        let (bytes_ptr, bytes_len) = (self.bytes_ptr, self.bytes_len);
+        match self.router.canonical_path(path) {
+            Canonical::Same(end) => {
+                put(out, len, RESOLVE_CANONICAL, -1);
+                put(out, len, RESOLVE_PATH_END, utf16_index(path, end));
+            }
+            Canonical::Bytes(canonical) => {
+                put(out, len, RESOLVE_CANONICAL, canonical.len() as i32);
+                put_bytes(bytes_ptr, bytes_len, canonical);
             }
         }
-        id as i32
+        id
     }
 }
 
@@ -167,22 +297,29 @@ impl NativeRouter {
     /// Options as their JS values (`undefined` = default), and the shared output array (at least
     /// `1 + 3 * 4097` elements).
     #[napi(constructor)]
+    #[allow(clippy::too_many_arguments)]
     pub fn new(
         case_sensitive: Option<bool>,
         trailing_slash: Option<String>,
         max_param_length: Option<f64>,
         encoded_slash: Option<String>,
         malformed_encoding: Option<String>,
+        dot_segments: Option<String>,
+        merge_slashes: Option<bool>,
+        backslash: Option<String>,
         mut out: Int32Array,
     ) -> napi::Result<Self> {
         guard("Router constructor", || {
-            let opts = RouterOptions::from_js(
+            let opts = RouterOptions::from_js(&JsRouterOptions {
                 case_sensitive,
-                trailing_slash.as_deref(),
+                trailing_slash: trailing_slash.as_deref(),
                 max_param_length,
-                encoded_slash.as_deref(),
-                malformed_encoding.as_deref(),
-            )
+                encoded_slash: encoded_slash.as_deref(),
+                malformed_encoding: malformed_encoding.as_deref(),
+                dot_segments: dot_segments.as_deref(),
+                merge_slashes,
+                backslash: backslash.as_deref(),
+            })
             .map_err(route_error)?;
             // SAFETY: the slice is only used for its pointer and length; `out` keeps a reference
             // to the array, so its buffer (never detached by the wrapper) outlives this object.
@@ -201,6 +338,9 @@ impl NativeRouter {
                 out_len,
                 path_buf: Vec::with_capacity(1024),
                 host_buf: Vec::with_capacity(256),
+                bytes: None,
+                bytes_ptr: ptr::null_mut(),
+                bytes_len: 0,
             };
             Ok(NativeRouter {
                 shared: Rc::new(RefCell::new(shared)),
@@ -346,6 +486,104 @@ impl NativeRouter {
     }
 }
 
+#[napi]
+impl NativeRouter {
+    /// The `resolve` hot call as a plain N-API function bound to this router, like `matcher()`:
+    /// `(methodId, path, host?) => routeId | -1`, the outcome in the shared output (see
+    /// [`RESOLVE_SLOTS`]) and a canonical path that differs from the request's in `bytes`, which
+    /// this router writes from now on (a later call replaces it, e.g. with a larger array).
+    #[napi]
+    pub fn resolver<'e>(&self, env: &'e Env, mut bytes: Uint8Array) -> napi::Result<Unknown<'e>> {
+        guard("Router.resolver", || {
+            let mut shared = self.shared.try_borrow_mut().map_err(|_| busy())?;
+            if shared.out_len < OUTPUT_SLOTS + RESOLVE_SLOTS {
+                return Err(coded_error(
+                    "SWITCHYARD_INTERNAL",
+                    &["router output array too small for resolve"],
+                ));
+            }
+            // SAFETY: the slice is only used for its pointer and length; `shared.bytes` keeps a
+            // reference to the array, so its buffer (never detached by the wrapper) stays valid
+            // as long as the pointer is used.
+            let slice = unsafe { bytes.as_mut() };
+            shared.bytes_ptr = slice.as_mut_ptr();
+            shared.bytes_len = slice.len();
+            shared.bytes = Some(bytes);
+            drop(shared);
+            let data = Box::into_raw(Box::new(Rc::clone(&self.shared)));
+            raw_function(
+                env,
+                c"resolve",
+                Some(raw_resolve),
+                data.cast::<c_void>(),
+                Some(drop_shared),
+            )
+        })
+    }
+
+    /// As `resolve`, with the values of the headers in `headerSlots()` order.
+    #[napi]
+    pub fn resolve_with_headers(
+        &self,
+        env: Env,
+        method: i32,
+        path: Unknown,
+        host: Unknown,
+        headers: Vec<Option<String>>,
+    ) -> napi::Result<i32> {
+        guard("Router.resolveWithHeaders", || {
+            let slots: Vec<Option<&str>> = headers.iter().map(Option::as_deref).collect();
+            let mut shared = self.shared.try_borrow_mut().map_err(|_| busy())?;
+            Ok(shared.resolve(env.raw(), method, path.raw(), host.raw(), &slots))
+        })
+    }
+
+    /// The value of the param the last match flagged as joined (a wildcard over segments that
+    /// canonicalization moved together). Rare: only requests with resolved dot segments, merged
+    /// slashes or backslash separators take it.
+    #[napi]
+    pub fn joined_param(&self) -> napi::Result<String> {
+        guard("Router.joinedParam", || {
+            Ok(self
+                .shared
+                .try_borrow()
+                .map_err(|_| busy())?
+                .router
+                .joined_param()
+                .to_owned())
+        })
+    }
+
+    /// The methods of the last `resolve` that answered "method not allowed", in name order: for
+    /// a table with more distinct methods than the shared output holds.
+    #[napi]
+    pub fn allowed_methods(&self) -> napi::Result<Vec<String>> {
+        guard("Router.allowedMethods", || {
+            let shared = self.shared.try_borrow().map_err(|_| busy())?;
+            let names = shared.router.method_names();
+            Ok(shared
+                .router
+                .allowed_methods()
+                .filter_map(|m| names.get(m as usize).cloned())
+                .collect())
+        })
+    }
+
+    /// Method names by id, as `methodId` numbers them.
+    #[napi]
+    pub fn method_names(&self) -> napi::Result<Vec<String>> {
+        guard("Router.methodNames", || {
+            Ok(self
+                .shared
+                .try_borrow()
+                .map_err(|_| busy())?
+                .router
+                .method_names()
+                .to_vec())
+        })
+    }
+}
+
 /// Makes a JS function from a plain N-API callback, with `data` passed to each call and handed
 /// to `finalize` when the function is collected.
 fn raw_function<'e>(
@@ -423,6 +661,164 @@ unsafe extern "C" fn raw_match(
     });
     match result {
         Ok(id) => int32(env, id),
+        Err(error) => {
+            throw(env, &error);
+            ptr::null_mut()
+        }
+    }
+}
+
+unsafe extern "C" fn raw_resolve(
+    env: sys::napi_env,
+    info: sys::napi_callback_info,
+) -> sys::napi_value {
+    let result = guard("Router.resolve", || {
+        let ([method, path, host], data) = arguments::<3>(env, info)?;
+        if data.is_null() {
+            return Err(coded_error(
+                "SWITCHYARD_INTERNAL",
+                &["resolve called without its router"],
+            ));
+        }
+        // SAFETY: `data` is the `Rc` boxed by `resolver`, alive until this function is finalized.
+        let shared = unsafe { &*data.cast::<Rc<RefCell<Shared>>>() };
+        let mut method_id = -1;
+        // SAFETY: reading a number; a non-number leaves -1 (absent).
+        unsafe { sys::napi_get_value_int32(env, method, &mut method_id) };
+        let mut shared = shared.try_borrow_mut().map_err(|_| busy())?;
+        Ok(shared.resolve(env, method_id, path, host, &[]))
+    });
+    match result {
+        Ok(id) => int32(env, id),
+        Err(error) => {
+            throw(env, &error);
+            ptr::null_mut()
+        }
+    }
+}
+
+/// State of a `canonicalizePath` function: its scratch, its string buffer and its shared output:
+/// `[canonical, pathEnd, segment]` (as [`RESOLVE_SLOTS`] describes them) and the bytes.
+struct Canonicalizer {
+    scratch: PathScratch,
+    buf: Vec<u8>,
+    _out: Int32Array,
+    out_ptr: *mut i32,
+    out_len: usize,
+    _bytes: Uint8Array,
+    bytes_ptr: *mut u8,
+    bytes_len: usize,
+}
+
+/// `canonicalizePath` as a plain N-API function with its own scratch:
+/// `(policyBits, target) => 0 | rejection index`, writing `out` (at least 3 slots) and `bytes`.
+/// The policy comes packed ([`PathPolicy::bits`]), so a call takes two primitives.
+#[napi]
+pub fn path_canonicalizer<'e>(
+    env: &'e Env,
+    mut out: Int32Array,
+    mut bytes: Uint8Array,
+) -> napi::Result<Unknown<'e>> {
+    guard("pathCanonicalizer", || {
+        // SAFETY: only pointers and lengths are kept; the state owns both arrays' references.
+        let out_slice = unsafe { out.as_mut() };
+        if out_slice.len() < 3 {
+            return Err(coded_error(
+                "SWITCHYARD_INTERNAL",
+                &["canonicalizePath output array too small"],
+            ));
+        }
+        let (out_ptr, out_len) = (out_slice.as_mut_ptr(), out_slice.len());
+        // SAFETY: as above.
+        let bytes_slice = unsafe { bytes.as_mut() };
+        let (bytes_ptr, bytes_len) = (bytes_slice.as_mut_ptr(), bytes_slice.len());
+        let state = Canonicalizer {
+            scratch: PathScratch::default(),
+            buf: Vec::with_capacity(1024),
+            _out: out,
+            out_ptr,
+            out_len,
+            _bytes: bytes,
+            bytes_ptr,
+            bytes_len,
+        };
+        let data = Box::into_raw(Box::new(RefCell::new(state)));
+        raw_function(
+            env,
+            c"canonicalizePath",
+            Some(raw_canonicalize),
+            data.cast::<c_void>(),
+            Some(drop_canonicalizer),
+        )
+    })
+}
+
+unsafe extern "C" fn drop_canonicalizer(
+    _env: sys::napi_env,
+    data: *mut c_void,
+    _hint: *mut c_void,
+) {
+    // SAFETY: `data` came from `Box::into_raw` in `path_canonicalizer` and is finalized once.
+    drop(unsafe { Box::from_raw(data.cast::<RefCell<Canonicalizer>>()) });
+}
+
+unsafe extern "C" fn raw_canonicalize(
+    env: sys::napi_env,
+    info: sys::napi_callback_info,
+) -> sys::napi_value {
+    let result = guard("canonicalizePath", || {
+        let ([bits, target], data) = arguments::<2>(env, info)?;
+        if data.is_null() {
+            return Err(coded_error(
+                "SWITCHYARD_INTERNAL",
+                &["canonicalizePath called without its state"],
+            ));
+        }
+        // SAFETY: `data` is the state boxed by `path_canonicalizer`, alive until finalized.
+        let cell = unsafe { &*data.cast::<RefCell<Canonicalizer>>() };
+        let mut raw_bits = u32::MAX;
+        // SAFETY: reading a number; a non-number leaves an invalid value, refused below.
+        unsafe { sys::napi_get_value_uint32(env, bits, &mut raw_bits) };
+        let policy = PathPolicy::from_bits(raw_bits).ok_or_else(|| {
+            coded_error(
+                "SWITCHYARD_INTERNAL",
+                &["canonicalizePath: bad policy bits"],
+            )
+        })?;
+        let mut state = cell.try_borrow_mut().map_err(|_| busy())?;
+        let Canonicalizer {
+            scratch,
+            buf,
+            out_ptr,
+            out_len,
+            bytes_ptr,
+            bytes_len,
+            ..
+        } = &mut *state;
+        let (out, len) = (*out_ptr, *out_len);
+        let Some(target) = read_string(env, target, buf) else {
+            put(out, len, 2, 0);
+            return Ok(Rejection::NotOriginForm.index());
+        };
+        Ok(match canonicalize_path(target, &policy, scratch) {
+            Ok(Canonical::Same(end)) => {
+                put(out, len, 0, -1);
+                put(out, len, 1, utf16_index(target, end));
+                0
+            }
+            Ok(Canonical::Bytes(canonical)) => {
+                put(out, len, 0, canonical.len() as i32);
+                put_bytes(*bytes_ptr, *bytes_len, canonical);
+                0
+            }
+            Err(rejected) => {
+                put(out, len, 2, rejected.segment as i32);
+                rejected.rejection.index()
+            }
+        })
+    });
+    match result {
+        Ok(code) => int32(env, code),
         Err(error) => {
             throw(env, &error);
             ptr::null_mut()

@@ -6,8 +6,8 @@ use std::path::PathBuf;
 
 use serde_json::{Map, Value};
 use switchyard::router::{
-    decode_param, ConstraintSpec, EncodedSlash, Request, RouteError, RouteSpec, Router,
-    RouterOptions, PARAM_DECODE,
+    decode_param, ConstraintSpec, JsRouterOptions, Request, RouteError, RouteSpec, Router,
+    RouterOptions, PARAM_DECODE, PARAM_JOINED,
 };
 
 fn fixture(name: &str) -> Option<Value> {
@@ -20,13 +20,16 @@ fn fixture(name: &str) -> Option<Value> {
 
 fn options(v: Option<&Value>) -> RouterOptions {
     let get = |k: &str| v.and_then(|o| o.get(k));
-    RouterOptions::from_js(
-        get("caseSensitive").and_then(Value::as_bool),
-        get("trailingSlash").and_then(Value::as_str),
-        get("maxParamLength").and_then(Value::as_f64),
-        get("encodedSlash").and_then(Value::as_str),
-        get("malformedEncoding").and_then(Value::as_str),
-    )
+    RouterOptions::from_js(&JsRouterOptions {
+        case_sensitive: get("caseSensitive").and_then(Value::as_bool),
+        trailing_slash: get("trailingSlash").and_then(Value::as_str),
+        max_param_length: get("maxParamLength").and_then(Value::as_f64),
+        encoded_slash: get("encodedSlash").and_then(Value::as_str),
+        malformed_encoding: get("malformedEncoding").and_then(Value::as_str),
+        dot_segments: get("dotSegments").and_then(Value::as_str),
+        merge_slashes: get("mergeSlashes").and_then(Value::as_bool),
+        backslash: get("backslash").and_then(Value::as_str),
+    })
     .expect("fixture options are valid")
 }
 
@@ -122,7 +125,7 @@ fn run_case(case: &Value) -> usize {
             }
         }
     }
-    let keep = router.options().encoded_slash == EncodedSlash::Keep;
+    let policy = router.options().path;
     let requests = case["requests"].as_array().expect("requests");
     for r in requests {
         let req = &r["req"];
@@ -155,8 +158,10 @@ fn run_case(case: &Value) -> usize {
             let mut got = Map::new();
             for (n, span) in router.param_names(id).iter().zip(router.params()) {
                 let raw = &path[span.start as usize..span.end as usize];
-                let value = if span.flags & PARAM_DECODE != 0 {
-                    decode_param(raw, keep)
+                let value = if span.flags & PARAM_JOINED != 0 {
+                    router.joined_param().to_owned()
+                } else if span.flags & PARAM_DECODE != 0 {
+                    decode_param(raw, &policy)
                 } else {
                     raw.to_owned()
                 };

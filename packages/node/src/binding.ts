@@ -19,8 +19,17 @@ export interface NativeBinding {
     maxParamLength: number,
     encodedSlash: string,
     malformedEncoding: string,
+    dotSegments: string,
+    mergeSlashes: boolean,
+    backslash: string,
     out: Int32Array,
   ) => NativeRouterHandle;
+  /**
+   * `canonicalizePath` as a plain N-API function with its own scratch: `(policyBits, target) =>
+   * 0 | rejection index`, writing `[canonical, pathEnd, segment]` into `out` and a canonical path
+   * that differs from the target's path part into `bytes` (see crates/switchyard-napi/src/router.rs).
+   */
+  pathCanonicalizer(out: Int32Array, bytes: Uint8Array): (policyBits: number, target: string) => number;
   /** Key hash of `key`: writes `[hi, lo]` into `out`. */
   hashingKeyHash(key: string, out: Uint32Array): void;
   /** Consistent hash over nodes given as parallel arrays; see packages/node/src/hashing. */
@@ -122,4 +131,22 @@ export interface NativeRouterHandle {
     host: string | undefined,
     headers: Array<string | undefined>,
   ): number;
+  /**
+   * The `resolve` hot call, as a plain N-API function bound to this router: route id or -1, the
+   * outcome after the params region of the shared `Int32Array` and a canonical path that differs
+   * from the request's in `bytes` (which the router writes from now on).
+   */
+  resolver(bytes: Uint8Array): (methodId: number, path: string, host: string | undefined) => number;
+  resolveWithHeaders(
+    methodId: number,
+    path: string,
+    host: string | undefined,
+    headers: Array<string | undefined>,
+  ): number;
+  /** The value of the param the last match flagged as joined (flag 4). */
+  joinedParam(): string;
+  /** Method names by id. */
+  methodNames(): string[];
+  /** The methods of the last "method not allowed", by name (when the shared output is too small). */
+  allowedMethods(): string[];
 }

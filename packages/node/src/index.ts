@@ -9,4 +9,4 @@ export * from '@switchyard/core';
 export { ConsistentHash, keyHash, WeightedSplit } from './hashing/index.js';
 export { type Implementation, implementation, nativeLoadError } from './implementation.js';
 export { RateLimiter, SlidingWindowLimiter } from './ratelimit/index.js';
-export { Router } from './router/index.js';
+export { canonicalizePath, Router } from './router/index.js';

@@ -1,4 +1,5 @@
-//! Percent-decoding (spec §2 for route text, §4 for requests) and ASCII case folding.
+//! Percent-decoding of route text (spec §2) and query parts (spec §4), and ASCII case folding.
+//! Request path segments are decoded by `canonical.rs`.
 
 fn hex(b: u8) -> Option<u8> {
     match b {
@@ -46,34 +47,6 @@ pub fn decode_route_text(text: &str) -> Result<String, String> {
     String::from_utf8(out).map_err(|_| format!("percent-escapes in `{text}` are not valid UTF-8"))
 }
 
-/// Percent-decodes one request path segment into `out` (cleared first). `keep_slash` leaves `%2F`
-/// as the three characters received. Returns false when an escape is malformed or the bytes are
-/// not UTF-8 (then `out` is garbage).
-pub fn decode_segment(raw: &[u8], keep_slash: bool, out: &mut Vec<u8>) -> bool {
-    out.clear();
-    decode_segment_append(raw, keep_slash, out)
-}
-
-/// As [`decode_segment`], appending to `out`; on false the appended bytes are garbage.
-pub fn decode_segment_append(raw: &[u8], keep_slash: bool, out: &mut Vec<u8>) -> bool {
-    let from = out.len();
-    let mut i = 0;
-    while let Some(&b) = raw.get(i) {
-        if b != b'%' {
-            out.push(b);
-            i += 1;
-            continue;
-        }
-        match escape_at(raw, i) {
-            None => return false,
-            Some(b'/') if keep_slash => out.extend_from_slice(&raw[i..i + 3]),
-            Some(decoded) => out.push(decoded),
-        }
-        i += 3;
-    }
-    std::str::from_utf8(&out[from..]).is_ok()
-}
-
 /// Decodes a query key or value (`+` is a space) into `out`; false when malformed or not UTF-8.
 pub fn decode_query_part(raw: &[u8], out: &mut Vec<u8>) -> bool {
     let mut i = 0;
@@ -108,16 +81,11 @@ mod tests {
     }
 
     #[test]
-    fn request_segments() {
+    fn query_parts() {
         let mut out = Vec::new();
-        assert!(decode_segment(b"a%2Fb%20", false, &mut out));
-        assert_eq!(out, b"a/b ");
-        assert!(decode_segment(b"a%2fb", true, &mut out));
-        assert_eq!(out, b"a%2fb");
-        assert!(!decode_segment(b"a%2", false, &mut out));
-        assert!(!decode_segment(b"%C3", false, &mut out));
-        out.clear();
         assert!(decode_query_part(b"a+b%21", &mut out));
         assert_eq!(out, b"a b!");
+        out.clear();
+        assert!(!decode_query_part(b"a%2", &mut out));
     }
 }

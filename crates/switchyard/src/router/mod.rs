@@ -2,11 +2,13 @@
 //! `Router` of `@switchyard/core`.
 //!
 //! Routes are compiled at [`Router::add`] into one segment trie per host group (each exact host,
-//! each wildcard suffix, any host). [`Router::find`] normalises the request into a reusable
-//! scratch, walks the tries in host rank order and keeps the best-ranked matching route; the
-//! winner's params come out as byte spans of the request path ([`Router::params`]), decoded by
-//! the caller only when flagged.
+//! each wildcard suffix, any host). [`Router::find`] canonicalizes the request path into a
+//! reusable scratch ([`canonical`]), walks the tries in host rank order and keeps the best-ranked
+//! matching route; the winner's params come out as byte spans of the request path
+//! ([`Router::params`]), decoded by the caller only when flagged. [`Router::resolve`] tells a
+//! miss apart: rejected, no route, or a method not allowed (with the methods that are).
 
+pub mod canonical;
 pub mod decode;
 mod error;
 mod loops;
@@ -20,22 +22,19 @@ use std::collections::HashMap;
 
 use regex::{Regex, RegexBuilder};
 
+pub use canonical::{
+    canonicalize_path, Backslash, Canonical, DotSegments, EncodedSlash, PathPolicy, PathScratch,
+    Rejected, Rejection,
+};
 pub use error::RouteError;
-pub use search::{ParamSpan, PARAM_DECODE, PARAM_REPLACEMENT_CHAR};
+pub use search::{ParamSpan, PARAM_DECODE, PARAM_JOINED, PARAM_REPLACEMENT_CHAR};
 pub use spec::{ConstraintSpec, HostRule, RouteSpec};
 
+use canonical::{decode_segment_value, is_dot_segment};
 use path::{parse_path, segment_regex, Piece, Segment};
-use search::{extract_params, search_trie, Ctx, Scratch};
+use search::{collect_allowed, extract_params, search_trie, Ctx, Scratch};
 use spec::{validate_constraints, validate_host, validate_methods, validate_priority};
 use table::{FastMap, Route, SegMatch, Test, Trie};
-
-/// What to do with `%2F` in a request segment.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum EncodedSlash {
-    Decode,
-    Keep,
-    Reject,
-}
 
 /// Router options, fixed at construction (spec §2, §4).
 #[derive(Debug, Clone)]
@@ -44,42 +43,53 @@ pub struct RouterOptions {
     pub trailing_slash_ignore: bool,
     /// Longest named param value in UTF-8 bytes, 1 to 65536.
     pub max_param_length: u32,
-    pub encoded_slash: EncodedSlash,
-    /// Keep a malformed segment as received instead of rejecting the request.
-    pub malformed_literal: bool,
+    /// How the request path is canonicalized (spec §4.1).
+    pub path: PathPolicy,
 }
 
 impl Default for RouterOptions {
     fn default() -> Self {
-        RouterOptions {
-            case_sensitive: true,
-            trailing_slash_ignore: false,
-            max_param_length: 256,
-            encoded_slash: EncodedSlash::Decode,
-            malformed_literal: false,
-        }
+        RouterOptions::new()
     }
 }
 
 /// Longest `maxParamLength`.
 pub const MAX_PARAM_LENGTH_LIMIT: u32 = 65536;
 
+/// Router options as JS spells them; `None` means the default.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct JsRouterOptions<'a> {
+    pub case_sensitive: Option<bool>,
+    pub trailing_slash: Option<&'a str>,
+    pub max_param_length: Option<f64>,
+    pub encoded_slash: Option<&'a str>,
+    pub malformed_encoding: Option<&'a str>,
+    pub dot_segments: Option<&'a str>,
+    pub merge_slashes: Option<bool>,
+    pub backslash: Option<&'a str>,
+}
+
 impl RouterOptions {
-    /// Builds options from their JS spellings; `None` means the default.
-    pub fn from_js(
-        case_sensitive: Option<bool>,
-        trailing_slash: Option<&str>,
-        max_param_length: Option<f64>,
-        encoded_slash: Option<&str>,
-        malformed_encoding: Option<&str>,
-    ) -> Result<Self, RouteError> {
+    /// The defaults: case-sensitive, strict trailing slash, params up to 256 bytes, and the
+    /// default [`PathPolicy`].
+    pub fn new() -> Self {
+        RouterOptions {
+            case_sensitive: true,
+            trailing_slash_ignore: false,
+            max_param_length: 256,
+            path: PathPolicy::default(),
+        }
+    }
+
+    /// Builds options from their JS spellings.
+    pub fn from_js(js: &JsRouterOptions) -> Result<Self, RouteError> {
         let bad =
             |argument: &'static str, reason: String| RouteError::InvalidOption { argument, reason };
         let mut o = RouterOptions {
-            case_sensitive: case_sensitive.unwrap_or(true),
-            ..RouterOptions::default()
+            case_sensitive: js.case_sensitive.unwrap_or(true),
+            ..RouterOptions::new()
         };
-        o.trailing_slash_ignore = match trailing_slash.unwrap_or("strict") {
+        o.trailing_slash_ignore = match js.trailing_slash.unwrap_or("strict") {
             "strict" => false,
             "ignore" => true,
             other => {
@@ -89,7 +99,7 @@ impl RouterOptions {
                 ))
             }
         };
-        if let Some(n) = max_param_length {
+        if let Some(n) = js.max_param_length {
             if n.fract() != 0.0 || !(1.0..=f64::from(MAX_PARAM_LENGTH_LIMIT)).contains(&n) {
                 return Err(bad(
                     "options.maxParamLength",
@@ -98,7 +108,7 @@ impl RouterOptions {
             }
             o.max_param_length = n as u32;
         }
-        o.encoded_slash = match encoded_slash.unwrap_or("decode") {
+        o.path.encoded_slash = match js.encoded_slash.unwrap_or("decode") {
             "decode" => EncodedSlash::Decode,
             "keep" => EncodedSlash::Keep,
             "reject" => EncodedSlash::Reject,
@@ -109,7 +119,7 @@ impl RouterOptions {
                 ))
             }
         };
-        o.malformed_literal = match malformed_encoding.unwrap_or("reject") {
+        o.path.malformed_literal = match js.malformed_encoding.unwrap_or("reject") {
             "reject" => false,
             "literal" => true,
             other => {
@@ -119,8 +129,44 @@ impl RouterOptions {
                 ))
             }
         };
+        o.path.dot_segments = match js.dot_segments.unwrap_or("reject") {
+            "reject" => DotSegments::Reject,
+            "resolve" => DotSegments::Resolve,
+            "keep" => DotSegments::Keep,
+            other => {
+                return Err(bad(
+                    "options.dotSegments",
+                    format!("expected 'reject', 'resolve' or 'keep', got {other:?}"),
+                ))
+            }
+        };
+        o.path.merge_slashes = js.merge_slashes.unwrap_or(false);
+        o.path.backslash = match js.backslash.unwrap_or("reject") {
+            "reject" => Backslash::Reject,
+            "slash" => Backslash::Slash,
+            "keep" => Backslash::Keep,
+            other => {
+                return Err(bad(
+                    "options.backslash",
+                    format!("expected 'reject', 'slash' or 'keep', got {other:?}"),
+                ))
+            }
+        };
         Ok(o)
     }
+}
+
+/// What [`Router::resolve`] found (spec §8).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    /// This route wins; its params are in [`Router::params`].
+    Matched(u32),
+    /// No route matches, whatever the method.
+    NoRoute,
+    /// Routes match but for their method; [`Router::allowed_methods`] lists the methods.
+    MethodNotAllowed,
+    /// The canonicalization rules reject the request.
+    Rejected(Rejected),
 }
 
 /// What identifies a route for conflict detection (spec §7), besides its methods.
@@ -154,6 +200,10 @@ pub struct Router {
     regexes: Vec<Regex>,
     regex_ids: HashMap<String, u32>,
     methods: FastMap<String, u32>,
+    /// Method names by id.
+    method_names: Vec<String>,
+    /// Method ids in name order (the order of `Allow`).
+    method_order: Vec<u32>,
     header_slots: Vec<String>,
     exact: FastMap<String, Trie>,
     wildcard: FastMap<String, Trie>,
@@ -175,6 +225,8 @@ impl Router {
             regexes: Vec::new(),
             regex_ids: HashMap::new(),
             methods: FastMap::default(),
+            method_names: Vec::new(),
+            method_order: Vec::new(),
             header_slots: Vec::new(),
             exact: FastMap::default(),
             wildcard: FastMap::default(),
@@ -264,6 +316,8 @@ impl Router {
             self.opts.trailing_slash_ignore,
         )
         .map_err(RouteError::invalid)?;
+        self.check_reachable(&parsed.segments)
+            .map_err(RouteError::invalid)?;
         let methods = validate_methods(spec.methods.as_deref()).map_err(RouteError::invalid)?;
         let host = validate_host(spec.host.as_deref()).map_err(RouteError::invalid)?;
         let headers = validate_constraints(&spec.headers, true).map_err(RouteError::invalid)?;
@@ -341,12 +395,22 @@ impl Router {
                 .iter()
                 .map(|m| {
                     let next = self.methods.len() as u32;
-                    *self.methods.entry(m.clone()).or_insert(next)
+                    *self.methods.entry(m.clone()).or_insert_with(|| {
+                        self.method_names.push(m.clone());
+                        next
+                    })
                 })
                 .collect();
             ids.sort_unstable();
             ids
         });
+        if self.method_order.len() != self.method_names.len() {
+            let mut order: Vec<u32> = (0..self.method_names.len() as u32).collect();
+            order.sort_by(|&a, &b| {
+                self.method_names[a as usize].cmp(&self.method_names[b as usize])
+            });
+            self.method_order = order;
+        }
 
         let id = self.routes.len() as u32;
         let fully_static = parsed
@@ -403,17 +467,151 @@ impl Router {
         Ok(id)
     }
 
+    /// A static route segment no canonical request segment can equal is refused at add: a dot
+    /// segment unless dot segments are kept, a backslash when backslashes are rejected.
+    fn check_reachable(&self, segments: &[Segment]) -> Result<(), String> {
+        for segment in segments {
+            let Segment::Static(text) = segment else {
+                continue;
+            };
+            if self.opts.path.dot_segments != DotSegments::Keep && is_dot_segment(text.as_bytes()) {
+                return Err(format!(
+                    "the dot segment `{text}` can never match: requests' dot segments are {} (dotSegments)",
+                    if self.opts.path.dot_segments == DotSegments::Resolve {
+                        "resolved"
+                    } else {
+                        "rejected"
+                    }
+                ));
+            }
+            if self.opts.path.backslash == Backslash::Reject && text.contains('\\') {
+                return Err(format!(
+                    "the segment `{text}` holds a backslash, which requests may not (backslash: 'reject')"
+                ));
+            }
+        }
+        Ok(())
+    }
+
     /// Finds the winning route for a request; its params are then in [`Router::params`].
     pub fn find(&mut self, req: &Request) -> Option<u32> {
         // The scratch is boxed so that taking it out for the search moves a pointer only.
         let mut scratch = self.scratch.take().unwrap_or_default();
         scratch.params.clear();
-        let found = scratch.normalise(req.path, &self.opts).and_then(|q| {
-            let (path, query) = (&req.path[..q], req.path.get(q + 1..));
-            self.find_in(req, path, query, &mut scratch)
-        });
+        let found = match scratch.normalise(req.path, &self.opts) {
+            Ok(()) => {
+                let q = scratch.path.query_at;
+                let (path, query) = (&req.path[..q], req.path.get(q + 1..));
+                self.find_in(req, path, query, &mut scratch)
+            }
+            Err(_) => None,
+        };
         self.scratch = Some(scratch);
         found
+    }
+
+    /// What a gateway asks (spec §8): the winning route, or why there is none. After
+    /// [`Outcome::Matched`] the params are in [`Router::params`]; after
+    /// [`Outcome::MethodNotAllowed`] the methods are in [`Router::allowed_methods`]; unless
+    /// rejected, [`Router::canonical_path`] gives the canonical path.
+    pub fn resolve(&mut self, req: &Request) -> Outcome {
+        let mut scratch = self.scratch.take().unwrap_or_default();
+        scratch.params.clear();
+        let outcome = match scratch.normalise(req.path, &self.opts) {
+            Err(rejected) => Outcome::Rejected(rejected),
+            Ok(()) => {
+                let q = scratch.path.query_at;
+                let (path, query) = (&req.path[..q], req.path.get(q + 1..));
+                match self.find_in(req, path, query, &mut scratch) {
+                    Some(id) => Outcome::Matched(id),
+                    None if self.collect_allowed(req, path, query, &mut scratch) => {
+                        Outcome::MethodNotAllowed
+                    }
+                    None => Outcome::NoRoute,
+                }
+            }
+        };
+        self.scratch = Some(scratch);
+        outcome
+    }
+
+    /// Collects into the scratch the methods of every route that matches the request but for its
+    /// method, in every host group the request may use; true when there is one.
+    fn collect_allowed(
+        &self,
+        req: &Request,
+        path: &str,
+        query: Option<&str>,
+        s: &mut Scratch,
+    ) -> bool {
+        s.allowed_bits.clear();
+        if self.method_names.is_empty() {
+            return false;
+        }
+        s.allowed_bits
+            .resize(self.method_names.len().div_ceil(64), 0);
+        let ctx = Ctx {
+            opts: &self.opts,
+            routes: &self.routes,
+            regexes: &self.regexes,
+            path,
+            query,
+            method: req.method,
+            headers: req.headers,
+        };
+        if let (Some(host), true) = (req.host, self.has_host_routes()) {
+            let mut h = std::mem::take(&mut s.host);
+            normalise_host(host, &mut h);
+            if let Some(trie) = self.exact.get(h.as_str()) {
+                collect_allowed(&ctx, trie, s);
+            }
+            for &len in &self.wildcard_lengths {
+                let Some(dot) = h.len().checked_sub(len + 1).filter(|&d| d > 0) else {
+                    continue;
+                };
+                if h.as_bytes()[dot] != b'.' || !h.is_char_boundary(dot + 1) {
+                    continue;
+                }
+                if let Some(trie) = self.wildcard.get(&h[dot + 1..]) {
+                    collect_allowed(&ctx, trie, s);
+                }
+            }
+            s.host = h;
+        }
+        collect_allowed(&ctx, &self.any, s);
+        s.allowed_bits.iter().any(|&w| w != 0)
+    }
+
+    /// The methods of the last [`Outcome::MethodNotAllowed`], as ids in name order.
+    pub fn allowed_methods(&self) -> impl Iterator<Item = u32> + '_ {
+        let bits = self
+            .scratch
+            .as_ref()
+            .map_or(&[][..], |s| s.allowed_bits.as_slice());
+        self.method_order.iter().copied().filter(move |&m| {
+            bits.get(m as usize / 64)
+                .is_some_and(|w| w & 1 << (m % 64) != 0)
+        })
+    }
+
+    /// Method names by id (upper case), as [`Router::method_id`] numbers them.
+    pub fn method_names(&self) -> &[String] {
+        &self.method_names
+    }
+
+    /// The canonical path of the last request given to [`Router::resolve`] or [`Router::find`]
+    /// (`target` is that request's path), unless it was rejected (spec §4.1).
+    pub fn canonical_path(&mut self, target: &str) -> Canonical<'_> {
+        let policy = self.opts.path;
+        match self.scratch.as_mut() {
+            Some(s) => s.path.canonicalize(target, &policy),
+            None => Canonical::Same(0),
+        }
+    }
+
+    /// The value of the param flagged [`PARAM_JOINED`] by the last match.
+    pub fn joined_param(&self) -> &str {
+        self.scratch.as_ref().map_or("", |s| s.joined.as_str())
     }
 
     fn find_in(
@@ -530,14 +728,14 @@ pub fn normalise_host(host: &str, out: &mut String) {
 
 /// Decodes a param's raw text the way the wrapper does (spec §4): per `/`-separated segment,
 /// percent-decoded, a segment that does not decode kept as received.
-pub fn decode_param(raw: &str, keep_slash: bool) -> String {
+pub fn decode_param(raw: &str, policy: &PathPolicy) -> String {
     let mut out = String::with_capacity(raw.len());
     let mut buf = Vec::new();
     for (i, part) in raw.split('/').enumerate() {
         if i > 0 {
             out.push('/');
         }
-        if decode::decode_segment(part.as_bytes(), keep_slash, &mut buf) {
+        if decode_segment_value(part.as_bytes(), policy, &mut buf) {
             out.push_str(std::str::from_utf8(&buf).unwrap_or(part));
         } else {
             out.push_str(part);

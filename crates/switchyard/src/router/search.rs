@@ -1,28 +1,22 @@
-//! Request normalisation (spec §4) and the search for the best matching route (spec §5, §6).
+//! Request normalization (spec §4) and the search for the best matching route (spec §5, §6).
 //! Everything per request lives in a reusable [`Scratch`]: no allocation once it has grown.
 
 use regex::{CaptureLocations, Regex};
 
-use super::decode::{decode_query_part, decode_segment_append, escape_at};
+use super::canonical::{segment_text, PathPolicy, PathScratch, Rejected, Seg, Text};
+use super::decode::{decode_query_part, escape_at};
 use super::path::{MIXED, PATTERNED, PLAIN};
 use super::table::{could_beat, rank_cmp, Edge, Route, SegMatch, Test, Trie, WILDCARD_KIND};
-use super::{EncodedSlash, RouterOptions};
-
-/// Bytes `normalise` stops at: `/`, `%`, `?`, NUL, and 0xEF (the lead byte of U+FFFD).
-static SPECIAL: [bool; 256] = {
-    let mut table = [false; 256];
-    table[b'/' as usize] = true;
-    table[b'%' as usize] = true;
-    table[b'?' as usize] = true;
-    table[0] = true;
-    table[0xEF] = true;
-    table
-};
+use super::RouterOptions;
 
 /// Param span flag: the raw text holds percent-escapes to decode (per segment, see spec §4).
 pub const PARAM_DECODE: u8 = 1;
 /// Param span flag: the text holds U+FFFD, which may stand for a lone surrogate in the JS string.
 pub const PARAM_REPLACEMENT_CHAR: u8 = 2;
+/// Param span flag: the value is not one range of the target (a wildcard over segments that
+/// canonicalization joined: dot segments removed, slashes merged, backslash separators); it is
+/// in [`Router::joined_param`](super::Router::joined_param), already decoded.
+pub const PARAM_JOINED: u8 = 4;
 
 /// A param of the winning route: byte offsets into the request path as given, and flags.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -32,33 +26,10 @@ pub struct ParamSpan {
     pub flags: u8,
 }
 
-#[derive(Debug, Clone, Copy)]
-enum Text {
-    /// Byte range of the request path itself.
-    Raw(usize, usize),
-    /// Byte range of `Scratch::bytes` (the decoded segment).
-    Decoded(usize, usize),
-}
-
-#[derive(Debug, Clone, Copy)]
-struct Seg {
-    raw_start: usize,
-    raw_end: usize,
-    text: Text,
-}
-
 /// Per-request working memory, reused between matches.
 #[derive(Debug, Default)]
 pub struct Scratch {
-    bytes: Vec<u8>,
-    segs: Vec<Seg>,
-    /// End of the normalised path (after removing `?query` and a trailing slash).
-    path_end: usize,
-    /// No segment was decoded: the segments are the raw path split on `/`.
-    all_raw: bool,
-    /// The path holds `%` / the UTF-8 of U+FFFD (which may stand for a lone surrogate).
-    has_escape: bool,
-    has_replacement: bool,
+    pub(crate) path: PathScratch,
     fold: String,
     pub(crate) host: String,
     pub(crate) locs: Vec<CaptureLocations>,
@@ -67,6 +38,10 @@ pub struct Scratch {
     query_bytes: Vec<u8>,
     query: Vec<(usize, usize, usize, usize)>,
     pub(crate) params: Vec<ParamSpan>,
+    /// The value of a [`PARAM_JOINED`] param.
+    pub(crate) joined: String,
+    /// Bit per method id: the methods some route matching but for its method lists.
+    pub(crate) allowed_bits: Vec<u64>,
 }
 
 /// What a search looks at, besides the scratch.
@@ -81,107 +56,20 @@ pub struct Ctx<'a> {
 }
 
 impl Scratch {
-    /// Splits the request target at its first `?` and the path part into segments, decoding
-    /// those with escapes, in one pass over the bytes. Returns where the path part ends (the `?`
-    /// or the end), or `None` when the request is rejected as a whole (not origin-form, NUL,
-    /// malformed encoding, encoded slash).
-    pub fn normalise(&mut self, target: &str, opts: &RouterOptions) -> Option<usize> {
-        self.segs.clear();
-        self.bytes.clear();
+    /// Canonicalizes the path part of the target into segments (spec §4.1) and applies the
+    /// trailing-slash rule; the query is parsed lazily.
+    pub fn normalise(&mut self, target: &str, opts: &RouterOptions) -> Result<(), Rejected> {
         self.query_parsed = false;
-        self.all_raw = true;
-        let bytes = target.as_bytes();
-        if bytes.first() != Some(&b'/') {
-            return None;
+        self.path.split(target, &opts.path)?;
+        if opts.trailing_slash_ignore {
+            self.path.remove_trailing_empty();
         }
-        let (mut has_escape, mut has_replacement) = (false, false);
-        let mut start = 1;
-        let mut query = bytes.len();
-        for (i, &b) in bytes.iter().enumerate().skip(1) {
-            // Most bytes are ordinary: one table load and a well-predicted branch.
-            if !SPECIAL[usize::from(b)] {
-                continue;
-            }
-            match b {
-                b'/' => {
-                    self.push_raw(start, i);
-                    start = i + 1;
-                }
-                b'%' => has_escape = true,
-                b'?' => {
-                    query = i;
-                    break;
-                }
-                // A NUL in any segment's value, kept literally or not, rejects the request.
-                0 => return None,
-                // 0xEF leads U+FFFD in UTF-8; without it there is none.
-                0xEF => has_replacement = true,
-                _ => {}
-            }
-        }
-        self.push_raw(start, query);
-        let mut end = query;
-        if opts.trailing_slash_ignore && end > 1 && bytes[end - 1] == b'/' {
-            self.segs.pop();
-            end -= 1;
-        }
-        self.path_end = end;
-        self.has_escape = has_escape;
-        self.has_replacement = has_replacement;
-        if has_escape {
-            let keep_slash = opts.encoded_slash == EncodedSlash::Keep;
-            for i in 0..self.segs.len() {
-                let seg = self.segs[i];
-                let Text::Raw(a, b) = seg.text else { continue };
-                let raw = &bytes[a..b];
-                if !raw.contains(&b'%') {
-                    continue;
-                }
-                let from = self.bytes.len();
-                if decode_segment_append(raw, keep_slash, &mut self.bytes) {
-                    // Only a segment that decodes can hold an encoded slash (a literal one keeps
-                    // its escapes as text).
-                    if opts.encoded_slash == EncodedSlash::Reject && has_encoded_slash(raw) {
-                        return None;
-                    }
-                    if self.bytes[from..].contains(&0) {
-                        return None;
-                    }
-                    self.segs[i].text = Text::Decoded(from, self.bytes.len());
-                    self.all_raw = false;
-                } else {
-                    self.bytes.truncate(from);
-                    if !opts.malformed_literal {
-                        return None;
-                    }
-                }
-            }
-        }
-        Some(query)
+        Ok(())
     }
 
-    fn push_raw(&mut self, start: usize, stop: usize) {
-        self.segs.push(Seg {
-            raw_start: start,
-            raw_end: stop,
-            text: Text::Raw(start, stop),
-        });
-    }
-
+    #[inline]
     fn text<'a>(&'a self, path: &'a str, seg: &Seg) -> &'a str {
-        segment_text(&self.bytes, path, seg)
-    }
-}
-
-/// A segment's text: a range of the request path, or of the decoded bytes. A free function so
-/// callers can hold other fields of the scratch mutably while reading it.
-fn segment_text<'a>(decoded: &'a [u8], path: &'a str, seg: &Seg) -> &'a str {
-    match seg.text {
-        Text::Raw(a, b) => path.get(a..b).unwrap_or(""),
-        Text::Decoded(a, b) => decoded
-            .get(a..b)
-            .and_then(|s| std::str::from_utf8(s).ok())
-            .unwrap_or(""),
+        self.path.text(path, seg)
     }
 }
 
@@ -189,8 +77,8 @@ fn segment_text<'a>(decoded: &'a [u8], path: &'a str, seg: &Seg) -> &'a str {
 pub fn search_trie(ctx: &Ctx, trie: &Trie, s: &mut Scratch, best: &mut Option<u32>) {
     // A fully static route at exactly this path outranks every other route of the trie, so when
     // one matches the walk is not needed. The path must be as received (nothing decoded).
-    if s.all_raw && trie.may_hold_static(s.path_end) {
-        let body = ctx.path.get(..s.path_end).unwrap_or("");
+    if s.path.all_raw && trie.may_hold_static(s.path.path_end) {
+        let body = ctx.path.get(..s.path.path_end).unwrap_or("");
         let list = if ctx.opts.case_sensitive {
             trie.static_paths.get(body)
         } else {
@@ -246,12 +134,12 @@ fn visit(
     let Some(node) = trie.nodes.get(node_id as usize) else {
         return;
     };
-    let count = s.segs.len();
+    let count = s.path.segs.len();
     if depth == count {
         offer(ctx, &node.terminal, s, best);
     }
     if depth < count {
-        let seg = s.segs[depth];
+        let seg = s.path.segs[depth];
         if node.has_statics() {
             let child = if ctx.opts.case_sensitive {
                 node.static_child(s.text(ctx.path, &seg))
@@ -296,6 +184,72 @@ fn visit(
     }
 }
 
+/// Sets in `s.allowed_bits` the methods of every route of `trie` that matches the request but
+/// for its method (spec §8, `resolve`). Any-method routes add nothing: when one matches, so does
+/// the request. No ranking and no pruning: every matching route counts.
+pub fn collect_allowed(ctx: &Ctx, trie: &Trie, s: &mut Scratch) {
+    collect_in(ctx, trie, 0, 0, s);
+}
+
+fn collect_in(ctx: &Ctx, trie: &Trie, node_id: u32, depth: usize, s: &mut Scratch) {
+    let Some(node) = trie.nodes.get(node_id as usize) else {
+        return;
+    };
+    let count = s.path.segs.len();
+    if depth == count {
+        allow_routes(ctx, &node.terminal, s);
+    }
+    if depth < count {
+        let seg = s.path.segs[depth];
+        if node.has_statics() {
+            let child = if ctx.opts.case_sensitive {
+                node.static_child(s.text(ctx.path, &seg))
+            } else {
+                let mut fold = std::mem::take(&mut s.fold);
+                fold.clear();
+                fold.push_str(s.text(ctx.path, &seg));
+                fold.make_ascii_lowercase();
+                let child = node.static_child(&fold);
+                s.fold = fold;
+                child
+            };
+            if let Some(child) = child {
+                collect_in(ctx, trie, child, depth + 1, s);
+            }
+        }
+        for edge in &node.dynamics {
+            if segment_matches(ctx, edge, &seg, s) {
+                collect_in(ctx, trie, edge.child, depth + 1, s);
+            }
+        }
+    }
+    if !node.wildcard.is_empty() && (depth < count || ctx.opts.trailing_slash_ignore) {
+        allow_routes(ctx, &node.wildcard, s);
+    }
+}
+
+fn allow_routes(ctx: &Ctx, list: &[u32], s: &mut Scratch) {
+    for &id in list {
+        let route = &ctx.routes[id as usize];
+        let Some(methods) = &route.methods else {
+            continue;
+        };
+        // Cheap first: a route whose methods are all allowed already changes nothing.
+        let new = methods.iter().any(|&m| {
+            s.allowed_bits
+                .get(m as usize / 64)
+                .is_some_and(|w| w & 1 << (m % 64) == 0)
+        });
+        if new && constraints_but_method_hold(ctx, route, s) {
+            for &m in methods {
+                if let Some(word) = s.allowed_bits.get_mut(m as usize / 64) {
+                    *word |= 1 << (m % 64);
+                }
+            }
+        }
+    }
+}
+
 fn segment_matches(ctx: &Ctx, edge: &Edge, seg: &Seg, s: &mut Scratch) -> bool {
     let max = ctx.opts.max_param_length as usize;
     let text = s.text(ctx.path, seg);
@@ -310,7 +264,7 @@ fn segment_matches(ctx: &Ctx, edge: &Edge, seg: &Seg, s: &mut Scratch) -> bool {
             else {
                 return false;
             };
-            let text = segment_text(&s.bytes, ctx.path, seg);
+            let text = segment_text(&s.path.bytes, ctx.path, seg);
             if re.captures_read(locs, text).is_none() {
                 return false;
             }
@@ -321,9 +275,11 @@ fn segment_matches(ctx: &Ctx, edge: &Edge, seg: &Seg, s: &mut Scratch) -> bool {
 }
 
 fn constraints_hold(ctx: &Ctx, route: &Route, s: &mut Scratch) -> bool {
-    if !route.accepts_method(ctx.method) {
-        return false;
-    }
+    route.accepts_method(ctx.method) && constraints_but_method_hold(ctx, route, s)
+}
+
+/// Header and query constraints (spec §5), the method left aside.
+fn constraints_but_method_hold(ctx: &Ctx, route: &Route, s: &mut Scratch) -> bool {
     for (slot, test) in &route.headers {
         let value = ctx.headers.get(*slot as usize).copied().flatten();
         let ok = match (test, value) {
@@ -409,17 +365,17 @@ fn query_holds(ctx: &Ctx, s: &Scratch, key: &str, test: &Test) -> bool {
     }
 }
 
-/// Fills `s.params` with the spans of route `id`'s params for the normalised request.
+/// Fills `s.params` with the spans of route `id`'s params for the normalized request.
 pub fn extract_params(ctx: &Ctx, id: u32, s: &mut Scratch) {
     s.params.clear();
     let Some(route) = ctx.routes.get(id as usize) else {
         return;
     };
-    let keep_slash = ctx.opts.encoded_slash == EncodedSlash::Keep;
+    let policy = &ctx.opts.path;
     let path = ctx.path.as_bytes();
-    let marks = (s.has_escape, s.has_replacement);
+    let marks = (s.path.has_escape, s.path.has_replacement);
     for (i, seg_match) in route.segments.iter().enumerate() {
-        let seg = s.segs.get(i).copied();
+        let seg = s.path.segs.get(i).copied();
         match (seg_match, seg) {
             (SegMatch::Static, _) => {}
             (SegMatch::Plain, Some(seg)) => {
@@ -444,7 +400,7 @@ pub fn extract_params(ctx: &Ctx, id: u32, s: &mut Scratch) {
                     continue;
                 };
                 let decoded = matches!(seg.text, Text::Decoded(..));
-                let text = segment_text(&s.bytes, ctx.path, &seg);
+                let text = segment_text(&s.path.bytes, ctx.path, &seg);
                 if re.captures_read(locs, text).is_none() {
                     continue;
                 }
@@ -452,10 +408,7 @@ pub fn extract_params(ctx: &Ctx, id: u32, s: &mut Scratch) {
                 for g in 1..locs.len() {
                     let Some((a, b)) = locs.get(g) else { continue };
                     let (a, b) = if decoded {
-                        (
-                            raw_offset(raw, keep_slash, a),
-                            raw_offset(raw, keep_slash, b),
-                        )
+                        (raw_offset(raw, policy, a), raw_offset(raw, policy, b))
                     } else {
                         (a, b)
                     };
@@ -468,24 +421,55 @@ pub fn extract_params(ctx: &Ctx, id: u32, s: &mut Scratch) {
                     });
                 }
             }
-            (SegMatch::Wildcard, seg) => {
-                let start = seg.map_or(s.path_end, |seg| seg.raw_start);
-                let end = s.path_end.max(start);
-                let flags = span_flags(marks, path, start, end, true);
-                s.params.push(ParamSpan {
-                    start: start as u32,
-                    end: end as u32,
-                    flags,
-                });
+            (SegMatch::Wildcard, _) => {
+                let span = wildcard_span(ctx, i, s, marks);
+                s.params.push(span);
             }
             _ => {}
         }
     }
 }
 
-fn has_encoded_slash(raw: &[u8]) -> bool {
-    raw.windows(3)
-        .any(|w| w[0] == b'%' && w[1] == b'2' && (w[2] == b'F' || w[2] == b'f'))
+/// The `*` param over segments `from..`: one range of the target when those segments are
+/// consecutive in it, separated by single `/`s; otherwise their values joined with `/` into
+/// `s.joined` (flag [`PARAM_JOINED`]).
+fn wildcard_span(ctx: &Ctx, from: usize, s: &mut Scratch, marks: (bool, bool)) -> ParamSpan {
+    let path = ctx.path.as_bytes();
+    let segs = s.path.segs.get(from..).unwrap_or(&[]);
+    let (Some(first), Some(last)) = (segs.first(), segs.last()) else {
+        let at = s.path.path_end as u32;
+        return ParamSpan {
+            start: at,
+            end: at,
+            flags: 0,
+        };
+    };
+    let contiguous = !s.path.restructured
+        || segs
+            .windows(2)
+            .all(|w| w[1].raw_start == w[0].raw_end + 1 && path.get(w[0].raw_end) == Some(&b'/'));
+    if contiguous {
+        let (start, end) = (first.raw_start, last.raw_end);
+        return ParamSpan {
+            start: start as u32,
+            end: end as u32,
+            flags: span_flags(marks, path, start, end, true),
+        };
+    }
+    let mut joined = std::mem::take(&mut s.joined);
+    joined.clear();
+    for (k, seg) in segs.iter().enumerate() {
+        if k > 0 {
+            joined.push('/');
+        }
+        joined.push_str(segment_text(&s.path.bytes, ctx.path, seg));
+    }
+    s.joined = joined;
+    ParamSpan {
+        start: 0,
+        end: 0,
+        flags: PARAM_JOINED,
+    }
 }
 
 /// `marks`: whether the path holds `%` and U+FFFD at all.
@@ -506,12 +490,12 @@ fn span_flags(marks: (bool, bool), path: &[u8], start: usize, end: usize, decode
 }
 
 /// The offset in the raw segment that corresponds to offset `target` of its decoded text.
-fn raw_offset(raw: &[u8], keep_slash: bool, target: usize) -> usize {
+fn raw_offset(raw: &[u8], policy: &PathPolicy, target: usize) -> usize {
     let (mut j, mut d) = (0, 0);
     while d < target && j < raw.len() {
         if raw[j] == b'%' {
             if let Some(byte) = escape_at(raw, j) {
-                d += if keep_slash && byte == b'/' { 3 } else { 1 };
+                d += if policy.keeps_escape(byte) { 3 } else { 1 };
                 j += 3;
                 continue;
             }

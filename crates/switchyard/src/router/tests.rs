@@ -33,15 +33,17 @@ fn find(
         host,
         headers: &[],
     })?;
-    let keep = r.options().encoded_slash == EncodedSlash::Keep;
+    let policy = r.options().path;
     let names = r.param_names(id).to_vec();
     let params = names
         .into_iter()
         .zip(r.params())
         .map(|(n, span)| {
             let raw = &path[span.start as usize..span.end as usize];
-            let value = if span.flags & PARAM_DECODE != 0 {
-                decode_param(raw, keep)
+            let value = if span.flags & PARAM_JOINED != 0 {
+                r.joined_param().to_owned()
+            } else if span.flags & PARAM_DECODE != 0 {
+                decode_param(raw, &policy)
             } else {
                 raw.to_owned()
             };
@@ -159,8 +161,11 @@ fn params_are_decoded_and_spans_map_back_to_the_raw_path() {
     assert_eq!(id(&mut r, "u/a"), None);
     let mut literal = router(
         RouterOptions {
-            malformed_literal: true,
-            encoded_slash: EncodedSlash::Keep,
+            path: PathPolicy {
+                malformed_literal: true,
+                encoded_slash: EncodedSlash::Keep,
+                ..PathPolicy::default()
+            },
             ..RouterOptions::default()
         },
         &[spec("/u/:id")],
@@ -175,7 +180,10 @@ fn params_are_decoded_and_spans_map_back_to_the_raw_path() {
     );
     let mut reject = router(
         RouterOptions {
-            encoded_slash: EncodedSlash::Reject,
+            path: PathPolicy {
+                encoded_slash: EncodedSlash::Reject,
+                ..PathPolicy::default()
+            },
             ..RouterOptions::default()
         },
         &[spec("/u/:id")],
@@ -384,4 +392,147 @@ fn static_answers_only_when_nothing_else_can_decide() {
         Some(("/a", vec![(Some("GET".into()), 0), (None, 2)]))
     );
     assert!(r.static_answers(3).is_none());
+}
+
+/// (outcome, allowed method names, canonical path)
+fn resolve(
+    r: &mut Router,
+    method: &str,
+    path: &str,
+    host: Option<&str>,
+    headers: &[Option<&str>],
+) -> (Outcome, Vec<String>, Option<String>) {
+    let method = r.method_id(method);
+    let outcome = r.resolve(&Request {
+        method,
+        path,
+        host,
+        headers,
+    });
+    let allowed = r
+        .allowed_methods()
+        .map(|m| r.method_names()[m as usize].clone())
+        .collect();
+    let canonical = match outcome {
+        Outcome::Rejected(_) => None,
+        _ => Some(match r.canonical_path(path) {
+            Canonical::Same(end) => path[..end].to_owned(),
+            Canonical::Bytes(b) => String::from_utf8_lossy(b).into_owned(),
+        }),
+    };
+    let allowed = if outcome == Outcome::MethodNotAllowed {
+        allowed
+    } else {
+        Vec::new()
+    };
+    (outcome, allowed, canonical)
+}
+
+#[test]
+fn resolve_tells_rejected_no_route_and_method_not_allowed_apart() {
+    let mut r = router(
+        RouterOptions::default(),
+        &[
+            with_method("/u/:id", "PUT"),
+            with_method("/u/:id", "GET"),
+            RouteSpec {
+                methods: Some(vec!["POST".into()]),
+                headers: vec![("x-a".into(), ConstraintSpec::Present)],
+                ..spec("/u/:id")
+            },
+            RouteSpec {
+                methods: Some(vec!["DELETE".into()]),
+                host: Some("*.a.com".into()),
+                ..spec("/u/:id")
+            },
+            with_method("/u/:id(\\d+)", "PATCH"),
+            spec("/any/*"),
+        ],
+    );
+    let names = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+    assert_eq!(
+        resolve(&mut r, "TRACE", "/u/x", None, &[None]),
+        (
+            Outcome::MethodNotAllowed,
+            names(&["GET", "PUT"]),
+            Some("/u/x".into())
+        )
+    );
+    assert_eq!(
+        resolve(&mut r, "TRACE", "/u/7?q", Some("b.a.com"), &[Some("1")]).1,
+        names(&["DELETE", "GET", "PATCH", "POST", "PUT"])
+    );
+    assert_eq!(
+        resolve(&mut r, "get", "/u/x", None, &[None]).0,
+        Outcome::Matched(1)
+    );
+    assert_eq!(
+        resolve(&mut r, "GET", "/nothing", None, &[None]),
+        (Outcome::NoRoute, vec![], Some("/nothing".into()))
+    );
+    assert_eq!(
+        resolve(&mut r, "GET", "/any/../u/%7e", None, &[None]).0,
+        Outcome::Rejected(Rejected {
+            rejection: Rejection::DotSegment,
+            segment: 2
+        })
+    );
+    assert_eq!(
+        resolve(&mut r, "GET", "/u/%zz", None, &[None]).0,
+        Outcome::Rejected(Rejected {
+            rejection: Rejection::MalformedEscape,
+            segment: 2
+        })
+    );
+}
+
+#[test]
+fn resolved_dot_segments_and_merged_slashes_join_the_wildcard() {
+    let mut r = router(
+        RouterOptions {
+            path: PathPolicy {
+                dot_segments: DotSegments::Resolve,
+                merge_slashes: true,
+                backslash: Backslash::Slash,
+                ..PathPolicy::default()
+            },
+            ..RouterOptions::default()
+        },
+        &[spec("/s/*"), spec("/u/:id")],
+    );
+    let star = |v: &str| Some((0, vec![("*".to_string(), v.to_string())]));
+    assert_eq!(find(&mut r, None, "/s/a//b", None), star("a/b"));
+    assert_eq!(find(&mut r, None, "/s/a/./b%20c", None), star("a/b c"));
+    assert_eq!(find(&mut r, None, "/s/a\\b", None), star("a/b"));
+    assert_eq!(find(&mut r, None, "/x/../s/a/b", None), star("a/b"));
+    assert_eq!(find(&mut r, None, "/s/a/b/..", None), star("a/"));
+    assert_eq!(
+        find(&mut r, None, "/u/..%2f/../v", None),
+        Some((1, vec![("id".to_string(), "v".to_string())]))
+    );
+    assert_eq!(
+        resolve(&mut r, "GET", "\\s\\a\\%2e%2E\\b", None, &[]).2,
+        Some("/s/b".into())
+    );
+}
+
+#[test]
+fn unreachable_static_segments_are_refused_at_add() {
+    let mut r = Router::new(RouterOptions::default());
+    assert!(r.add(&spec("/a/../b")).is_err());
+    assert!(r.add(&spec("/a/%2e")).is_err());
+    assert!(r.add(&spec("/a\\b")).is_err());
+    assert!(r.add(&spec("/a/.well-known")).is_ok());
+    let mut keep = Router::new(RouterOptions {
+        path: PathPolicy {
+            dot_segments: DotSegments::Keep,
+            backslash: Backslash::Keep,
+            ..PathPolicy::default()
+        },
+        ..RouterOptions::default()
+    });
+    assert_eq!(keep.add(&spec("/a/../b")), Ok(0));
+    assert_eq!(keep.add(&spec("/a\\b")), Ok(1));
+    assert_eq!(id(&mut keep, "/a/%2E%2e/b"), Some(0));
+    assert_eq!(id(&mut keep, "/a%5cb"), Some(1));
 }

@@ -4,6 +4,7 @@
  * @module
  */
 import { InvalidRouteError } from '../errors.js';
+import { isDotSegment } from './canonical.js';
 import { parseRoutePath, RouteSyntaxError, type Segment, SegmentRank } from './path.js';
 import { ANY, PatternSyntaxError, parsePattern } from './pattern.js';
 import type { RawConstraint, RawRoute } from './read-spec.js';
@@ -52,6 +53,33 @@ export interface CompiledRoute {
 export interface CompileOptions {
   readonly caseSensitive: boolean;
   readonly trailingSlash: 'strict' | 'ignore';
+  readonly dotSegments: 'reject' | 'resolve' | 'keep';
+  readonly backslash: 'reject' | 'slash' | 'keep';
+}
+
+/**
+ * A static segment no canonical request segment can equal is refused: a dot segment unless dot
+ * segments are kept, a backslash when backslashes are rejected (docs/router-spec.md §2).
+ */
+function checkReachable(id: number, path: string, segments: readonly Segment[], options: CompileOptions): void {
+  for (const segment of segments) {
+    if (segment.kind !== 'static') continue;
+    if (options.dotSegments !== 'keep' && isDotSegment(segment.text)) {
+      const fate = options.dotSegments === 'resolve' ? 'resolved' : 'rejected';
+      throw new InvalidRouteError(
+        id,
+        path,
+        `the dot segment ${JSON.stringify(segment.text)} can never match: requests' dot segments are ${fate} (dotSegments)`,
+      );
+    }
+    if (options.backslash === 'reject' && segment.text.includes('\\')) {
+      throw new InvalidRouteError(
+        id,
+        path,
+        `the segment ${JSON.stringify(segment.text)} holds a backslash, which requests may not (backslash: "reject")`,
+      );
+    }
+  }
 }
 
 const TOKEN = /^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/;
@@ -208,6 +236,7 @@ export function compileRoute(id: number, raw: RawRoute, options: CompileOptions)
     if (error instanceof RouteSyntaxError) throw new InvalidRouteError(id, raw.path, error.message);
     throw error;
   }
+  checkReachable(id, raw.path, segments, options);
   const methods = compileMethods(id, raw.path, raw.methods);
   const host = compileHost(id, raw.path, raw.host);
   const headers = compileConstraints(id, raw.path, 'headers', raw.headers);

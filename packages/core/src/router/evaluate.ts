@@ -117,12 +117,15 @@ function paramsMatch(route: CompiledRoute, ctx: RequestContext, params: Params):
 
 /**
  * Evaluates one route: its params when it matches, else the first failing dimension in the
- * order host, method, path, param length, header, query.
+ * order host, method, path, param length, header, query. With `ignoreMethod`, the method is not
+ * looked at (what `resolve` asks to list the methods a request would match with).
  */
-export function evaluateRoute(route: CompiledRoute, ctx: RequestContext): Params | ExplainReason {
+export function evaluateRoute(route: CompiledRoute, ctx: RequestContext, ignoreMethod = false): Params | ExplainReason {
   const req = ctx.req;
   if (!hostMatches(route, req.host)) return 'host';
-  if (route.methods !== null && (req.method === null || !route.methods.has(req.method))) return 'method';
+  if (!ignoreMethod && route.methods !== null && (req.method === null || !route.methods.has(req.method))) {
+    return 'method';
+  }
   if (!staticsMatch(route, ctx)) return 'path';
   const params: Params = Object.create(null);
   if (!paramsMatch(route, ctx, params)) return 'path';

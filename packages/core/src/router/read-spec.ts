@@ -26,6 +26,11 @@ export interface RawRoute {
   readonly priority: number;
 }
 
+/** Every key of a {@link RouteSpec}: any other is an error that names it. */
+const SPEC_KEYS: ReadonlySet<string> = new Set(['path', 'method', 'host', 'headers', 'query', 'priority']);
+/** What a caller most likely meant by a key that is not a {@link RouteSpec} key. */
+const SPEC_KEY_HINTS: Readonly<Record<string, string>> = { methods: 'method', hosts: 'host', header: 'headers' };
+
 function fail(index: number, spec: unknown, reason: string): never {
   const path = typeof spec === 'object' && spec !== null && typeof (spec as RouteSpec).path === 'string';
   throw new InvalidRouteError(index, path ? (spec as RouteSpec).path : String(spec), reason);
@@ -51,6 +56,9 @@ function readConstraints(index: number, spec: RouteSpec, field: 'headers' | 'que
     else if (c === true) out.push([name, { kind: 'present' }]);
     else if (c === false) out.push([name, { kind: 'absent' }]);
     else if (typeof c === 'object' && c !== null && typeof (c as { pattern?: unknown }).pattern === 'string') {
+      const extra = Object.keys(c).find((k) => k !== 'pattern');
+      if (extra !== undefined)
+        fail(index, spec, `${field}.${name}: unknown key ${JSON.stringify(extra)} (only "pattern")`);
       const pattern = wellFormed(index, spec, `${field}.${name}`, (c as { pattern: string }).pattern);
       out.push([name, { kind: 'pattern', value: pattern }]);
     } else {
@@ -68,6 +76,12 @@ function readConstraints(index: number, spec: RouteSpec, field: 'headers' | 'que
 export function readRouteSpec(spec: unknown, index: number): RawRoute {
   if (typeof spec !== 'object' || spec === null) fail(index, spec, 'a route spec must be an object');
   const s = spec as RouteSpec;
+  for (const key of Object.keys(s)) {
+    if (!SPEC_KEYS.has(key)) {
+      const hint = Object.hasOwn(SPEC_KEY_HINTS, key) ? ` (did you mean "${SPEC_KEY_HINTS[key]}"?)` : '';
+      fail(index, spec, `unknown key ${JSON.stringify(key)}${hint}; a route spec has ${[...SPEC_KEYS].join(', ')}`);
+    }
+  }
   if (typeof s.path !== 'string') fail(index, spec, 'path must be a string');
   wellFormed(index, spec, 'path', s.path);
   let methods: string[] | null = null;

@@ -1,25 +1,29 @@
 /**
- * Request normalisation (docs/router-spec.md §4): the path into decoded segments, the host,
+ * Request normalization (docs/router-spec.md §4): the path into canonical segments, the host,
  * the method, the query (lazily) and header values.
  * @module
  */
+import { type PathPolicy, type PathSegments, splitPath } from './canonical.js';
 import { decodePercent } from './decode.js';
 import type { RequestInfo, RequestRejection } from './types.js';
 
-/** Normalised options the request side needs. */
-export interface RequestOptions {
+/** Normalized options the request side needs. */
+export interface RequestOptions extends PathPolicy {
   readonly trailingSlash: 'strict' | 'ignore';
-  readonly encodedSlash: 'decode' | 'keep' | 'reject';
-  readonly malformedEncoding: 'reject' | 'literal';
 }
 
-/** A request, normalised once per `match`. */
+/** A request, normalized once per `match`. */
 export interface NormalizedRequest {
   readonly method: string | null;
   readonly host: string | null;
-  /** Decoded segments, or the reason the request matches nothing. */
+  /** Segment values the matcher compares, or null when the request is rejected. */
   readonly segments: readonly string[] | null;
   readonly rejected: RequestRejection | null;
+  /** The 1-based raw segment of the rejection (0: the path as a whole). */
+  readonly rejectedSegment: number;
+  /** The path part of the target (lone surrogates replaced), and its canonical segments. */
+  readonly path: string;
+  readonly split: PathSegments | null;
   /** Raw query string (after `?`), or null when there is none. */
   readonly rawQuery: string | null;
   readonly headers: RequestInfo['headers'];
@@ -54,27 +58,6 @@ export function normalizeHost(host: string): string {
   return h;
 }
 
-function decodeSegments(path: string, options: RequestOptions): string[] | RequestRejection {
-  const raw = path.slice(1).split('/');
-  const keep = options.encodedSlash === 'keep';
-  for (let i = 0; i < raw.length; i++) {
-    const segment = raw[i] as string;
-    let value = segment;
-    if (segment.includes('%')) {
-      const decoded = decodePercent(segment, false, keep);
-      if (decoded === null) {
-        if (options.malformedEncoding === 'reject') return 'malformed-encoding';
-      } else {
-        if (decoded.slash && options.encodedSlash === 'reject') return 'encoded-slash';
-        value = decoded.value;
-      }
-    }
-    if (value.includes('\0')) return 'nul';
-    raw[i] = value;
-  }
-  return raw;
-}
-
 /** Normalises the parts of a request every route looks at. Never throws. */
 export function normalizeRequest(req: RequestInfo, options: RequestOptions): NormalizedRequest {
   const method = typeof req.method === 'string' ? asciiUpper(req.method) : null;
@@ -87,12 +70,27 @@ export function normalizeRequest(req: RequestInfo, options: RequestOptions): Nor
     rawQuery = path.slice(q + 1);
     path = path.slice(0, q);
   }
+  const split = splitPath(path, options);
   // Plain literals: object spread is a slow path in V8 and this runs once per request.
-  if (!path.startsWith('/')) return { method, host, rawQuery, headers, segments: null, rejected: 'not-origin-form' };
-  if (options.trailingSlash === 'ignore' && path.length > 1 && path.endsWith('/')) path = path.slice(0, -1);
-  const segments = decodeSegments(path, options);
-  if (typeof segments === 'string') return { method, host, rawQuery, headers, segments: null, rejected: segments };
-  return { method, host, rawQuery, headers, segments, rejected: null };
+  if (!('values' in split)) {
+    return {
+      method,
+      host,
+      rawQuery,
+      headers,
+      path,
+      split: null,
+      segments: null,
+      rejected: split.code,
+      rejectedSegment: split.segment,
+    };
+  }
+  let segments = split.values;
+  // `trailingSlash: 'ignore'`: one trailing empty segment is not compared (the canonical path keeps it).
+  if (options.trailingSlash === 'ignore' && segments.length > 1 && segments[segments.length - 1] === '') {
+    segments = segments.slice(0, -1);
+  }
+  return { method, host, rawQuery, headers, path, split, segments, rejected: null, rejectedSegment: 0 };
 }
 
 /**

@@ -1,10 +1,21 @@
 import { InvalidArgumentError, RouteConflictError } from '../errors.js';
+import { canonicalPathOf, rejectionReason, splitPath } from './canonical.js';
 import { checkRoutes } from './check.js';
 import { type CompiledRoute, compileRoute } from './compile.js';
 import { compareRank, evaluateRoute, RequestContext } from './evaluate.js';
 import { readRouteSpec } from './read-spec.js';
-import { asciiLower, normalizeRequest, type RequestOptions } from './request.js';
-import type { Candidate, Explanation, Match, RequestInfo, RouteDiagnostic, RouterOptions, RouteSpec } from './types.js';
+import { asciiLower, normalizeRequest, type RequestOptions, wellFormed } from './request.js';
+import type {
+  Candidate,
+  CanonicalPath,
+  Explanation,
+  Match,
+  RequestInfo,
+  Resolution,
+  RouteDiagnostic,
+  RouterOptions,
+  RouteSpec,
+} from './types.js';
 
 /** Options after defaults and validation. */
 export interface ResolvedRouterOptions extends RequestOptions {
@@ -18,25 +29,95 @@ function oneOf<T extends string>(name: string, value: unknown, allowed: readonly
   throw new InvalidArgumentError(`options.${name}`, `expected one of ${allowed.map((a) => `"${a}"`).join(', ')}`);
 }
 
+/** Every key of {@link RouterOptions}: any other is an error that names it. */
+const ROUTER_OPTION_KEYS: ReadonlySet<string> = new Set([
+  'caseSensitive',
+  'trailingSlash',
+  'maxParamLength',
+  'encodedSlash',
+  'malformedEncoding',
+  'dotSegments',
+  'mergeSlashes',
+  'backslash',
+]);
+
 /**
  * Validates router options once and fills in the defaults.
+ * @throws InvalidArgumentError for an unknown key or a value outside its domain.
  * @internal shared with `@switchyard/node`, so both reject the same options the same way.
  */
 export function resolveRouterOptions(options: RouterOptions = {}): ResolvedRouterOptions {
   if (typeof options !== 'object' || options === null) throw new InvalidArgumentError('options', 'expected an object');
+  for (const key of Object.keys(options)) {
+    if (!ROUTER_OPTION_KEYS.has(key)) {
+      throw new InvalidArgumentError(`options.${key}`, `unknown option (known: ${[...ROUTER_OPTION_KEYS].join(', ')})`);
+    }
+  }
   const caseSensitive = options.caseSensitive ?? true;
   if (typeof caseSensitive !== 'boolean') throw new InvalidArgumentError('options.caseSensitive', 'expected a boolean');
   const maxParamLength = options.maxParamLength ?? 256;
   if (!Number.isInteger(maxParamLength) || maxParamLength < 1 || maxParamLength > 65536) {
     throw new InvalidArgumentError('options.maxParamLength', 'expected an integer from 1 to 65536');
   }
+  const mergeSlashes = options.mergeSlashes ?? false;
+  if (typeof mergeSlashes !== 'boolean') throw new InvalidArgumentError('options.mergeSlashes', 'expected a boolean');
   return {
     caseSensitive,
     maxParamLength,
     trailingSlash: oneOf('trailingSlash', options.trailingSlash, ['strict', 'ignore'], 'strict'),
     encodedSlash: oneOf('encodedSlash', options.encodedSlash, ['decode', 'keep', 'reject'], 'decode'),
     malformedEncoding: oneOf('malformedEncoding', options.malformedEncoding, ['reject', 'literal'], 'reject'),
+    dotSegments: oneOf('dotSegments', options.dotSegments, ['reject', 'resolve', 'keep'], 'reject'),
+    mergeSlashes,
+    backslash: oneOf('backslash', options.backslash, ['reject', 'slash', 'keep'], 'reject'),
   };
+}
+
+const DEFAULT_OPTIONS = resolveRouterOptions();
+/** The last options object `canonicalizePath` resolved: a gateway passes the same one every call. */
+let lastOptions: RouterOptions | undefined;
+let lastResolved: ResolvedRouterOptions = DEFAULT_OPTIONS;
+
+/**
+ * Router options resolved, remembering the last object so that a caller passing the same
+ * (unchanged) options per request validates them once.
+ * @internal shared with `@switchyard/node`.
+ */
+export function resolveOptionsOnce(options: RouterOptions | undefined): ResolvedRouterOptions {
+  if (options === undefined) return DEFAULT_OPTIONS;
+  if (options !== lastOptions) {
+    lastResolved = resolveRouterOptions(options);
+    lastOptions = options;
+  }
+  return lastResolved;
+}
+
+/**
+ * The canonical form of a request path (docs/router-spec.md §4.1), as a `Router` with these
+ * options canonicalizes it before matching: percent-escapes normalized, dot segments, slashes and
+ * backslashes handled per the options, or why the path is rejected. `target` may carry a
+ * `?query`, which is not part of the result. A gateway calls it per request (for rate-limit keys,
+ * for the upstream request); `resolve` gives the same `path` with its answer.
+ *
+ * @param options the same options as `new Router(options)`; only the path options matter here.
+ *   They are validated once per object: pass the same object, and do not change it afterwards.
+ * @throws InvalidArgumentError when `target` is not a string or an option is invalid.
+ *
+ * @example
+ * ```ts
+ * canonicalizePath('/a/./b/../c%7e?x=1', { dotSegments: 'resolve' }); // → { ok: true, path: '/a/c~' }
+ * canonicalizePath('/a/../b'); // → { ok: false, code: 'dot-segment', reason: '...' }
+ * ```
+ */
+export function canonicalizePath(target: string, options?: RouterOptions): CanonicalPath {
+  if (typeof target !== 'string') throw new InvalidArgumentError('target', 'expected a string');
+  const policy = resolveOptionsOnce(options);
+  let path = wellFormed(target);
+  const q = path.indexOf('?');
+  if (q >= 0) path = path.slice(0, q);
+  const split = splitPath(path, policy);
+  if (!('values' in split)) return { ok: false, code: split.code, reason: rejectionReason(split.code, split.segment) };
+  return { ok: true, path: canonicalPathOf(path, split, policy) };
 }
 
 /**
@@ -143,6 +224,41 @@ export class Router<T> {
   match(req: RequestInfo): Match<T> | null {
     const ctx = this.#context(req);
     if (ctx.req.rejected !== null) return null;
+    return this.#matchIn(ctx);
+  }
+
+  /**
+   * What a gateway asks: the winning route, or why there is none (rejected by the
+   * canonicalization rules: 400; no route: 404; routes for other methods only: 405 with `allow`),
+   * with the canonical path. Never throws. See {@link Resolution} and docs/router-spec.md §8.
+   *
+   * @example
+   * ```ts
+   * router.resolve({ method: 'DELETE', path: '/users/42' });
+   * // → { outcome: 'method-not-allowed', allow: ['GET', 'PUT'], path: '/users/42' }
+   * ```
+   */
+  resolve(req: RequestInfo): Resolution<T> {
+    const ctx = this.#context(req);
+    const n = ctx.req;
+    if (n.rejected !== null || n.split === null) {
+      const code = n.rejected ?? 'not-origin-form';
+      return { outcome: 'rejected', code, reason: rejectionReason(code, n.rejectedSegment) };
+    }
+    const path = canonicalPathOf(n.path, n.split, this.#options);
+    const match = this.#matchIn(ctx);
+    if (match !== null) return { outcome: 'matched', match, path };
+    const allow = new Set<string>();
+    for (const route of this.#routes) {
+      const methods = route.methods;
+      if (methods === null || [...methods].every((m) => allow.has(m))) continue;
+      if (typeof evaluateRoute(route, ctx, true) !== 'string') for (const m of methods) allow.add(m);
+    }
+    if (allow.size === 0) return { outcome: 'no-route', path };
+    return { outcome: 'method-not-allowed', allow: [...allow].sort(), path };
+  }
+
+  #matchIn(ctx: RequestContext): Match<T> | null {
     const segments = ctx.req.segments as readonly string[];
     const first = segments[0] as string;
     const bucket = this.#buckets.get(`${segments.length}/${this.#options.caseSensitive ? first : asciiLower(first)}`);

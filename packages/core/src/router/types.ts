@@ -53,7 +53,13 @@ export interface Match<T> {
   readonly params: Params;
 }
 
-/** Options of a {@link Router}, fixed at construction. */
+/**
+ * Options of a {@link Router}, fixed at construction. An unknown key is an `InvalidArgumentError`
+ * naming it. The path options (`encodedSlash` to `backslash`) say how a request path is
+ * canonicalized (docs/router-spec.md §4.1); `canonicalizePath` takes the same options. A
+ * gateway's `paths:` block maps onto them directly: `escaped_slashes` → `encodedSlash`,
+ * `merge_slashes` → `mergeSlashes`, `dot_segments` → `dotSegments`.
+ */
 export interface RouterOptions {
   /** Compare literal path text case-sensitively. Default `true`. ASCII folding only when `false`. */
   readonly caseSensitive?: boolean;
@@ -61,11 +67,67 @@ export interface RouterOptions {
   readonly trailingSlash?: 'strict' | 'ignore';
   /** Longest named param value, in UTF-8 bytes of the decoded value. Default 256; 1 to 65536. */
   readonly maxParamLength?: number;
-  /** `%2F` in a segment: `'decode'` (default) to `/` within the segment, `'keep'` as is, `'reject'` the request. */
+  /**
+   * `%2F` in a segment (and `%5C` when `backslash` is `'slash'`): `'decode'` (default) into the
+   * segment's value (it never splits segments), `'keep'` as the three characters received, or
+   * `'reject'` the request (`encoded-slash`).
+   */
   readonly encodedSlash?: 'decode' | 'keep' | 'reject';
-  /** Malformed percent-escapes or invalid UTF-8: `'reject'` (default) the request, or keep the segment `'literal'`. */
+  /**
+   * A malformed percent-escape or escapes that are not UTF-8: `'reject'` (default) the request
+   * (`malformed-escape`, `invalid-utf8`), or keep that segment `'literal'` (as received).
+   */
   readonly malformedEncoding?: 'reject' | 'literal';
+  /**
+   * Dot segments: `.` or `..`, raw or percent-encoded in any case (`%2e`, `.%2E`), alone or
+   * before a `;` (`..;x`). `'reject'` (default) the request (`dot-segment`); `'resolve'` them as
+   * RFC 3986 does (`/a/b/../c` is `/a/c`; never above the root); `'keep'` them as ordinary
+   * segments. A double-encoded `%252e` is never a dot.
+   */
+  readonly dotSegments?: 'reject' | 'resolve' | 'keep';
+  /** Merge runs of `/` into one (`/a//b` is `/a/b`). Default `false`: empty segments are kept. */
+  readonly mergeSlashes?: boolean;
+  /**
+   * A backslash, raw `\` or `%5C`: `'reject'` (default) the request (`backslash`); `'slash'`:
+   * a raw `\` separates segments like `/` and `%5C` is an encoded slash (see `encodedSlash`);
+   * `'keep'`: an ordinary character.
+   */
+  readonly backslash?: 'reject' | 'slash' | 'keep';
 }
+
+/**
+ * Why a request is rejected by the canonicalization rules (docs/router-spec.md §4.1), before
+ * any route is tried. A gateway answers 400.
+ */
+export type RequestRejection =
+  | 'not-origin-form'
+  | 'malformed-escape'
+  | 'invalid-utf8'
+  | 'nul'
+  | 'encoded-slash'
+  | 'backslash'
+  | 'dot-segment';
+
+/**
+ * What `resolve` answers: the winning route, or why there is none. `path` is the canonical path
+ * (docs/router-spec.md §4.1), what the matcher compared and what a gateway forwards.
+ */
+export type Resolution<T> =
+  | { readonly outcome: 'matched'; readonly match: Match<T>; readonly path: string }
+  /** No route matches, whatever the method (404). */
+  | { readonly outcome: 'no-route'; readonly path: string }
+  /**
+   * Routes match this request but for their method (405); `allow` is every method with which
+   * it would match (its host, headers and query unchanged), sorted.
+   */
+  | { readonly outcome: 'method-not-allowed'; readonly allow: readonly string[]; readonly path: string }
+  /** The canonicalization rules reject the request (400); `reason` says what and where. */
+  | { readonly outcome: 'rejected'; readonly code: RequestRejection; readonly reason: string };
+
+/** What `canonicalizePath` answers: the canonical path, or why the path is rejected. */
+export type CanonicalPath =
+  | { readonly ok: true; readonly path: string }
+  | { readonly ok: false; readonly code: RequestRejection; readonly reason: string };
 
 /** Why a route did or did not match, in {@link Explanation}. */
 export type ExplainReason =
@@ -78,9 +140,6 @@ export type ExplainReason =
   | 'header'
   | 'query'
   | 'request-rejected';
-
-/** Why a request as a whole matches nothing, before any route is tried. */
-export type RequestRejection = 'not-origin-form' | 'malformed-encoding' | 'encoded-slash' | 'nul';
 
 /** One route's verdict in {@link Explanation}. */
 export interface Candidate {

@@ -1,0 +1,799 @@
+//! Request path canonicalization (docs/router-spec.md §4.1): the path part of a request target
+//! split into the segments the matcher compares, under an explicit policy for escapes, encoded
+//! slashes, backslashes, dot segments and empty segments; and the canonical path written from
+//! them. Everything per request lives in a reusable [`PathScratch`]: no allocation once grown.
+
+use super::decode::escape_at;
+
+/// What to do with `%2F` (and, with [`Backslash::Slash`], `%5C`) in a request segment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EncodedSlash {
+    /// Decoded into the segment's value; never splits segments.
+    Decode,
+    /// Left as its three characters, as received.
+    Keep,
+    /// The request is rejected.
+    Reject,
+}
+
+/// What to do with dot segments (`.`, `..`, percent-encoded or not, optionally followed by `;`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DotSegments {
+    /// The request is rejected.
+    Reject,
+    /// Removed as RFC 3986 §5.2.4 does (`..` removes the segment before it).
+    Resolve,
+    /// Ordinary segments, written as received in the canonical path.
+    Keep,
+}
+
+/// What to do with a backslash, raw `\` or `%5C`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backslash {
+    /// The request is rejected.
+    Reject,
+    /// A raw `\` separates segments like `/`; `%5C` is an escaped slash (see [`EncodedSlash`]).
+    Slash,
+    /// An ordinary character (`%5C` decodes to it).
+    Keep,
+}
+
+/// The canonicalization policy (the path options of a router), fixed at construction.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PathPolicy {
+    pub encoded_slash: EncodedSlash,
+    /// Keep a segment with a malformed escape or invalid UTF-8 as received instead of rejecting.
+    pub malformed_literal: bool,
+    pub dot_segments: DotSegments,
+    pub merge_slashes: bool,
+    pub backslash: Backslash,
+}
+
+impl Default for PathPolicy {
+    fn default() -> Self {
+        PathPolicy {
+            encoded_slash: EncodedSlash::Decode,
+            malformed_literal: false,
+            dot_segments: DotSegments::Reject,
+            merge_slashes: false,
+            backslash: Backslash::Reject,
+        }
+    }
+}
+
+impl PathPolicy {
+    /// Whether the escape of `byte` stays as its three characters in a decoded segment.
+    #[inline]
+    pub fn keeps_escape(&self, byte: u8) -> bool {
+        self.encoded_slash == EncodedSlash::Keep
+            && (byte == b'/' || (byte == b'\\' && self.backslash == Backslash::Slash))
+    }
+
+    /// Packs the policy into the bits the binding passes for `canonicalizePath` (one number per
+    /// call instead of five values): see [`PathPolicy::from_bits`].
+    pub fn bits(&self) -> u32 {
+        let slash = match self.encoded_slash {
+            EncodedSlash::Decode => 0,
+            EncodedSlash::Keep => 1,
+            EncodedSlash::Reject => 2,
+        };
+        let dots = match self.dot_segments {
+            DotSegments::Reject => 0,
+            DotSegments::Resolve => 1,
+            DotSegments::Keep => 2,
+        };
+        let backslash = match self.backslash {
+            Backslash::Reject => 0,
+            Backslash::Slash => 1,
+            Backslash::Keep => 2,
+        };
+        slash
+            | u32::from(self.malformed_literal) << 2
+            | dots << 3
+            | u32::from(self.merge_slashes) << 5
+            | backslash << 6
+    }
+
+    /// The policy packed by [`PathPolicy::bits`]; `None` for bits no policy packs to.
+    pub fn from_bits(bits: u32) -> Option<Self> {
+        if bits >> 8 != 0 {
+            return None;
+        }
+        Some(PathPolicy {
+            encoded_slash: match bits & 3 {
+                0 => EncodedSlash::Decode,
+                1 => EncodedSlash::Keep,
+                2 => EncodedSlash::Reject,
+                _ => return None,
+            },
+            malformed_literal: bits >> 2 & 1 == 1,
+            dot_segments: match bits >> 3 & 3 {
+                0 => DotSegments::Reject,
+                1 => DotSegments::Resolve,
+                2 => DotSegments::Keep,
+                _ => return None,
+            },
+            merge_slashes: bits >> 5 & 1 == 1,
+            backslash: match bits >> 6 & 3 {
+                0 => Backslash::Reject,
+                1 => Backslash::Slash,
+                2 => Backslash::Keep,
+                _ => return None,
+            },
+        })
+    }
+}
+
+/// Why a request is rejected by the canonicalization rules. The codes are part of the contract
+/// (`RequestRejection` in `@switchyard/core`); the index is how the binding passes them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Rejection {
+    NotOriginForm = 1,
+    MalformedEscape = 2,
+    InvalidUtf8 = 3,
+    Nul = 4,
+    EncodedSlash = 5,
+    Backslash = 6,
+    DotSegment = 7,
+}
+
+impl Rejection {
+    /// Every rejection, by index - 1.
+    pub const ALL: [Rejection; 7] = [
+        Rejection::NotOriginForm,
+        Rejection::MalformedEscape,
+        Rejection::InvalidUtf8,
+        Rejection::Nul,
+        Rejection::EncodedSlash,
+        Rejection::Backslash,
+        Rejection::DotSegment,
+    ];
+
+    /// The stable code, as `RequestRejection` in `@switchyard/core` spells it.
+    pub fn code(self) -> &'static str {
+        match self {
+            Rejection::NotOriginForm => "not-origin-form",
+            Rejection::MalformedEscape => "malformed-escape",
+            Rejection::InvalidUtf8 => "invalid-utf8",
+            Rejection::Nul => "nul",
+            Rejection::EncodedSlash => "encoded-slash",
+            Rejection::Backslash => "backslash",
+            Rejection::DotSegment => "dot-segment",
+        }
+    }
+
+    pub fn index(self) -> i32 {
+        self as i32
+    }
+}
+
+/// A rejection and the 1-based raw segment it was found in (0: the path as a whole).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Rejected {
+    pub rejection: Rejection,
+    pub segment: u32,
+}
+
+/// Where a segment's value is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Text {
+    /// Byte range of the request target itself.
+    Raw(usize, usize),
+    /// Byte range of [`PathScratch::bytes`] (the decoded segment).
+    Decoded(usize, usize),
+}
+
+/// One segment after canonicalization.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Seg {
+    /// Byte range of the raw segment in the target (empty for the segment a final dot segment leaves).
+    pub raw_start: usize,
+    pub raw_end: usize,
+    pub text: Text,
+    /// Written as received in the canonical path (a segment kept literally, a kept dot segment).
+    pub verbatim: bool,
+}
+
+/// Byte classes of the scan: 0 is an ordinary pchar that needs nothing.
+const ORDINARY: u8 = 0;
+const SLASH: u8 = 1;
+const PERCENT: u8 = 2;
+const QUERY: u8 = 3;
+const NUL: u8 = 4;
+const BACKSLASH: u8 = 5;
+/// 0xEF leads U+FFFD in UTF-8 (which may stand for a lone surrogate in the JS string).
+const REPLACEMENT_LEAD: u8 = 6;
+/// A byte the canonical path writes percent-encoded.
+const ENCODED: u8 = 7;
+
+/// RFC 3986 `pchar` without `%`: unreserved, sub-delims, `:` and `@`. These bytes stand for
+/// themselves in a canonical path; every other byte of a value is percent-encoded.
+pub const fn is_pchar(b: u8) -> bool {
+    matches!(b,
+        b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9'
+        | b'-' | b'.' | b'_' | b'~'
+        | b'!' | b'$' | b'&' | b'\'' | b'(' | b')' | b'*' | b'+' | b',' | b';' | b'='
+        | b':' | b'@')
+}
+
+static CLASS: [u8; 256] = {
+    let mut table = [ENCODED; 256];
+    let mut b = 0;
+    while b < 256 {
+        if is_pchar(b as u8) {
+            table[b] = ORDINARY;
+        }
+        b += 1;
+    }
+    table[b'/' as usize] = SLASH;
+    table[b'%' as usize] = PERCENT;
+    table[b'?' as usize] = QUERY;
+    table[0] = NUL;
+    table[b'\\' as usize] = BACKSLASH;
+    table[0xEF] = REPLACEMENT_LEAD;
+    table
+};
+
+/// Whether a segment value is a dot segment: `.` or `..`, alone or before a `;`.
+pub fn is_dot_segment(value: &[u8]) -> bool {
+    let head = value
+        .iter()
+        .position(|&b| b == b';')
+        .map_or(value, |semi| &value[..semi]);
+    head == b"." || head == b".."
+}
+
+fn is_double_dot(value: &[u8]) -> bool {
+    value.starts_with(b"..")
+}
+
+/// What decoding a segment found besides its bytes.
+#[derive(Debug, Clone, Copy, Default)]
+struct Escapes {
+    slash: bool,
+    backslash: bool,
+}
+
+#[derive(Debug, Clone, Copy)]
+enum BadEscape {
+    Malformed,
+    Utf8,
+}
+
+/// Percent-decodes a request segment, appending to `out` (escapes the policy keeps stay as
+/// their three characters). A malformed escape anywhere wins over invalid UTF-8.
+fn decode_into(raw: &[u8], policy: &PathPolicy, out: &mut Vec<u8>) -> Result<Escapes, BadEscape> {
+    let from = out.len();
+    let mut found = Escapes::default();
+    let mut i = 0;
+    while let Some(&b) = raw.get(i) {
+        if b != b'%' {
+            out.push(b);
+            i += 1;
+            continue;
+        }
+        let byte = escape_at(raw, i).ok_or(BadEscape::Malformed)?;
+        match byte {
+            b'/' => found.slash = true,
+            b'\\' => found.backslash = true,
+            _ => {}
+        }
+        if policy.keeps_escape(byte) {
+            out.extend_from_slice(&raw[i..i + 3]);
+        } else {
+            out.push(byte);
+        }
+        i += 3;
+    }
+    match std::str::from_utf8(&out[from..]) {
+        Ok(_) => Ok(found),
+        Err(_) => Err(BadEscape::Utf8),
+    }
+}
+
+/// Decodes one segment of a param value the way the matcher decoded it (spec §4.1): into `out`
+/// (cleared first); false when it does not decode (it was kept as received).
+pub fn decode_segment_value(raw: &[u8], policy: &PathPolicy, out: &mut Vec<u8>) -> bool {
+    out.clear();
+    decode_into(raw, policy, out).is_ok()
+}
+
+/// Per-request working memory of canonicalization.
+#[derive(Debug, Default)]
+pub struct PathScratch {
+    /// The segments the matcher compares, in order.
+    pub segs: Vec<Seg>,
+    /// Decoded segment values.
+    pub bytes: Vec<u8>,
+    /// Where the path part of the target ends: its first `?`, or its end.
+    pub query_at: usize,
+    /// Where the matched path ends when `all_raw` (the `?`, or one before a removed trailing `/`).
+    pub path_end: usize,
+    /// The segments are exactly the path part split on `/`, every value as received.
+    pub all_raw: bool,
+    /// The segments are not the path part split on `/`: dot segments or empty segments were
+    /// removed, a backslash separated two segments, or a final dot segment left an empty one.
+    pub restructured: bool,
+    /// The path part holds `%` / the UTF-8 of U+FFFD.
+    pub has_escape: bool,
+    pub has_replacement: bool,
+    /// The path part holds a byte a canonical path writes percent-encoded.
+    encoded_bytes: bool,
+    /// One trailing empty segment was removed for matching (`trailingSlash: 'ignore'`); the
+    /// canonical path keeps it.
+    pub trailing_removed: bool,
+    canon: Vec<u8>,
+    /// `canon` holds the canonical path, which differs from the path part of the target.
+    canon_differs: bool,
+}
+
+/// The canonical path of the last request: the target's own path part, or written bytes (ASCII).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Canonical<'a> {
+    /// Equal to `target[..end]` (bytes).
+    Same(usize),
+    Bytes(&'a [u8]),
+}
+
+impl PathScratch {
+    /// Splits the path part of `target` into canonical segments (spec §4.1). On success the
+    /// segments, `query_at` and the flags describe the request; the canonical path is written by
+    /// [`PathScratch::canonicalize`] only when asked for.
+    pub fn split(&mut self, target: &str, policy: &PathPolicy) -> Result<(), Rejected> {
+        self.segs.clear();
+        self.bytes.clear();
+        self.all_raw = true;
+        self.restructured = false;
+        self.trailing_removed = false;
+        self.canon_differs = false;
+        let bytes = target.as_bytes();
+        let slash_mode = policy.backslash == Backslash::Slash;
+        let first_ok = match bytes.first() {
+            Some(b'/') => true,
+            Some(b'\\') => slash_mode,
+            _ => false,
+        };
+        if !first_ok {
+            self.query_at = bytes.iter().position(|&b| b == b'?').unwrap_or(bytes.len());
+            return Err(Rejected {
+                rejection: Rejection::NotOriginForm,
+                segment: 0,
+            });
+        }
+        if bytes.first() == Some(&b'\\') {
+            self.restructured = true;
+        }
+        let (mut has_escape, mut has_replacement, mut encoded) = (false, false, false);
+        let (mut nul, mut backslash, mut may_dot, mut inner_empty) = (false, false, false, false);
+        let mut start = 1;
+        let mut query = bytes.len();
+        for (i, &b) in bytes.iter().enumerate().skip(1) {
+            // Most bytes are ordinary: one table load and a well-predicted branch.
+            let class = CLASS[usize::from(b)];
+            if class == ORDINARY {
+                continue;
+            }
+            match class {
+                SLASH => {
+                    self.push_raw(bytes, start, i, &mut may_dot, &mut inner_empty);
+                    start = i + 1;
+                }
+                PERCENT => has_escape = true,
+                QUERY => {
+                    query = i;
+                    break;
+                }
+                NUL => nul = true,
+                BACKSLASH if slash_mode => {
+                    self.push_raw(bytes, start, i, &mut may_dot, &mut inner_empty);
+                    start = i + 1;
+                    self.restructured = true;
+                }
+                BACKSLASH => {
+                    backslash = true;
+                    encoded = true;
+                }
+                REPLACEMENT_LEAD => {
+                    has_replacement = true;
+                    encoded = true;
+                }
+                _ => encoded = true,
+            }
+        }
+        // The last segment may be empty (a trailing slash) without being merged away.
+        let mut last_empty = false;
+        self.push_raw(bytes, start, query, &mut may_dot, &mut last_empty);
+        self.query_at = query;
+        self.path_end = query;
+        self.has_escape = has_escape;
+        self.has_replacement = has_replacement;
+        self.encoded_bytes = encoded;
+        let merge = policy.merge_slashes && inner_empty;
+        if has_escape || nul || backslash || may_dot || merge {
+            self.rework(bytes, policy)?;
+        }
+        Ok(())
+    }
+
+    #[inline]
+    fn push_raw(
+        &mut self,
+        bytes: &[u8],
+        start: usize,
+        stop: usize,
+        may_dot: &mut bool,
+        empty: &mut bool,
+    ) {
+        if start == stop {
+            *empty = true;
+        } else if bytes[start] == b'.' {
+            // `.`, `..`, `.;...` and `..;...` start so; other names beginning with a dot do not.
+            *may_dot |= matches!(
+                bytes.get(start + 1),
+                None | Some(b'.' | b';' | b'/' | b'\\' | b'?')
+            ) || start + 1 == stop;
+        }
+        self.segs.push(Seg {
+            raw_start: start,
+            raw_end: stop,
+            text: Text::Raw(start, stop),
+            verbatim: false,
+        });
+    }
+
+    /// The per-segment pass, for paths with escapes, NUL, backslashes, dot segments or empty
+    /// segments to merge: checks every raw segment in order (the first failing check of the
+    /// first failing segment decides), decodes, and removes what the policy removes.
+    fn rework(&mut self, bytes: &[u8], policy: &PathPolicy) -> Result<(), Rejected> {
+        let count = self.segs.len();
+        let mut kept = 0usize;
+        for k in 0..count {
+            let seg = self.segs[k];
+            let (a, b) = (seg.raw_start, seg.raw_end);
+            let raw = &bytes[a..b];
+            let reject = |rejection| {
+                Err(Rejected {
+                    rejection,
+                    segment: k as u32 + 1,
+                })
+            };
+            if policy.backslash == Backslash::Reject && raw.contains(&b'\\') {
+                return reject(Rejection::Backslash);
+            }
+            let mut text = Text::Raw(a, b);
+            let mut verbatim = false;
+            if raw.contains(&b'%') {
+                let from = self.bytes.len();
+                match decode_into(raw, policy, &mut self.bytes) {
+                    Ok(found) => {
+                        if found.slash && policy.encoded_slash == EncodedSlash::Reject {
+                            return reject(Rejection::EncodedSlash);
+                        }
+                        if found.backslash {
+                            match (policy.backslash, policy.encoded_slash) {
+                                (Backslash::Reject, _) => return reject(Rejection::Backslash),
+                                (Backslash::Slash, EncodedSlash::Reject) => {
+                                    return reject(Rejection::EncodedSlash)
+                                }
+                                _ => {}
+                            }
+                        }
+                        text = Text::Decoded(from, self.bytes.len());
+                        self.all_raw = false;
+                    }
+                    Err(bad) => {
+                        self.bytes.truncate(from);
+                        if !policy.malformed_literal {
+                            return reject(match bad {
+                                BadEscape::Malformed => Rejection::MalformedEscape,
+                                BadEscape::Utf8 => Rejection::InvalidUtf8,
+                            });
+                        }
+                        verbatim = true;
+                    }
+                }
+            }
+            let value = match text {
+                Text::Raw(x, y) => &bytes[x..y],
+                Text::Decoded(x, y) => &self.bytes[x..y],
+            };
+            if value.contains(&0) {
+                return reject(Rejection::Nul);
+            }
+            let last = k + 1 == count;
+            if is_dot_segment(value) {
+                match policy.dot_segments {
+                    DotSegments::Reject => return reject(Rejection::DotSegment),
+                    DotSegments::Keep => verbatim = true,
+                    DotSegments::Resolve => {
+                        self.restructured = true;
+                        if is_double_dot(value) {
+                            kept = kept.saturating_sub(1);
+                        }
+                        if last {
+                            // `/a/.` is `/a/`: a final dot segment leaves an empty segment.
+                            self.segs[kept] = Seg {
+                                raw_start: b,
+                                raw_end: b,
+                                text: Text::Raw(b, b),
+                                verbatim: false,
+                            };
+                            kept += 1;
+                        }
+                        continue;
+                    }
+                }
+            }
+            if policy.merge_slashes && a == b && !last {
+                self.restructured = true;
+                continue;
+            }
+            self.segs[kept] = Seg {
+                raw_start: a,
+                raw_end: b,
+                text,
+                verbatim,
+            };
+            kept += 1;
+        }
+        self.segs.truncate(kept);
+        if self.restructured {
+            self.all_raw = false;
+        }
+        Ok(())
+    }
+
+    /// Removes one trailing empty segment for matching (`trailingSlash: 'ignore'`), unless it is
+    /// the only one; the canonical path keeps it.
+    pub fn remove_trailing_empty(&mut self) {
+        if self.segs.len() > 1 && self.segs.last().is_some_and(|s| s.raw_start == s.raw_end) {
+            self.segs.pop();
+            self.trailing_removed = true;
+            if self.all_raw {
+                self.path_end = self.path_end.saturating_sub(1);
+            }
+        }
+    }
+
+    /// A segment's value: a range of the target, or of the decoded bytes.
+    #[inline]
+    pub fn text<'a>(&'a self, target: &'a str, seg: &Seg) -> &'a str {
+        segment_text(&self.bytes, target, seg)
+    }
+
+    /// Writes the canonical path of the last [`PathScratch::split`] of `target` (spec §4.1), unless
+    /// it equals the target's path part, and returns it.
+    pub fn canonicalize<'a>(&'a mut self, target: &str, policy: &PathPolicy) -> Canonical<'a> {
+        let bytes = target.as_bytes();
+        let path = bytes.get(..self.query_at).unwrap_or(bytes);
+        if !self.restructured && !self.has_escape && !self.encoded_bytes {
+            return Canonical::Same(self.query_at);
+        }
+        let mut canon = std::mem::take(&mut self.canon);
+        canon.clear();
+        for seg in &self.segs {
+            canon.push(b'/');
+            let raw = bytes.get(seg.raw_start..seg.raw_end).unwrap_or(&[]);
+            if seg.verbatim {
+                encode_verbatim(raw, &mut canon);
+            } else {
+                encode_value(raw, policy, &mut canon);
+            }
+        }
+        if self.trailing_removed {
+            canon.push(b'/');
+        }
+        self.canon = canon;
+        self.canon_differs = self.canon.as_slice() != path;
+        if self.canon_differs {
+            Canonical::Bytes(&self.canon)
+        } else {
+            Canonical::Same(self.query_at)
+        }
+    }
+}
+
+/// A segment's value: a range of the request target, or of the decoded bytes. A free function so
+/// callers can hold other fields of a scratch mutably while reading it.
+#[inline]
+pub fn segment_text<'a>(decoded: &'a [u8], target: &'a str, seg: &Seg) -> &'a str {
+    match seg.text {
+        Text::Raw(a, b) => target.get(a..b).unwrap_or(""),
+        Text::Decoded(a, b) => decoded
+            .get(a..b)
+            .and_then(|s| std::str::from_utf8(s).ok())
+            .unwrap_or(""),
+    }
+}
+
+const HEX: &[u8; 16] = b"0123456789ABCDEF";
+
+#[inline]
+fn push_escape(b: u8, out: &mut Vec<u8>) {
+    out.extend_from_slice(&[b'%', HEX[usize::from(b >> 4)], HEX[usize::from(b & 15)]]);
+}
+
+/// The canonical form of a decoded segment, from its raw text: every byte of the value that is
+/// not a pchar percent-encoded (upper-case hex), every pchar as itself; escapes the policy keeps
+/// stay as received.
+fn encode_value(raw: &[u8], policy: &PathPolicy, out: &mut Vec<u8>) {
+    let mut i = 0;
+    while let Some(&c) = raw.get(i) {
+        if c == b'%' {
+            if let Some(byte) = escape_at(raw, i) {
+                if policy.keeps_escape(byte) {
+                    out.extend_from_slice(&raw[i..i + 3]);
+                } else if is_pchar(byte) {
+                    out.push(byte);
+                } else {
+                    push_escape(byte, out);
+                }
+                i += 3;
+                continue;
+            }
+        }
+        if is_pchar(c) {
+            out.push(c);
+        } else {
+            push_escape(c, out);
+        }
+        i += 1;
+    }
+}
+
+/// A segment written as received: `%` and pchars as themselves, every other byte encoded.
+fn encode_verbatim(raw: &[u8], out: &mut Vec<u8>) {
+    for &c in raw {
+        if c == b'%' || is_pchar(c) {
+            out.push(c);
+        } else {
+            push_escape(c, out);
+        }
+    }
+}
+
+/// The canonical path of `target` under `policy` (spec §4.1), using `scratch`.
+pub fn canonicalize_path<'a>(
+    target: &str,
+    policy: &PathPolicy,
+    scratch: &'a mut PathScratch,
+) -> Result<Canonical<'a>, Rejected> {
+    scratch.split(target, policy)?;
+    Ok(scratch.canonicalize(target, policy))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn canon(target: &str, policy: PathPolicy) -> Result<String, &'static str> {
+        let mut s = PathScratch::default();
+        match canonicalize_path(target, &policy, &mut s) {
+            Ok(Canonical::Same(end)) => Ok(target[..end].to_owned()),
+            Ok(Canonical::Bytes(b)) => Ok(String::from_utf8(b.to_vec()).unwrap_or_default()),
+            Err(r) => Err(r.rejection.code()),
+        }
+    }
+
+    fn resolve() -> PathPolicy {
+        PathPolicy {
+            dot_segments: DotSegments::Resolve,
+            ..PathPolicy::default()
+        }
+    }
+
+    #[test]
+    fn resolves_dot_segments_as_rfc_3986() {
+        let p = resolve();
+        for (input, want) in [
+            ("/a/b/../c", "/a/c"),
+            ("/a/./b", "/a/b"),
+            ("/a/b/..", "/a/"),
+            ("/a/b/.", "/a/b/"),
+            ("/..", "/"),
+            ("/../a", "/a"),
+            ("/a/%2e%2E/b", "/b"),
+            ("/a/.%2e/b", "/b"),
+            ("/a/..;x/b", "/b"),
+            ("/a/.;x", "/a/"),
+            ("/a/%252e%252e/b", "/a/%252e%252e/b"),
+            ("/a/.../b", "/a/.../b"),
+            ("/a/..x/b", "/a/..x/b"),
+            ("/a//../b", "/a/b"),
+            ("/api../x", "/api../x"),
+        ] {
+            assert_eq!(canon(input, p).as_deref(), Ok(want), "{input}");
+        }
+    }
+
+    #[test]
+    fn rejects_by_default_in_segment_order() {
+        let p = PathPolicy::default();
+        assert_eq!(canon("/a/../b", p), Err("dot-segment"));
+        assert_eq!(canon("/a/%2e", p), Err("dot-segment"));
+        assert_eq!(canon("/a\\b", p), Err("backslash"));
+        assert_eq!(canon("/a%5cb", p), Err("backslash"));
+        assert_eq!(canon("/%zz/\0", p), Err("malformed-escape"));
+        assert_eq!(canon("/\0/%zz", p), Err("nul"));
+        assert_eq!(canon("/%C3%zz", p), Err("malformed-escape"));
+        assert_eq!(canon("/%C3/a", p), Err("invalid-utf8"));
+        assert_eq!(canon("a/b", p), Err("not-origin-form"));
+        assert_eq!(canon("", p), Err("not-origin-form"));
+    }
+
+    #[test]
+    fn writes_canonical_escapes() {
+        let p = PathPolicy::default();
+        assert_eq!(canon("/a%41/%c3%a9", p).as_deref(), Ok("/aA/%C3%A9"));
+        assert_eq!(canon("/café", p).as_deref(), Ok("/caf%C3%A9"));
+        assert_eq!(canon("/a b?x", p).as_deref(), Ok("/a%20b"));
+        assert_eq!(canon("/a%2fb", p).as_deref(), Ok("/a%2Fb"));
+        assert_eq!(canon("/a/b?c", p), Ok("/a/b".into()));
+        let keep = PathPolicy {
+            encoded_slash: EncodedSlash::Keep,
+            ..p
+        };
+        assert_eq!(canon("/a%2fb%41", keep).as_deref(), Ok("/a%2fbA"));
+        let literal = PathPolicy {
+            malformed_literal: true,
+            ..p
+        };
+        assert_eq!(
+            canon("/%zz é%41", literal).as_deref(),
+            Ok("/%zz%20%C3%A9%41")
+        );
+    }
+
+    #[test]
+    fn merges_slashes_and_treats_backslash_as_slash() {
+        let merge = PathPolicy {
+            merge_slashes: true,
+            ..resolve()
+        };
+        assert_eq!(canon("//a//b//", merge).as_deref(), Ok("/a/b/"));
+        assert_eq!(canon("//", merge).as_deref(), Ok("/"));
+        assert_eq!(canon("/a//", PathPolicy::default()).as_deref(), Ok("/a//"));
+        let slash = PathPolicy {
+            backslash: Backslash::Slash,
+            ..merge
+        };
+        assert_eq!(canon("\\a\\..\\b", slash).as_deref(), Ok("/b"));
+        assert_eq!(canon("/a%5Cb", slash).as_deref(), Ok("/a%5Cb"));
+        let keep = PathPolicy {
+            backslash: Backslash::Keep,
+            ..PathPolicy::default()
+        };
+        assert_eq!(canon("/a\\b%5c", keep).as_deref(), Ok("/a%5Cb%5C"));
+    }
+
+    #[test]
+    fn decodes_segment_values_keeping_what_the_policy_keeps() {
+        let mut out = Vec::new();
+        let p = PathPolicy::default();
+        assert!(decode_segment_value(b"a%2Fb%20", &p, &mut out));
+        assert_eq!(out, b"a/b ");
+        let keep = PathPolicy {
+            encoded_slash: EncodedSlash::Keep,
+            backslash: Backslash::Slash,
+            ..p
+        };
+        assert!(decode_segment_value(b"a%2fb%5c%41", &keep, &mut out));
+        assert_eq!(out, b"a%2fb%5cA");
+        assert!(!decode_segment_value(b"a%2", &p, &mut out));
+        assert!(!decode_segment_value(b"%C3", &p, &mut out));
+    }
+
+    #[test]
+    fn policy_bits_round_trip() {
+        for bits in 0..256 {
+            if let Some(p) = PathPolicy::from_bits(bits) {
+                assert_eq!(p.bits(), bits);
+            }
+        }
+        assert_eq!(
+            PathPolicy::from_bits(PathPolicy::default().bits()),
+            Some(PathPolicy::default())
+        );
+        assert_eq!(PathPolicy::from_bits(3), None);
+    }
+}
