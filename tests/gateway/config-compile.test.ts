@@ -91,16 +91,38 @@ routes:
     expect(routeOf(c, { ...beta, host: 'other.example.com', headers: { 'x-beta': '1' } })).toBeNull();
   });
 
-  it('escaped_slashes maps to the router: reject by default, keep or decode when asked', () => {
+  it("paths: maps onto the router's canonicalization (resolve gives the canonical path)", () => {
     const text = (policy: string) =>
-      `${policy}services: { s: { targets: [http://127.0.0.1:1] } }\nroutes: [{ path: /f/:name, service: s }]\n`;
-    const reject = compileText(text(''));
-    expect(reject.paths.escapedSlashes).toBe('reject');
-    expect(reject.router.match({ path: '/f/a%2Fb' })).toBeNull();
-    const keep = compileText(text('paths: { escaped_slashes: keep }\n'));
-    expect(keep.router.match({ path: '/f/a%2Fb' })?.params.name).toBe('a%2Fb');
+      `${policy}services: { s: { targets: [http://127.0.0.1:1] } }\nroutes: [{ path: /f/:name, service: s }, { path: /a/b, service: s }]\n`;
+    const byDefault = compileText(text(''));
+    expect(byDefault.paths).toEqual({ escapedSlashes: 'reject', mergeSlashes: true, dotSegments: 'resolve' });
+    expect(byDefault.router.resolve({ path: '/f/a%2Fb' })).toMatchObject({
+      outcome: 'rejected',
+      code: 'encoded-slash',
+    });
+    expect(byDefault.router.resolve({ path: '/a//b' })).toMatchObject({ outcome: 'matched', path: '/a/b' });
+    expect(byDefault.router.resolve({ path: '/a/x/../b?q' })).toMatchObject({ outcome: 'matched', path: '/a/b' });
+    const strict = compileText(text('paths: { escaped_slashes: keep, merge_slashes: false, dot_segments: reject }\n'));
+    expect(strict.router.resolve({ path: '/f/a%2Fb' })).toMatchObject({
+      outcome: 'matched',
+      match: { params: { name: 'a%2Fb' } },
+    });
+    expect(strict.router.resolve({ path: '/a//b' })).toMatchObject({ outcome: 'no-route' });
+    expect(strict.router.resolve({ path: '/a/x/../b' })).toMatchObject({ outcome: 'rejected', code: 'dot-segment' });
     const decode = compileText(text('paths: { escaped_slashes: decode }\n'));
-    expect(decode.router.match({ path: '/f/a%2Fb' })?.params.name).toBe('a/b');
+    expect(decode.router.resolve({ path: '/f/a%2Fb' })).toMatchObject({
+      outcome: 'matched',
+      match: { params: { name: 'a/b' } },
+    });
+  });
+
+  it('a path known with other methods resolves to method-not-allowed with Allow', () => {
+    const c = compileGateway(fixture('seed.yaml'));
+    expect(c.router.resolve({ method: 'DELETE', path: '/api/v1/users' })).toEqual({
+      outcome: 'method-not-allowed',
+      allow: ['GET', 'POST', 'PUT'],
+      path: '/api/v1/users',
+    });
   });
 });
 

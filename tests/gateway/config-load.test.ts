@@ -407,6 +407,23 @@ routes:
   });
 });
 
+describe('route paths against the paths: policy', () => {
+  it('a path no canonical request has is refused at load, at the path', () => {
+    expect(
+      problems(`services: { s: { targets: [http://127.0.0.1:1] } }
+routes:
+  - { path: /a//b, service: s }
+  - { path: /a/./c, service: s }
+  - { path: /a%2Fb, service: s }
+`),
+    ).toEqual([
+      'g.yaml:3:13: routes[0].path: empty segment at offset 3',
+      'g.yaml:4:13: routes[1].path: the dot segment "." can never match: requests\' dot segments are resolved (dotSegments)',
+      expect.stringMatching(/^g\.yaml:5:13: routes\[2\]\.path: an encoded slash \(%2F\) is not allowed/),
+    ]);
+  });
+});
+
 describe('other sources', () => {
   it('JSON files load with positions', () => {
     const dir = mkdtempSync(join(tmpdir(), 'sy-gw-'));
