@@ -25,7 +25,6 @@ export const DIAGNOSTIC_CODES = {
     'note: a route has a `version` but there is no `versioning:` block, so the version is read only from a `/v{n}/` path segment.',
   'no-routes': 'warning: no routes: every request gets 404.',
   'unused-service': 'warning: a service no route uses.',
-  'weights-ignored': 'warning: target weights of a `jump` consistent-hash service are ignored.',
   'unused-policy': 'warning: a rate-limit policy no route uses.',
   'per-process-limits':
     'note: `store: memory` policies keep one budget per process: with `serve --workers N`, or several gateways, a key may get N times the limit.',
@@ -60,7 +59,8 @@ export function gatewayDiagnostics(cfg: GatewayConfig, compiled: CompiledGateway
     code: DiagnosticCode,
     message: string,
     path: (string | number)[] | undefined,
-  ) => out.push({ severity, code, message, position: path ? cfg.locate(path) : undefined });
+    at: 'value' | 'key' = 'value',
+  ) => out.push({ severity, code, message, position: path ? cfg.locate(path, at) : undefined });
 
   for (const d of compiled.router.check()) {
     const route = compiled.routes[d.route];
@@ -121,29 +121,25 @@ export function gatewayDiagnostics(cfg: GatewayConfig, compiled: CompiledGateway
 
   for (const service of cfg.services) {
     if (!usedServices.has(service.name)) {
-      add('warning', 'unused-service', `service ${service.name} is defined but no route uses it`, [
-        'services',
-        service.name,
-      ]);
-    }
-    if (service.balance.kind === 'consistent-hash' && service.balance.algorithm === 'jump') {
-      if (new Set(service.targets.map((t) => t.weight)).size > 1) {
-        add(
-          'warning',
-          'weights-ignored',
-          `service ${service.name}: the jump algorithm ignores target weights; use ring, maglev or rendezvous to weigh targets`,
-          ['services', service.name, 'balance'],
-        );
-      }
+      add(
+        'warning',
+        'unused-service',
+        `service ${service.name} is defined but no route uses it`,
+        ['services', service.name],
+        'key',
+      );
     }
   }
   const memory: string[] = [];
   for (const policy of cfg.rateLimits) {
     if (!usedPolicies.has(policy.name)) {
-      add('warning', 'unused-policy', `rate-limit policy ${policy.name} is defined but no route uses it`, [
-        'rate_limits',
-        policy.name,
-      ]);
+      add(
+        'warning',
+        'unused-policy',
+        `rate-limit policy ${policy.name} is defined but no route uses it`,
+        ['rate_limits', policy.name],
+        'key',
+      );
     }
   }
   for (const policy of compiled.limits.values()) {

@@ -20,7 +20,7 @@ const formatLink = (format: StringFormat) => `[${format}](#format-${format})`;
 function typeText(schema: SchemaNode): string {
   switch (schema.kind) {
     case 'string':
-      if (schema.enum) return schema.enum.map((e) => `\`${e}\``).join(' \\| ');
+      if (schema.enum) return schema.enum.map((e) => `\`${e}\``).join(' | ');
       return schema.format ? `string, ${formatLink(schema.format)}` : 'string';
     case 'integer':
       return schema.unit === 'ms'
@@ -69,7 +69,11 @@ function section(node: ObjectNode): string {
   const lines = [`## ${node.title}`, '', `<a id="${node.id}"></a>`, '', node.doc, ''];
   lines.push('| key | type | default | description |', '| --- | --- | --- | --- |');
   for (const [key, field] of Object.entries(node.fields)) {
-    const fallback = field.required ? '**required**' : field.default !== undefined ? `\`${field.default}\`` : '—';
+    const fallback = field.required
+      ? '**required**'
+      : field.default !== undefined
+        ? `\`${typeof field.default === 'object' ? JSON.stringify(field.default) : String(field.default)}\``
+        : '—';
     lines.push(`| \`${key}\` | ${cell(typeText(field.type))} | ${cell(fallback)} | ${cell(field.doc)} |`);
   }
   for (const rule of node.rules ?? []) {

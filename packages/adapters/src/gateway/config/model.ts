@@ -8,6 +8,8 @@ import type { KeySource, PathPolicy, Rewrite, SourcePosition, Timeouts } from '.
 
 /** A target of a service, its URL split into what a connection pool and a path need. */
 export interface TargetConfig {
+  /** Index in the service's `targets:`. */
+  index: number;
   /** The URL as written. */
   url: string;
   /** `http://host:port`, the target's id within its service. */
@@ -87,8 +89,8 @@ export interface GatewayConfig {
   redis: { url: string; onError: 'fail-open' | 'fail-closed' | 'local' } | undefined;
   routes: RouteConfig[];
   /**
-   * Where the value at a key path was written (`['routes', 2, 'split']`), else its nearest
-   * written ancestor; `undefined` for an object given in code.
+   * Where the value at a key path was written (`['routes', 2, 'split']`), or with `'key'` its
+   * key, else its nearest written ancestor; `undefined` for an object given in code.
    */
-  locate(path: readonly (string | number)[]): SourcePosition | undefined;
+  locate(path: readonly (string | number)[], at?: 'value' | 'key'): SourcePosition | undefined;
 }

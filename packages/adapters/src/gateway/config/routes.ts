@@ -31,11 +31,12 @@ export function routeSpecOf(route: RouteConfig): RouteSpec {
 }
 
 /**
- * Router options for a `paths:` policy: what the router supports today, `encodedSlash` (the same
- * three choices). Merging slashes and dot segments are applied by the pipeline's canonicalizer.
+ * Router options for a `paths:` policy: `escaped_slashes` → `encodedSlash`, `merge_slashes` →
+ * `mergeSlashes`, `dot_segments` → `dotSegments`, so `Router.resolve` canonicalizes every
+ * request path once by the file's policy. Backslashes keep the router's default (rejected).
  */
 export function routerOptionsOf(paths: PathPolicy): RouterOptions {
-  return { encodedSlash: paths.escapedSlashes };
+  return { encodedSlash: paths.escapedSlashes, mergeSlashes: paths.mergeSlashes, dotSegments: paths.dotSegments };
 }
 
 /** A router error at `add`, as a problem of a route: which key it is about and what to say. */

@@ -71,8 +71,11 @@ export interface BooleanNode {
 export interface Field {
   readonly type: SchemaNode;
   readonly required?: boolean;
-  /** The default, as the reference shows it (the validator fills defaults in `normalize`). */
-  readonly default?: string;
+  /**
+   * The value an absent key takes: the validator fills it in, the reference shows it. An absent
+   * object without a default whose keys all have defaults (or are optional) is filled in too.
+   */
+  readonly default?: string | number | boolean | readonly never[] | Readonly<Record<string, never>>;
   readonly doc: string;
 }
 
@@ -173,7 +176,7 @@ const listen = (what: string, portRequired: boolean): ObjectNode => ({
     host: { type: str('listen-host'), default: '127.0.0.1', doc: 'Address to bind.' },
     port: portRequired
       ? { type: { kind: 'integer', min: 0, max: 65535 }, required: true, doc: 'TCP port (0: any free port).' }
-      : { type: { kind: 'integer', min: 0, max: 65535 }, default: '8080', doc: 'TCP port (0: any free port).' },
+      : { type: { kind: 'integer', min: 0, max: 65535 }, default: 8080, doc: 'TCP port (0: any free port).' },
   },
 });
 
@@ -183,16 +186,16 @@ const timeouts: ObjectNode = {
   id: 'timeouts',
   doc: 'Upstream timeouts of a service, in milliseconds; `0` disables one. A timeout gives the client 504.',
   fields: {
-    connect_ms: { type: ms(0), default: '2000', doc: 'Connecting to a target.' },
-    headers_ms: { type: ms(0), default: '30000', doc: 'From sending the request to the response headers.' },
+    connect_ms: { type: ms(0), default: 2000, doc: 'Connecting to a target.' },
+    headers_ms: { type: ms(0), default: 30_000, doc: 'From sending the request to the response headers.' },
     request_ms: {
       type: ms(0),
-      default: '30000',
+      default: 30_000,
       doc: "The whole exchange, body included. A route's `timeout_ms` overrides it.",
     },
     idle_ms: {
       type: ms(0),
-      default: '60000',
+      default: 60_000,
       doc: 'A WebSocket (or other upgraded connection) is closed after this long without traffic.',
     },
   },
@@ -213,7 +216,8 @@ const consistentHash: ObjectNode = {
   },
 };
 
-const target: ObjectNode = {
+/** A target in its object form. */
+export const TARGET: ObjectNode = {
   kind: 'object',
   title: 'services.NAME.targets[]',
   id: 'target',
@@ -226,7 +230,7 @@ const target: ObjectNode = {
     },
     weight: {
       type: { kind: 'integer', min: 1, max: 1_000_000 },
-      default: '1',
+      default: 1,
       doc: 'Relative share of the requests (round-robin, random, consistent-hash except `jump`).',
     },
   },
@@ -244,7 +248,7 @@ const service: ObjectNode = {
     timeouts: { connect_ms: 2000, request_ms: 10000 }`,
   fields: {
     targets: {
-      type: { kind: 'list', minItems: 1, items: { kind: 'one-of', variants: [str('upstream-url'), target] } },
+      type: { kind: 'list', minItems: 1, items: { kind: 'one-of', variants: [str('upstream-url'), TARGET] } },
       required: true,
       doc: 'The upstreams: URLs, or `{ url, weight }` objects. Each target at most once.',
     },
@@ -451,7 +455,7 @@ services:
     admin: { type: listen('admin', true), doc: 'Optional admin endpoint.' },
     trust_proxies: {
       type: { kind: 'list', items: str('cidr') },
-      default: '[]',
+      default: [],
       doc: 'Peers allowed to set `X-Forwarded-For` / `Forwarded` (client IP, rate-limit keys). From any other peer these headers are replaced.',
     },
     paths: {
@@ -463,10 +467,10 @@ services:
         fields: {
           escaped_slashes: {
             type: oneOfStrings(['reject', 'keep', 'decode']),
-            default: 'keep',
-            doc: '`%2F` in a path: `reject` (400), `keep` it encoded (it never splits a segment), or `decode` it within its segment.',
+            default: 'reject',
+            doc: '`%2F` in a path: `reject` (400; the default, because an upstream that decodes `%2F` later could see a different path than the gateway routed), `keep` it encoded (it never splits a segment), or `decode` it within its segment.',
           },
-          merge_slashes: { type: { kind: 'boolean' }, default: 'true', doc: 'Treat `//` as `/`.' },
+          merge_slashes: { type: { kind: 'boolean' }, default: true, doc: 'Treat `//` as `/`.' },
           dot_segments: {
             type: oneOfStrings(['resolve', 'reject']),
             default: 'resolve',
@@ -491,12 +495,12 @@ services:
     },
     services: {
       type: { kind: 'map', keys: 'name', keyDoc: 'service name', values: service },
-      default: '{}',
+      default: {},
       doc: 'Upstream services by name.',
     },
     rate_limits: {
       type: { kind: 'map', keys: 'name', keyDoc: 'policy name', values: limitPolicy },
-      default: '{}',
+      default: {},
       doc: "Rate-limit policies by name, used by routes' `rate_limit`.",
     },
     redis: {
@@ -529,6 +533,7 @@ export const CROSS_CHECKS: readonly string[] = [
   "Every policy name in a route's `rate_limit` is defined under `rate_limits:`.",
   'A split names each service at most once, and its weights are not all 0.',
   'A service lists each target (scheme, host and port) at most once.',
+  'A `jump` consistent-hash service gives no target a weight (jump has equal buckets).',
   '`store: redis` needs the top-level `redis:` block.',
   'Route `headers` may not constrain `x-switchyard-route-version`: the gateway sets it to the resolved version.',
   'Two routes that no request can tell apart (same path shape, host, headers, version and overlapping methods) are an error; so is an invalid path pattern.',

@@ -24,6 +24,8 @@ export interface SourceEntry {
 
 /** Most nodes one file may expand to (aliases included): a bound on YAML alias bombs. */
 const MAX_NODES = 200_000;
+/** Most YAML syntax errors reported, one per line. */
+const MAX_SYNTAX_ERRORS = 10;
 
 /** A problem at a position (or none), in the shape `ConfigError.problems` holds. */
 export function problemAt(pos: SourcePosition | undefined, message: string, file?: string): ConfigProblem {
@@ -42,14 +44,22 @@ export function parseSource(text: string, file: string): { root: SourceNode | un
     const { line, col } = lineCounter.linePos(offset);
     return { file, line, col };
   };
+  const lines = new Set<number>();
   for (const error of doc.errors) {
+    // One syntax error makes the parser report a cascade on the lines after it: the first error
+    // of a line says what is wrong there, and ten lines of them are enough to start fixing.
+    const pos = at(error.pos[0]);
+    if (lines.has(pos.line)) continue;
+    if (lines.size === MAX_SYNTAX_ERRORS) break;
+    lines.add(pos.line);
     // The parser's message ends with " at line L, column C" plus a code frame: the position is
     // given in our own format instead.
     const message = error.message.replace(/ at line \d+, column \d+[\s\S]*$/, '');
-    problems.push(problemAt(at(error.pos[0]), `YAML: ${message}`));
+    problems.push(problemAt(pos, `YAML: ${message}`));
   }
   if (problems.length > 0) return { root: undefined, problems };
   let budget = MAX_NODES;
+  const anchors = new Map<object, unknown>();
   let exhausted = false;
   const convert = (node: unknown, depth: number): SourceNode => {
     const n = node as Node | null;
@@ -60,7 +70,12 @@ export function parseSource(text: string, file: string): { root: SourceNode | un
     }
     if (n === null || n === undefined) return { kind: 'scalar', pos, value: null };
     if (isAlias(n)) {
-      const target = n.resolve(doc);
+      // Resolving searches the document; an alias node is resolved once however often it repeats.
+      let target = anchors.get(n);
+      if (target === undefined) {
+        target = n.resolve(doc) ?? null;
+        anchors.set(n, target);
+      }
       return target ? convert(target, depth + 1) : { kind: 'scalar', pos, value: null };
     }
     if (isScalar(n)) return { kind: 'scalar', pos, value: n.value };
@@ -151,6 +166,12 @@ export function keyPositionAt(
 /** `routes[2].split[0].service`, the key path as messages print it. */
 export function formatPath(path: readonly (string | number)[]): string {
   let out = '';
-  for (const part of path) out += typeof part === 'number' ? `[${part}]` : out === '' ? part : `.${part}`;
+  for (const part of path) {
+    // Keys that could be misread (dots aside, which names may hold) are quoted: a header name
+    // with a newline must not break the `file:line:col: message` line.
+    if (typeof part === 'number') out += `[${part}]`;
+    else if (!/^[A-Za-z0-9_.:*-]+$/.test(part)) out += `[${JSON.stringify(part)}]`;
+    else out += out === '' ? part : `.${part}`;
+  }
   return out === '' ? '(top level)' : out;
 }

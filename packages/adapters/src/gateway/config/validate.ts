@@ -4,7 +4,12 @@
  * {@link GatewayConfig}. Nothing stops at the first problem: a user fixes a file in one pass.
  * @module
  */
-import { type ConfigProblem, type Constraint, Router as ReferenceRouter } from '@switchyard/core';
+import {
+  type ConfigProblem,
+  type Constraint,
+  MAX_LIMIT_TIMES_WINDOW,
+  Router as ReferenceRouter,
+} from '@switchyard/core';
 import type { KeySource, PathPolicy, Rewrite, Timeouts } from '../types.js';
 import { VERSION_CONSTRAINT_HEADER } from '../types.js';
 import type {
@@ -16,7 +21,7 @@ import type {
   TargetConfig,
 } from './model.js';
 import { routeProblemOf, routerOptionsOf, routeSpecOf } from './routes.js';
-import { GATEWAY_SCHEMA, type ObjectNode, type SchemaNode } from './schema.js';
+import { GATEWAY_SCHEMA, type ObjectNode, type SchemaNode, TARGET } from './schema.js';
 import { formatPath, keyPositionAt, nodeAt, positionAt, problemAt, type SourceNode } from './source.js';
 import { checkFormat, didYouMean, parseKeySource, show } from './text.js';
 
@@ -86,15 +91,11 @@ export function expectation(schema: SchemaNode): string {
     case 'boolean':
       return 'true or false';
     case 'object':
-      return `an object with ${Object.keys(schema.fields)
-        .map((k) => k)
-        .join(', ')}`;
+      return `an object (keys: ${Object.keys(schema.fields).join(', ')})`;
     case 'map':
       return `an object of ${schema.keyDoc}s`;
     case 'list':
-      return `a list of ${expectation(schema.items)
-        .replace(/^(a|an) /, '')
-        .replace(/^one of/, 'values, one of')}`;
+      return `a list, each item ${expectation(schema.items)}`;
     case 'one-of':
       return schema.variants.map(expectation).join(', or ');
   }
@@ -258,8 +259,21 @@ class Walker {
         }
       }
     }
+    // Defaults last, so that the rules above see what was written.
+    for (const [key, field] of Object.entries(schema.fields)) {
+      if (key in out) continue;
+      if (field.default !== undefined) out[key] = structuredClone(field.default);
+      else if (field.type.kind === 'object' && fillable(field.type)) {
+        out[key] = this.walkObject({ kind: 'map', pos: undefined, entries: [] }, field.type, [...path, key]);
+      }
+    }
     return out;
   }
+}
+
+/** Whether an absent object is filled in with its defaults: nothing in it is required. */
+function fillable(schema: ObjectNode): boolean {
+  return schema.rules === undefined && Object.values(schema.fields).every((f) => !f.required);
 }
 
 type Obj = Record<string, unknown>;
@@ -273,17 +287,18 @@ function keySource(text: unknown): KeySource | undefined {
   return typeof key === 'object' ? key : undefined;
 }
 
-function target(raw: unknown, position: GatewayConfig['locate'], path: Path): TargetConfig | undefined {
+function target(raw: unknown, index: number, position: GatewayConfig['locate'], path: Path): TargetConfig | undefined {
   const url = typeof raw === 'string' ? raw : ok<string>(objOf(raw).url);
   if (url === undefined) return undefined;
   const parsed = new URL(url);
   const port = parsed.port === '' ? '80' : parsed.port;
   const basePath = parsed.pathname === '/' ? '' : parsed.pathname.replace(/\/+$/, '');
   return {
+    index,
     url,
     origin: `${parsed.protocol}//${parsed.hostname}:${port}`,
     basePath,
-    weight: typeof raw === 'string' ? 1 : (ok<number>(objOf(raw).weight) ?? 1),
+    weight: typeof raw === 'string' ? TARGET_WEIGHT : (ok<number>(objOf(raw).weight) as number),
     position: position(path),
   };
 }
@@ -291,13 +306,13 @@ function target(raw: unknown, position: GatewayConfig['locate'], path: Path): Ta
 function limitPolicy(name: string, raw: Obj, position: GatewayConfig['locate'], path: Path): LimitPolicyConfig {
   return {
     name,
-    algorithm: ok<LimitPolicyConfig['algorithm']>(raw.algorithm) ?? 'token-bucket',
+    algorithm: ok<LimitPolicyConfig['algorithm']>(raw.algorithm) as LimitPolicyConfig['algorithm'],
     capacity: ok<number>(raw.capacity),
     refillPerSecond: ok<number>(raw.refill_per_second),
     limit: ok<number>(raw.limit),
     windowMs: ok<number>(raw.window_ms),
-    key: keySource(ok(raw.key) ?? 'client-ip') ?? { from: 'client-ip' },
-    store: ok<'memory' | 'redis'>(raw.store) ?? 'memory',
+    key: keySource(ok(raw.key)) as KeySource,
+    store: ok<'memory' | 'redis'>(raw.store) as 'memory' | 'redis',
     position: position(path),
   };
 }
@@ -308,7 +323,14 @@ function constraint(raw: unknown): Constraint | undefined {
   return pattern === undefined ? undefined : { pattern };
 }
 
-/** Builds the typed config from a walked tree; tolerant of invalid parts (already reported). */
+/** Weight of a target written as its URL alone: the default of the object form's `weight`. */
+const TARGET_WEIGHT = TARGET.fields.weight!.default as number;
+
+/**
+ * Builds the typed config from a walked tree (defaults already filled in by the walker). Tolerant
+ * of invalid parts, which are already reported: their fields may be `undefined`, and such a
+ * config is only used for the cross-checks, never returned.
+ */
 function normalize(walked: Obj, file: string | undefined, locate: GatewayConfig['locate']): GatewayConfig {
   const listen = objOf(walked.listen);
   const admin = ok<Obj>(walked.admin);
@@ -320,25 +342,25 @@ function normalize(walked: Obj, file: string | undefined, locate: GatewayConfig[
     const raw = ok<Obj>(value);
     if (raw === undefined) continue;
     const targets = listOf(raw.targets)
-      .map((t, i) => target(ok(t), locate, ['services', name, 'targets', i]))
+      .map((t, i) => target(ok(t), i, locate, ['services', name, 'targets', i]))
       .filter((t): t is TargetConfig => t !== undefined);
-    const balanceRaw = ok(raw.balance) ?? 'round-robin';
+    const balanceRaw = ok(raw.balance);
     let balance: BalanceConfig;
     if (typeof balanceRaw === 'string') balance = { kind: balanceRaw as 'round-robin' };
     else {
       const ch = objOf(objOf(balanceRaw)['consistent-hash']);
       balance = {
         kind: 'consistent-hash',
-        key: keySource(ok(ch.key)) ?? { from: 'client-ip' },
-        algorithm: ok<'ring'>(ch.algorithm) ?? 'ring',
+        key: keySource(ok(ch.key)) as KeySource,
+        algorithm: ok<'ring'>(ch.algorithm) as 'ring',
       };
     }
     const t = objOf(ok(raw.timeouts));
     const timeouts: Timeouts = {
-      connectMs: ok<number>(t.connect_ms) ?? 2000,
-      headersMs: ok<number>(t.headers_ms) ?? 30_000,
-      requestMs: ok<number>(t.request_ms) ?? 30_000,
-      idleMs: ok<number>(t.idle_ms) ?? 60_000,
+      connectMs: ok<number>(t.connect_ms) as number,
+      headersMs: ok<number>(t.headers_ms) as number,
+      requestMs: ok<number>(t.request_ms) as number,
+      idleMs: ok<number>(t.idle_ms) as number,
     };
     services.push({ name, targets, balance, timeouts, position: locate(['services', name]) });
   }
@@ -403,26 +425,28 @@ function normalize(walked: Obj, file: string | undefined, locate: GatewayConfig[
     });
   });
   const pathPolicy: PathPolicy = {
-    escapedSlashes: ok<PathPolicy['escapedSlashes']>(paths.escaped_slashes) ?? 'keep',
-    mergeSlashes: ok<boolean>(paths.merge_slashes) ?? true,
-    dotSegments: ok<PathPolicy['dotSegments']>(paths.dot_segments) ?? 'resolve',
+    escapedSlashes: ok<PathPolicy['escapedSlashes']>(paths.escaped_slashes) as PathPolicy['escapedSlashes'],
+    mergeSlashes: ok<boolean>(paths.merge_slashes) as boolean,
+    dotSegments: ok<PathPolicy['dotSegments']>(paths.dot_segments) as PathPolicy['dotSegments'],
   };
   return {
     file,
-    name: ok<string>(walked.name) ?? 'gateway',
-    listen: { host: ok<string>(listen.host) ?? '127.0.0.1', port: ok<number>(listen.port) ?? 8080 },
-    admin: admin ? { host: ok<string>(admin.host) ?? '127.0.0.1', port: ok<number>(admin.port) ?? 0 } : undefined,
+    name: ok<string>(walked.name) as string,
+    listen: { host: ok<string>(listen.host) as string, port: ok<number>(listen.port) as number },
+    admin: admin ? { host: ok<string>(admin.host) as string, port: ok<number>(admin.port) as number } : undefined,
     trustProxies: listOf(ok(walked.trust_proxies)).filter((c): c is string => typeof c === 'string'),
     paths: pathPolicy,
     versioning: versioning
       ? {
-          header: (ok<string>(versioning.header) ?? 'X-API-Version').toLowerCase(),
-          default: ok<string>(versioning.default) ?? '',
+          header: String(ok<string>(versioning.header)).toLowerCase(),
+          default: ok<string>(versioning.default) as string,
         }
       : undefined,
     services,
     rateLimits,
-    redis: redis ? { url: ok<string>(redis.url) ?? '', onError: ok<'local'>(redis.on_error) ?? 'local' } : undefined,
+    redis: redis
+      ? { url: ok<string>(redis.url) as string, onError: ok<'local'>(redis.on_error) as 'local' }
+      : undefined,
     routes,
     locate,
   };
@@ -447,23 +471,37 @@ function crossCheck(config: GatewayConfig, walker: Walker): void {
     );
   };
   for (const service of config.services) {
+    if (service.balance.kind === 'consistent-hash' && service.balance.algorithm === 'jump') {
+      for (const t of service.targets) {
+        if (t.weight !== 1) {
+          report(
+            ['services', service.name, 'targets', t.index, 'weight'],
+            'the jump algorithm gives every target the same share: remove the weight, or use ring, maglev or rendezvous',
+          );
+        }
+      }
+    }
     const seen = new Map<string, number>();
-    service.targets.forEach((t, i) => {
+    for (const t of service.targets) {
       const first = seen.get(t.origin);
       if (first !== undefined) {
         report(
-          ['services', service.name, 'targets', i],
+          ['services', service.name, 'targets', t.index],
           `target ${t.origin} is listed twice (also targets[${first}]); give it a weight instead`,
         );
-      } else seen.set(t.origin, i);
-    });
+      } else seen.set(t.origin, t.index);
+    }
   }
-  const checkRedis = (policy: LimitPolicyConfig, path: Path) => {
+  const checkPolicy = (policy: LimitPolicyConfig, path: Path) => {
+    const { limit, windowMs } = policy;
+    if (limit !== undefined && windowMs !== undefined && limit * windowMs > MAX_LIMIT_TIMES_WINDOW) {
+      report([...path, 'window_ms'], `limit × window_ms must be at most 2^51, got ${limit} × ${windowMs}`);
+    }
     if (policy.store === 'redis' && config.redis === undefined) {
       report([...path, 'store'], 'store redis needs the top-level redis: { url } block');
     }
   };
-  for (const policy of config.rateLimits) checkRedis(policy, ['rate_limits', policy.name]);
+  for (const policy of config.rateLimits) checkPolicy(policy, ['rate_limits', policy.name]);
   for (const route of config.routes) {
     const at: Path = ['routes', route.index];
     if (route.service !== undefined) unknownService(route.service, [...at, 'service']);
@@ -480,7 +518,7 @@ function crossCheck(config: GatewayConfig, walker: Walker): void {
         report([...at, 'split'], 'the split weights sum to 0: no service could ever be picked');
       }
     }
-    if (route.inlineLimit) checkRedis(route.inlineLimit, [...at, 'rate_limit']);
+    if (route.inlineLimit) checkPolicy(route.inlineLimit, [...at, 'rate_limit']);
     else {
       route.rateLimit.forEach((name, i) => {
         if (!policies.has(name)) {
@@ -503,7 +541,8 @@ function crossCheck(config: GatewayConfig, walker: Walker): void {
     }
   }
   if (
-    config.admin &&
+    config.admin?.host !== undefined &&
+    config.listen.host !== undefined &&
     config.admin.port !== 0 &&
     config.admin.port === config.listen.port &&
     config.admin.host === config.listen.host
@@ -540,7 +579,8 @@ export function validateTree(
   const walker = new Walker(root, file);
   const walked = walker.walk(root, GATEWAY_SCHEMA, []);
   if (!isObj(walked)) return { config: undefined, problems: walker.problems };
-  const locate: GatewayConfig['locate'] = (path) => positionAt(root, path);
+  const locate: GatewayConfig['locate'] = (path, at = 'value') =>
+    at === 'key' ? keyPositionAt(root, path) : positionAt(root, path);
   const config = normalize(walked, file, locate);
   crossCheck(config, walker);
   if (walker.problems.length > 0) {
