@@ -14,7 +14,6 @@ import type { GatewayRequest, HeaderMap } from '../gateway/types.js';
 import { runPrimary, runWorker } from './cluster.js';
 import { formatExplanation } from './explain-format.js';
 import { createGateway } from './gateway.js';
-import { withInterimResolve } from './interim-resolve.js';
 import type { CliIo } from './io.js';
 
 const stdio: CliIo = {
@@ -152,7 +151,7 @@ function explain(file: string, rest: readonly string[], values: Values, io: CliI
     io.err(`switchyard: explain needs exactly METHOD and PATH after the file\n\n${USAGE}`);
     return 2;
   }
-  const compiled = withInterimResolve(compileGateway(file));
+  const compiled = compileGateway(file);
   const headers = parseHeaderArgs(values.header ?? []);
   if (values.host !== undefined) headers.host = values.host;
   const req: GatewayRequest = {

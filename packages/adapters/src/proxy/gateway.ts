@@ -9,7 +9,6 @@ import { type CompileOptions, compileGateway, formatProblems } from '../gateway/
 import { decide, planResponseHeaders, release } from '../gateway/pipeline/index.js';
 import type { CompiledGateway, GatewayRuntime, GatewayState } from '../gateway/types.js';
 import { AdminServer } from './admin.js';
-import { withInterimResolve } from './interim-resolve.js';
 import { type DecisionEngine, type ProxyObserver, ProxyServer } from './server.js';
 import { poolKey } from './upstreams.js';
 
@@ -106,7 +105,7 @@ export function createGateway(configOrPath: string | object, options: GatewayOpt
   const signalHandlers: [NodeJS.Signals, () => void][] = [];
 
   const compile = (from: string | object, previous: CompiledGateway | undefined) =>
-    withInterimResolve(compileGateway(from, { ...options.compile, previous }));
+    compileGateway(from, { ...options.compile, previous });
 
   const doReload = async (from: string | object): Promise<ReloadResult> => {
     const previous = compiled;
