@@ -33,8 +33,9 @@ function curlLines(output: string): CurlLine[] {
 describe('npm start demo', () => {
   let demo: Child;
   beforeAll(async () => {
-    // Ports shifted off the defaults so the demo can run beside anything on 8080.
-    demo = spawnNode(`${ROOT}/examples/demo.mjs`, ['--port-offset', String(20_000 + (process.pid % 5_000))]);
+    // Ports shifted off the defaults so the demo can run beside anything on 8080, and kept below
+    // Linux's ephemeral range (32768+), where outgoing connections could hold them.
+    demo = spawnNode(`${ROOT}/examples/demo.mjs`, ['--port-offset', String(10_000 + (process.pid % 12_000))]);
     await demo.waitFor(/Press Ctrl-C to stop/, 60_000);
   }, 90_000);
   afterAll(async () => {
