@@ -94,6 +94,7 @@ export class AdminServer {
     this.#handlers.set(path, handler);
   }
 
+  /** Binds the admin listener; resolves with the bound address. */
   listen(port: number, host: string): Promise<AddressInfo> {
     return new Promise((resolve, reject) => {
       this.server.once('error', reject);
@@ -104,6 +105,7 @@ export class AdminServer {
     });
   }
 
+  /** Closes the listener and its connections (admin requests are not drained). */
   close(): Promise<void> {
     return new Promise((resolve) => {
       this.server.close(() => resolve());

@@ -5,6 +5,7 @@
  */
 import { type FSWatcher, watch } from 'node:fs';
 import { basename, dirname, resolve } from 'node:path';
+import { InvalidArgumentError } from '@switchyard/core';
 import { type CompileOptions, compileGateway, formatProblems } from '../gateway/config/index.js';
 import { decide, planResponseHeaders, release } from '../gateway/pipeline/index.js';
 import type { CompiledGateway, GatewayRuntime, GatewayState } from '../gateway/types.js';
@@ -163,7 +164,8 @@ export function createGateway(configOrPath: string | object, options: GatewayOpt
     },
 
     async listen(port?: number, host?: string): Promise<GatewayAddress> {
-      if (proxy) throw new Error('gateway already listening');
+      if (proxy)
+        throw new InvalidArgumentError('listen', 'this gateway is already listening; create another for a second port');
       if (!compiled) compiled = compile(source, undefined);
       runtime = freshRuntime();
       proxy = new ProxyServer({
