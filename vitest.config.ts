@@ -5,11 +5,17 @@ const src = (pkg: string) => fileURLToPath(new URL(`./packages/${pkg}/src/index.
 
 export default defineConfig({
   resolve: {
-    alias: {
-      '@switchyard/core': src('core'),
-      '@switchyard/node': src('node'),
-      '@switchyard/adapters': src('adapters'),
-    },
+    // Subpaths first: an alias also matches as a prefix, so `@switchyard/adapters` would
+    // swallow `@switchyard/adapters/gateway`.
+    alias: [
+      {
+        find: '@switchyard/adapters/gateway',
+        replacement: fileURLToPath(new URL('./packages/adapters/src/gateway/index.ts', import.meta.url)),
+      },
+      { find: '@switchyard/core', replacement: src('core') },
+      { find: '@switchyard/node', replacement: src('node') },
+      { find: '@switchyard/adapters', replacement: src('adapters') },
+    ],
   },
   test: {
     include: ['tests/**/*.test.ts', 'packages/*/test/**/*.test.ts'],

@@ -7,9 +7,12 @@
 export {
   type RedisEvalClient,
   type RedisFailureMode,
+  type RedisLimiterCommonOptions,
   type RedisLimiterState,
   type RedisRateLimitDecision,
   RedisRateLimiter,
   type RedisRateLimiterOptions,
+  RedisSlidingWindowLimiter,
+  type RedisSlidingWindowLimiterOptions,
 } from './redis/index.js';
-export { TOKEN_BUCKET_LUA } from './redis/script.js';
+export { SLIDING_WINDOW_LUA, TOKEN_BUCKET_LUA } from './redis/script.js';
