@@ -163,12 +163,6 @@ export interface CompiledGateway {
    * so that a state built by hand (in a test) needs none.
    */
   close?(): Promise<void>;
-  /**
-   * Rate-limit response headers beyond the `X-RateLimit-*` set (and `Retry-After`) that every
-   * limited route sends: `ietf: true` adds the IETF `RateLimit` / `RateLimit-Policy` pair.
-   * Absent: `X-RateLimit-*` only.
-   */
-  rateLimitHeaders?: { ietf: boolean };
 }
 
 // ---------------------------------------------------------------------------------------------
