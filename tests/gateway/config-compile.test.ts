@@ -242,6 +242,8 @@ routes:
       { allowed: false, remaining: 0, retryAfterMs: 1500 },
     ]);
     expect(c.limits.get('route:1')).toMatchObject({ limit: 1, windowMs: 500, key: { from: 'client-ip' } });
+    expect(c.rateLimitHeaders).toEqual({ ietf: false });
+    expect(compileText(`rate_limit_headers: { ietf: true }\n${text}`).rateLimitHeaders).toEqual({ ietf: true });
   });
 
   it('a reload carries over the limiters of unchanged memory policies, not of changed ones', () => {

@@ -111,6 +111,43 @@ describe('request headers: hop-by-hop', () => {
   });
 });
 
+describe('request headers: HTTP/2 requests to an HTTP/1.1 upstream', () => {
+  it('drops pseudo-headers, takes the host from :authority and joins cookies', () => {
+    const d = forward(
+      decide(
+        {
+          method: 'GET',
+          target: '/x',
+          headers: { ':authority': 'api.example.com', ':path': '/x', ':method': 'GET', cookie: 'a=1; b=2' },
+          rawHeaders: [
+            ':authority',
+            'api.example.com',
+            ':path',
+            '/x',
+            'cookie',
+            'a=1',
+            'accept',
+            '*/*',
+            'cookie',
+            'b=2',
+          ],
+          remoteAddress: '192.0.2.10',
+          encrypted: true,
+          httpVersion: '2.0',
+        },
+        freshState(spec),
+        inputs(),
+      ),
+    );
+    const list = d.requestHeaders;
+    expect(names(list).filter((n) => n.startsWith(':'))).toEqual([]);
+    expect(list[0]).toEqual(['host', 'api.example.com']);
+    expect(headers(list, 'cookie')).toEqual(['a=1; b=2']);
+    expect(header(list, 'via')).toBe('2 edge-1');
+    expect(header(list, 'x-forwarded-proto')).toBe('https');
+  });
+});
+
 describe('request headers: forwarding', () => {
   it('an untrusted peer has its spoofed forwarding headers replaced', () => {
     const list = plan({

@@ -11,7 +11,7 @@ import type {
   SharedLimiter,
 } from '../../packages/adapters/src/gateway/types.js';
 import { RedisRateLimiter } from '../../packages/adapters/src/index.js';
-import { freshState, type GatewaySpec, header, inputs, request } from './support/build.js';
+import { freshState, type GatewaySpec, header, headers, inputs, request } from './support/build.js';
 
 function sync(d: Decision | Promise<Decision>): Decision {
   if (d instanceof Promise) throw new Error('expected a synchronous decision');
@@ -208,7 +208,10 @@ describe('Redis limits', () => {
     const d = (await decide(fleet(), state, inputs())) as RespondDecision;
     expect(d.status).toBe(503);
     expect(d.reason).toBe('limit-store-unavailable');
-    expect(header(d.headers, 'retry-after')).toBe('1');
+    expect(headers(d.headers, 'retry-after')).toEqual(['1']);
+    // The in-memory limit peeked before Redis admitted: its state is in the headers.
+    expect(header(d.headers, 'x-ratelimit-limit')).toBe('2');
+    expect(header(d.headers, 'x-ratelimit-remaining')).toBe('1');
     expect(JSON.parse(d.body).error).toBe('limit-store-unavailable');
     const after = sync(
       decide(request({ target: '/ip', remoteAddress: '198.51.100.1' }), state, inputs()),

@@ -121,6 +121,23 @@ function summary(d: Decision): unknown {
   return { ...rest, route: route.index, service: service.name, target: target.id };
 }
 
+const OWN = ['x-forwarded-for', 'x-forwarded-proto', 'forwarded', 'via', 'x-request-id', 'traceparent'];
+
+/** Invariants of every decision's headers: no field twice in what the gateway answers or adds, each of its own upstream fields exactly once. */
+function checkHeaders(d: Decision): void {
+  const answer = d.kind === 'respond' ? d.headers : d.responseHeaders;
+  const names = answer.map(([n]) => n);
+  expect(new Set(names).size, names.join()).toBe(names.length);
+  if (d.kind === 'forward') {
+    for (const n of OWN)
+      expect(
+        d.requestHeaders.filter(([h]) => h === n),
+        n,
+      ).toHaveLength(1);
+    expect(d.requestHeaders.some(([h]) => h === 'x-switchyard-route-version')).toBe(false);
+  }
+}
+
 async function run(state: GatewayState, requests: Req[], runSeed: number): Promise<unknown[]> {
   const random = seeded(runSeed);
   let now = 1_000_000;
@@ -128,6 +145,7 @@ async function run(state: GatewayState, requests: Req[], runSeed: number): Promi
   for (const r of requests) {
     now += r.dt;
     const d = await decide(toRequest(r), state, { nowMs: now, random });
+    checkHeaders(d);
     out.push(summary(d));
     if (r.release) release(state, d);
   }

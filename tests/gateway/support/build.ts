@@ -11,7 +11,7 @@ import {
   SlidingWindowLimiter,
   WeightedSplit,
 } from '@switchyard/node';
-import { pathOptions } from '../../../packages/adapters/src/gateway/pipeline/index.js';
+import { routerOptionsOf } from '../../../packages/adapters/src/gateway/config/routes.js';
 import type {
   CompiledBalance,
   CompiledGateway,
@@ -137,7 +137,7 @@ export function buildGateway(spec: GatewaySpec): CompiledGateway {
     Object.entries(spec.limits ?? {}).map(([n, l]) => [n, policy(n, l, spec.shared?.[n])] as const),
   );
   const paths = { escapedSlashes: 'reject', mergeSlashes: true, dotSegments: 'resolve' } as const;
-  const router = new Router<CompiledRoute>(pathOptions(paths));
+  const router = new Router<CompiledRoute>(routerOptionsOf(paths));
   const routes = spec.routes.map((r, index): CompiledRoute => {
     const route: CompiledRoute = {
       index,

@@ -1,6 +1,7 @@
 /**
  * `@switchyard/adapters/gateway`: what a gateway decides, with no socket: `gateway.yaml` loaded,
- * validated and compiled, and the contract types shared by the pipeline and the front doors.
+ * validated and compiled, the request pipeline that decides each request, and the contract types
+ * shared by the pipeline and the front doors.
  *
  * @packageDocumentation
  */
@@ -33,7 +34,8 @@ export {
   type ServiceConfig,
   type TargetConfig,
 } from './config/index.js';
-// --- request pipeline (gw-pipeline) ---
+
+// The request pipeline: one request in, one decision out; the response header plan; explain.
 export {
   ClientAddress,
   chooseService,
@@ -55,5 +57,4 @@ export {
   type ServiceChoice,
   type TargetChoice,
 } from './pipeline/index.js';
-// --- end request pipeline ---
 export * from './types.js';

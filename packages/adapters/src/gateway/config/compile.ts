@@ -210,6 +210,7 @@ export function compileGateway(config: GatewayConfig | string | object, options:
     limits,
     redis: cfg.redis,
     diagnostics: [],
+    rateLimitHeaders: cfg.rateLimitHeaders,
     async close() {
       redisClient?.disconnect?.();
     },

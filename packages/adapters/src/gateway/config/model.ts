@@ -87,6 +87,8 @@ export interface GatewayConfig {
   services: ServiceConfig[];
   rateLimits: LimitPolicyConfig[];
   redis: { url: string; onError: 'fail-open' | 'fail-closed' | 'local' } | undefined;
+  /** `rate_limit_headers:`: whether the IETF pair is sent too. */
+  rateLimitHeaders: { ietf: boolean };
   routes: RouteConfig[];
   /**
    * Where the value at a key path was written (`['routes', 2, 'split']`), or with `'key'` its

@@ -520,6 +520,22 @@ services:
       },
       doc: 'Shared rate-limit store.',
     },
+    rate_limit_headers: {
+      type: {
+        kind: 'object',
+        title: 'rate_limit_headers',
+        id: 'rate-limit-headers',
+        doc: 'Which rate-limit headers responses of limited routes carry. `X-RateLimit-Limit`, `X-RateLimit-Remaining`, `X-RateLimit-Reset` (and `Retry-After` on 429) are always sent.',
+        fields: {
+          ietf: {
+            type: { kind: 'boolean' },
+            default: false,
+            doc: 'Also send the IETF `RateLimit` / `RateLimit-Policy` pair (draft-ietf-httpapi-ratelimit-headers).',
+          },
+        },
+      },
+      doc: 'Rate-limit response headers.',
+    },
     routes: { type: { kind: 'list', items: route }, required: true, doc: 'The routes.' },
   },
 };

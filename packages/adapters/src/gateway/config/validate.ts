@@ -447,6 +447,7 @@ function normalize(walked: Obj, file: string | undefined, locate: GatewayConfig[
     redis: redis
       ? { url: ok<string>(redis.url) as string, onError: ok<'local'>(redis.on_error) as 'local' }
       : undefined,
+    rateLimitHeaders: { ietf: ok<boolean>(objOf(walked.rate_limit_headers).ietf) as boolean },
     routes,
     locate,
   };

@@ -255,6 +255,8 @@ function joined(values: string[]): string | undefined {
  *    `100-continue` itself); every field the gateway writes ({@link GATEWAY_REQUEST_HEADERS});
  *    `tracestate` when the `traceparent` was not continued; a second `Host` or `Content-Length`
  *    (the first, the one routed by, is kept; an absolute-form target's authority is the `Host`);
+ *    HTTP/2 pseudo-headers (`:authority` becomes `Host` when there is none). Several `Cookie`
+ *    fields (as HTTP/2 sends them) become one, joined with `; `;
  * 2. `X-Forwarded-For`: the client's list plus the peer when the peer is a trusted proxy, else
  *    the peer alone; `X-Forwarded-Proto` and `X-Forwarded-Host`: a trusted peer's if it sent them,
  *    else this hop's scheme and host; `Forwarded`: likewise appended to or replaced, one
@@ -273,6 +275,7 @@ export function planRequestHeaders(input: RequestHeaderInput): HeaderList {
   const out: HeaderList = [];
   let hostSeen = false;
   let lengthSeen = false;
+  let cookieAt = -1;
   const xff: string[] = [];
   const forwarded: string[] = [];
   const via: string[] = [];
@@ -309,7 +312,17 @@ export function planRequestHeaders(input: RequestHeaderInput): HeaderList {
       case 'tracestate':
         if (input.traceparent.continued && !named.has(name)) out.push(entry);
         continue;
+      case 'cookie':
+        if (named.has(name)) continue;
+        // HTTP/2 sends cookies as separate fields; an HTTP/1.1 upstream expects one (RFC 9113 §8.2.3).
+        if (cookieAt < 0) {
+          cookieAt = out.length;
+          out.push(['cookie', entry[1]]);
+        } else out[cookieAt] = ['cookie', `${out[cookieAt]![1]}; ${entry[1]}`];
+        continue;
     }
+    // HTTP/2 pseudo-headers (`:authority`, `:path`) are not header fields of an HTTP/1.1 request.
+    if (name.charCodeAt(0) === 0x3a) continue;
     if (HOP_BY_HOP.has(name) || GATEWAY_REQUEST_HEADERS.has(name)) continue;
     if (named.has(name) && !PROTECTED.has(name)) continue;
     out.push(entry);

@@ -36,7 +36,7 @@ export {
 export { ClientAddress, cookieValue, describeKey, type KeyInput, keyValue, queryValue } from './keys.js';
 export { type AppliedPolicy, applyPolicy, type LimitOutcome, quotaOf } from './limits.js';
 export { rewritePath, upstreamTarget } from './rewrite.js';
-export { pathOptions, type RouteResolver } from './route.js';
+export type { RouteResolver } from './route.js';
 export {
   normalizeVersion,
   type ResolvedVersion,

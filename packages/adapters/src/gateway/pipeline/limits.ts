@@ -115,10 +115,12 @@ export async function takeShared(
     if (failed) {
       if (onError === 'fail-open') continue;
       if (onError === 'fail-closed') {
+        // The limits decided so far all admitted: their state goes in the headers, and the
+        // answer's own `Retry-After: 1` is the only one.
         const results = [...peeked, ...taken];
         return {
           kind: 'unavailable',
-          decision: results.length ? combine(results, false) : undefined,
+          decision: results.length ? combine(results, true) : undefined,
           policy: a.policy.name,
         };
       }

@@ -4,9 +4,10 @@
  * same code that matches.
  * @module
  */
-import type { CanonicalPath, Explanation, RequestInfo, Resolution, RouterOptions } from '@switchyard/core';
+import type { CanonicalPath, Explanation, RequestInfo, Resolution } from '@switchyard/core';
 import { canonicalizePath } from '@switchyard/node';
-import type { CompiledGateway, CompiledRoute, PathPolicy } from '../types.js';
+import { routerOptionsOf } from '../config/routes.js';
+import type { CompiledGateway, CompiledRoute } from '../types.js';
 
 /** The router operations the pipeline uses, bound to one compiled gateway. */
 export interface RouteResolver {
@@ -16,20 +17,12 @@ export interface RouteResolver {
   explain(req: RequestInfo): Explanation;
 }
 
-/**
- * The router's path options for a `paths:` policy: `escaped_slashes` → `encodedSlash`,
- * `merge_slashes` → `mergeSlashes`, `dot_segments` → `dotSegments` (the mapping the router
- * documents; the config compiler builds the router with the same options).
- */
-export function pathOptions(paths: PathPolicy): RouterOptions {
-  return { encodedSlash: paths.escapedSlashes, mergeSlashes: paths.mergeSlashes, dotSegments: paths.dotSegments };
-}
-
 /** The resolver of a compiled gateway's router. */
 export function routeResolver(compiled: CompiledGateway): RouteResolver {
   const router = compiled.router;
-  // One options object per gateway: canonicalizePath validates an options object once.
-  const options = pathOptions(compiled.paths);
+  // The options the config compiler built the router with, so both canonicalize alike; one
+  // object per gateway, because canonicalizePath validates an options object once.
+  const options = routerOptionsOf(compiled.paths);
   return {
     canonicalize: (pathAndQuery) => canonicalizePath(pathAndQuery, options),
     resolve: (req) => router.resolve(req),
