@@ -463,7 +463,7 @@ services:
         kind: 'object',
         title: 'paths',
         id: 'paths',
-        doc: 'How the request path is canonicalized, once per request, before matching; the upstream gets the canonical path.',
+        doc: 'How the request path is canonicalized, once per request, before matching; the upstream gets the canonical path. A backslash (raw or `%5C`), a NUL or a malformed escape is always rejected (400).',
         fields: {
           escaped_slashes: {
             type: oneOfStrings(['reject', 'keep', 'decode']),
@@ -552,6 +552,6 @@ export const CROSS_CHECKS: readonly string[] = [
   'A `jump` consistent-hash service gives no target a weight (jump has equal buckets).',
   '`store: redis` needs the top-level `redis:` block.',
   'Route `headers` may not constrain `x-switchyard-route-version`: the gateway sets it to the resolved version.',
-  'Two routes that no request can tell apart (same path shape, host, headers, version and overlapping methods) are an error; so is an invalid path pattern.',
+  'Two routes that no request can tell apart (same path shape, host, headers, version and overlapping methods) are an error; so is an invalid path pattern, and a path no canonical request path can have under `paths:` (`/a//b` when slashes are merged, `/a/./b`, an encoded slash when they are rejected).',
   '`listen` and `admin` do not share an address and port.',
 ];
