@@ -125,6 +125,9 @@ export function createGateway(configOrPath: string | object, options: GatewayOpt
       );
       proxy.upstreams.retain(poolKeys(next));
       if (old && old.compiled !== next) await old.compiled.close?.().catch(() => {});
+    } else if (previous && previous !== next) {
+      // Not serving yet: nothing can be using the previous state.
+      await previous.close?.().catch(() => {});
     }
     return { routes: next.routes.length, services: next.services.size, carriedLimits: carried };
   };
