@@ -12,6 +12,8 @@ export default defineConfig({
       { find: /^@switchyard\/core\/internal$/, replacement: src('core/src/internal.ts') },
       { find: /^@switchyard\/node$/, replacement: src('node/src/index.ts') },
       { find: /^@switchyard\/adapters$/, replacement: src('adapters/src/index.ts') },
+      { find: /^@switchyard\/adapters\/gateway$/, replacement: src('adapters/src/gateway/index.ts') },
+      { find: /^@switchyard\/adapters\/proxy$/, replacement: src('adapters/src/proxy/index.ts') },
     ],
   },
   test: {

@@ -39,7 +39,7 @@ const CORE = [
   'takeAll',
 ];
 const NODE = [...CORE, 'implementation', 'nativeLoadError'];
-const ADAPTERS = ['RedisRateLimiter'];
+const ADAPTERS = ['RedisRateLimiter', 'RedisSlidingWindowLimiter'];
 /**
  * Public types of the router's answers. Types leave no runtime export: `_Exported` makes tsc fail
  * when one is no longer exported; the docs test below checks they are named.

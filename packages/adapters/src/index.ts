@@ -9,8 +9,11 @@ export {
   type NormalizedRedisRateLimiterOptions,
   type RedisEvalClient,
   type RedisFailureMode,
+  type RedisLimiterCommonOptions,
   type RedisLimiterState,
   type RedisRateLimitDecision,
   RedisRateLimiter,
   type RedisRateLimiterOptions,
+  RedisSlidingWindowLimiter,
+  type RedisSlidingWindowLimiterOptions,
 } from './redis/index.js';

@@ -76,18 +76,51 @@ export class InvalidArgumentError extends SwitchyardError {
   }
 }
 
-/** A configuration file or object that cannot be used; says where (file, line) when known. */
+/** One problem found in a configuration: where (when known) and what was expected. */
+export interface ConfigProblem {
+  /** File it was found in; `undefined` for a configuration given as an object. */
+  readonly file: string | undefined;
+  /** 1-based line, when known. */
+  readonly line: number | undefined;
+  /** 1-based column, when known. */
+  readonly col: number | undefined;
+  /** What was wrong and what was expected, starting with the key path (`routes[2].service: ...`). */
+  readonly message: string;
+}
+
+/**
+ * A configuration file or object that cannot be used; says where (file, line, column) when known.
+ * A configuration with several problems is reported in one error that lists them all in
+ * {@link ConfigError.problems}, so a user fixes a file in one pass instead of one error per run.
+ */
 export class ConfigError extends SwitchyardError {
   /** File the error was found in, when the configuration came from a file. */
   readonly file: string | undefined;
   /** 1-based line, when known. */
   readonly line: number | undefined;
+  /** 1-based column, when known. */
+  readonly col: number | undefined;
+  /** Every problem found, in file order; one entry (this error's own) when built from a message. */
+  readonly problems: readonly ConfigProblem[];
 
-  constructor(message: string, where: { file?: string; line?: number } = {}, options?: { cause?: unknown }) {
-    const at = where.file ? ` (${where.file}${where.line ? `:${where.line}` : ''})` : '';
+  constructor(
+    message: string,
+    where: { file?: string; line?: number; col?: number; problems?: readonly ConfigProblem[] } = {},
+    options?: { cause?: unknown },
+  ) {
+    // A list of problems already says where each one is; a single problem gets its place appended.
+    const listed = where.problems !== undefined && where.problems.length > 0;
+    const at =
+      where.file && !listed
+        ? ` (${where.file}${where.line ? `:${where.line}${where.col ? `:${where.col}` : ''}` : ''})`
+        : '';
     super(ErrorCodes.config, `${message}${at}`, options);
     this.file = where.file;
     this.line = where.line;
+    this.col = where.col;
+    this.problems = listed
+      ? (where.problems as readonly ConfigProblem[])
+      : [{ file: where.file, line: where.line, col: where.line ? where.col : undefined, message }];
   }
 }
 

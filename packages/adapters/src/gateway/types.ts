@@ -151,6 +151,18 @@ export interface CompiledGateway {
   limits: ReadonlyMap<string, CompiledLimitPolicy>;
   redis: { url: string; onError: 'fail-open' | 'fail-closed' | 'local' } | undefined;
   diagnostics: readonly GatewayDiagnostic[];
+  /**
+   * Rate-limit response headers beyond the `X-RateLimit-*` set (and `Retry-After`) that every
+   * limited route sends: `ietf: true` adds the IETF `RateLimit` / `RateLimit-Policy` pair.
+   * Absent: `X-RateLimit-*` only.
+   */
+  rateLimitHeaders?: { ietf: boolean };
+  /**
+   * Releases what compiling opened (the Redis connection of `store: redis` policies). Call it
+   * once the state has been swapped out and the requests still using it have finished. Optional
+   * so that a state built by hand (in a test) needs none.
+   */
+  close?(): Promise<void>;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -1,0 +1,557 @@
+/**
+ * The one definition of the `gateway.yaml` format, as data. The validator (`validate.ts`) walks
+ * it to check a file, and the config reference `docs/gateway-config.md` is rendered from it
+ * (`docs.ts`, `scripts/gen-config-docs.mjs`), so the reference and what is accepted cannot drift.
+ * Rules that span several places of a file (a route naming an undefined service, a Redis store
+ * without `redis:`) are checked in `validate.ts` and listed in {@link CROSS_CHECKS}.
+ * @module
+ */
+
+/**
+ * What a string must look like, beyond being a string. Each has a checker in `validate.ts` and a
+ * description in {@link FORMATS}.
+ */
+export type StringFormat =
+  | 'name'
+  | 'text'
+  | 'listen-host'
+  | 'upstream-url'
+  | 'redis-url'
+  | 'cidr'
+  | 'key-source'
+  | 'header-name'
+  | 'header-value'
+  | 'version'
+  | 'method'
+  | 'route-path'
+  | 'route-host'
+  | 'path-prefix'
+  | 'pattern';
+
+/** A node of the schema: what one value of the file may be. */
+export type SchemaNode =
+  | StringNode
+  | IntegerNode
+  | NumberNode
+  | BooleanNode
+  | ObjectNode
+  | MapNode
+  | ListNode
+  | OneOfNode;
+
+/** A string, optionally of a {@link StringFormat} or one of fixed values. */
+export interface StringNode {
+  readonly kind: 'string';
+  readonly format?: StringFormat;
+  readonly enum?: readonly string[];
+}
+
+/** An integer in `[min, max]`; `unit: 'ms'` for durations. */
+export interface IntegerNode {
+  readonly kind: 'integer';
+  readonly min: number;
+  readonly max: number;
+  readonly unit?: 'ms';
+}
+
+/** A finite number in `[min, max]` with at most `decimals` decimals (any when omitted). */
+export interface NumberNode {
+  readonly kind: 'number';
+  readonly min: number;
+  readonly max: number;
+  readonly decimals?: number;
+}
+
+/** `true` or `false`. */
+export interface BooleanNode {
+  readonly kind: 'boolean';
+}
+
+/** A key of an {@link ObjectNode}. */
+export interface Field {
+  readonly type: SchemaNode;
+  readonly required?: boolean;
+  /**
+   * The value an absent key takes: the validator fills it in, the reference shows it. An absent
+   * object without a default whose keys all have defaults (or are optional) is filled in too.
+   */
+  readonly default?: string | number | boolean | readonly never[] | Readonly<Record<string, never>>;
+  readonly doc: string;
+}
+
+/** A rule between the keys of one object. */
+export type ObjectRule =
+  /** Exactly one of `keys` must be present. */
+  | { readonly rule: 'exactly-one'; readonly keys: readonly string[] }
+  /** When `key` is (or defaults to) `equals`, `require` must be present and `forbid` absent. */
+  | {
+      readonly rule: 'when';
+      readonly key: string;
+      readonly equals: string;
+      readonly require: readonly string[];
+      readonly forbid: readonly string[];
+    };
+
+/** A fixed set of keys; any other key is an error. */
+export interface ObjectNode {
+  readonly kind: 'object';
+  /** Heading of its section in the reference, and what error messages call it. */
+  readonly title: string;
+  /** Anchor of its section in the reference. */
+  readonly id: string;
+  readonly doc: string;
+  readonly fields: Readonly<Record<string, Field>>;
+  readonly rules?: readonly ObjectRule[];
+  /** An example, in YAML, for the reference. */
+  readonly example?: string;
+}
+
+/** Keys chosen by the user (service names, header names), each with a value of one type. */
+export interface MapNode {
+  readonly kind: 'map';
+  readonly keys: StringFormat;
+  readonly keyDoc: string;
+  readonly values: SchemaNode;
+}
+
+/** A list of items of one type. */
+export interface ListNode {
+  readonly kind: 'list';
+  readonly items: SchemaNode;
+  readonly minItems?: number;
+}
+
+/**
+ * One of several variants, told apart by the shape of the value alone (a string, a number, a
+ * boolean, an object or a list), never by trying each in turn: every variant has a different
+ * shape, so an error can always say which variant it is about.
+ */
+export interface OneOfNode {
+  readonly kind: 'one-of';
+  readonly variants: readonly SchemaNode[];
+  /** A single value where a list is accepted is taken as a list of one (`methods: GET`). */
+  readonly singleAsList?: boolean;
+}
+
+/** What each {@link StringFormat} accepts, for error messages and the reference. */
+export const FORMATS: Readonly<Record<StringFormat, string>> = {
+  name: 'a name: letters, digits, `.`, `_` and `-`, starting with a letter or digit, at most 128 characters',
+  text: 'any text without control characters',
+  'listen-host': 'an IP address or a host name',
+  'upstream-url':
+    'an absolute `http:` URL without user info, query or fragment, such as `http://127.0.0.1:9001` or `http://10.0.0.7:8080/base` (only `http:` upstreams for now: TLS to upstreams is not supported yet)',
+  'redis-url': 'a `redis:` or `rediss:` URL, such as `redis://127.0.0.1:6379`',
+  cidr: 'an IPv4 or IPv6 address or CIDR block, such as `10.0.0.0/8` or `::1`',
+  'key-source':
+    '`header:NAME`, `cookie:NAME`, `query:NAME`, `client-ip` or `path` (the canonical path); header names are case-insensitive',
+  'header-name': "an HTTP header name (letters, digits and ``!#$%&'*+-.^_`|~``)",
+  'header-value': 'a header value: visible characters, spaces and tabs (no CR, LF or NUL)',
+  version: 'a version token such as `v2` or `2024-06-01` (letters, digits and `._~-`)',
+  method: 'an HTTP method (`GET`, `POST`, ... or any other token; upper-cased)',
+  'route-path':
+    'a route path: static `/a/b`, params `/users/:id`, `/users/:id(\\d+)`, `/files/:name.:ext`, wildcard tail `/static/*` (see docs/router-spec.md)',
+  'route-host': 'an exact host `api.example.com` or a wildcard `*.example.com`',
+  'path-prefix': 'a path starting with `/`, without `?`, `#`, spaces or control characters (CR, LF, NUL)',
+  pattern: "a regular expression of the router's safe subset, matched against the whole value",
+};
+
+const ms = (min: number): IntegerNode => ({ kind: 'integer', min, max: 2_147_483_647, unit: 'ms' });
+const str = (format?: StringFormat): StringNode => (format ? { kind: 'string', format } : { kind: 'string' });
+const oneOfStrings = (values: readonly string[]): StringNode => ({ kind: 'string', enum: values });
+
+/** Balance strategies a service may name as a plain string. */
+export const BALANCE_STRATEGIES = ['round-robin', 'least-requests', 'random'] as const;
+/** Consistent-hash algorithms of `@switchyard/node`'s `ConsistentHash`. */
+export const HASH_ALGORITHMS = ['ring', 'maglev', 'rendezvous', 'jump'] as const;
+
+const listen = (what: string, portRequired: boolean): ObjectNode => ({
+  kind: 'object',
+  title: what === 'proxy' ? 'listen' : 'admin',
+  id: what === 'proxy' ? 'listen' : 'admin',
+  doc:
+    what === 'proxy'
+      ? 'Where the proxy accepts requests. `switchyard serve --port N --host H` overrides it.'
+      : 'Optional admin endpoint: `/metrics`, `/healthz`, `/routes`. Keep it on a private address.',
+  fields: {
+    host: { type: str('listen-host'), default: '127.0.0.1', doc: 'Address to bind.' },
+    port: portRequired
+      ? { type: { kind: 'integer', min: 0, max: 65535 }, required: true, doc: 'TCP port (0: any free port).' }
+      : { type: { kind: 'integer', min: 0, max: 65535 }, default: 8080, doc: 'TCP port (0: any free port).' },
+  },
+});
+
+const timeouts: ObjectNode = {
+  kind: 'object',
+  title: 'services.NAME.timeouts',
+  id: 'timeouts',
+  doc: 'Upstream timeouts of a service, in milliseconds; `0` disables one. A timeout gives the client 504.',
+  fields: {
+    connect_ms: { type: ms(0), default: 2000, doc: 'Connecting to a target.' },
+    headers_ms: { type: ms(0), default: 30_000, doc: 'From sending the request to the response headers.' },
+    request_ms: {
+      type: ms(0),
+      default: 30_000,
+      doc: "The whole exchange, body included. A route's `timeout_ms` overrides it.",
+    },
+    idle_ms: {
+      type: ms(0),
+      default: 60_000,
+      doc: 'A WebSocket (or other upgraded connection) is closed after this long without traffic.',
+    },
+  },
+};
+
+const consistentHash: ObjectNode = {
+  kind: 'object',
+  title: 'services.NAME.balance.consistent-hash',
+  id: 'consistent-hash',
+  doc: 'Sends every request with the same key to the same target while the targets stay the same (cache affinity). Requests without the key are balanced at random.',
+  fields: {
+    key: { type: str('key-source'), required: true, doc: 'Where the key comes from.' },
+    algorithm: {
+      type: oneOfStrings(HASH_ALGORITHMS),
+      default: 'ring',
+      doc: '`ring` (ketama-style, weights), `maglev` (O(1) lookup table, weights), `rendezvous` (exact weights, O(targets) per pick) or `jump` (no weights). See docs/hashing.md.',
+    },
+  },
+};
+
+/** A target in its object form. */
+export const TARGET: ObjectNode = {
+  kind: 'object',
+  title: 'services.NAME.targets[]',
+  id: 'target',
+  doc: 'An upstream with a weight. A target may also be written as its URL alone (weight 1).',
+  fields: {
+    url: {
+      type: str('upstream-url'),
+      required: true,
+      doc: 'The upstream. Its path, if any, is prepended to every upstream path.',
+    },
+    weight: {
+      type: { kind: 'integer', min: 1, max: 1_000_000 },
+      default: 1,
+      doc: 'Relative share of the requests (round-robin, random, consistent-hash except `jump`).',
+    },
+  },
+};
+
+const service: ObjectNode = {
+  kind: 'object',
+  title: 'services.NAME',
+  id: 'service',
+  doc: 'An upstream service: where its targets are and how requests spread over them.',
+  example: `services:
+  user-service:
+    targets: [http://127.0.0.1:9001, { url: http://127.0.0.1:9002, weight: 2 }]
+    balance: { consistent-hash: { key: header:x-user-id, algorithm: maglev } }
+    timeouts: { connect_ms: 2000, request_ms: 10000 }`,
+  fields: {
+    targets: {
+      type: { kind: 'list', minItems: 1, items: { kind: 'one-of', variants: [str('upstream-url'), TARGET] } },
+      required: true,
+      doc: 'The upstreams: URLs, or `{ url, weight }` objects. Each target at most once.',
+    },
+    balance: {
+      type: {
+        kind: 'one-of',
+        variants: [
+          oneOfStrings(BALANCE_STRATEGIES),
+          {
+            kind: 'object',
+            title: 'services.NAME.balance',
+            id: 'balance',
+            doc: 'The object form of `balance`.',
+            fields: {
+              'consistent-hash': { type: consistentHash, required: true, doc: 'Consistent hashing by a request key.' },
+            },
+          },
+        ],
+      },
+      default: 'round-robin',
+      doc: '`round-robin`, `least-requests`, `random`, or `{ consistent-hash: { key, algorithm } }`.',
+    },
+    timeouts: { type: timeouts, doc: 'Upstream timeouts.' },
+  },
+};
+
+const limitPolicy: ObjectNode = {
+  kind: 'object',
+  title: 'rate_limits.NAME',
+  id: 'rate-limit',
+  doc: 'A rate-limit policy: how much each key may take. A request is admitted only when every policy of its route admits it (all or nothing); otherwise 429 with `Retry-After`.',
+  example: `rate_limits:
+  per-ip: { algorithm: token-bucket, capacity: 20, refill_per_second: 10, key: client-ip }
+  per-user: { algorithm: sliding-window, limit: 600, window_ms: 60000, key: header:x-user-id, store: redis }`,
+  fields: {
+    algorithm: {
+      type: oneOfStrings(['token-bucket', 'sliding-window']),
+      default: 'token-bucket',
+      doc: '`token-bucket` (bursts up to `capacity`, refilled continuously) or `sliding-window` (about `limit` per `window_ms`).',
+    },
+    capacity: {
+      type: { kind: 'integer', min: 1, max: 1_000_000_000 },
+      doc: 'Token bucket: the largest burst. Required with `token-bucket`.',
+    },
+    refill_per_second: {
+      type: { kind: 'number', min: 0.001, max: 1_000_000_000, decimals: 3 },
+      doc: 'Token bucket: tokens added per second (at most three decimals). Required with `token-bucket`.',
+    },
+    limit: {
+      type: { kind: 'integer', min: 1, max: 1_000_000_000 },
+      doc: 'Sliding window: requests admitted per window. Required with `sliding-window`.',
+    },
+    window_ms: { type: ms(1), doc: 'Sliding window: the window, in ms. Required with `sliding-window`.' },
+    key: { type: str('key-source'), default: 'client-ip', doc: 'What the budget is kept per.' },
+    store: {
+      type: oneOfStrings(['memory', 'redis']),
+      default: 'memory',
+      doc: '`memory`: one budget per process (per worker with `--workers`). `redis`: one budget shared by every process using `redis.url`.',
+    },
+  },
+  rules: [
+    {
+      rule: 'when',
+      key: 'algorithm',
+      equals: 'token-bucket',
+      require: ['capacity', 'refill_per_second'],
+      forbid: ['limit', 'window_ms'],
+    },
+    {
+      rule: 'when',
+      key: 'algorithm',
+      equals: 'sliding-window',
+      require: ['limit', 'window_ms'],
+      forbid: ['capacity', 'refill_per_second'],
+    },
+  ],
+};
+
+const splitEntry: ObjectNode = {
+  kind: 'object',
+  title: 'routes[].split[]',
+  id: 'split',
+  doc: 'One service of a traffic split and its weight.',
+  fields: {
+    service: { type: str('name'), required: true, doc: 'A service defined under `services:`.' },
+    weight: {
+      type: { kind: 'number', min: 0, max: 1_000_000 },
+      required: true,
+      doc: 'Relative share (0 takes no traffic). The weights of a split must not all be 0.',
+    },
+  },
+};
+
+const rewrite: ObjectNode = {
+  kind: 'object',
+  title: 'routes[].rewrite',
+  id: 'rewrite',
+  doc: 'Rewrites the canonical path before it is sent upstream. Exactly one of the two forms.',
+  fields: {
+    strip_prefix: { type: str('path-prefix'), doc: 'Removes this prefix: `/api` sends `/api/users` as `/users`.' },
+    replace_prefix: {
+      type: {
+        kind: 'object',
+        title: 'routes[].rewrite.replace_prefix',
+        id: 'replace-prefix',
+        doc: 'Replaces a prefix.',
+        fields: {
+          from: { type: str('path-prefix'), required: true, doc: 'The prefix to replace.' },
+          to: { type: str('path-prefix'), required: true, doc: 'Its replacement.' },
+        },
+      },
+      doc: '`{ from, to }`: `{ from: /api/v1, to: /v1 }` sends `/api/v1/users` as `/v1/users`.',
+    },
+  },
+  rules: [{ rule: 'exactly-one', keys: ['strip_prefix', 'replace_prefix'] }],
+};
+
+const headerConstraint: OneOfNode = {
+  kind: 'one-of',
+  variants: [
+    str('header-value'),
+    { kind: 'boolean' },
+    {
+      kind: 'object',
+      title: 'routes[].headers.NAME',
+      id: 'header-pattern',
+      doc: 'A header constraint by pattern.',
+      fields: { pattern: { type: str('pattern'), required: true, doc: 'The value must fully match it.' } },
+    },
+  ],
+};
+
+const route: ObjectNode = {
+  kind: 'object',
+  title: 'routes[]',
+  id: 'route',
+  doc: 'A route: what requests it matches (path, methods, host, headers, version) and where they go (one service, or a split over several). The most specific matching route wins (docs/router-spec.md); a path that matches with another method gives 405 with `Allow`, no match 404.',
+  example: `routes:
+  - path: /api/v1/users
+    methods: [GET, POST, PUT]
+    service: user-service
+  - path: /api/users/*
+    host: api.example.com
+    headers: { x-beta: "1" }
+    split: [{ service: user-service, weight: 95 }, { service: user-v2, weight: 5 }]
+    sticky: header:x-user-id
+    rate_limit: [per-ip, per-user]
+    rewrite: { strip_prefix: /api }
+    timeout_ms: 3000`,
+  fields: {
+    path: { type: str('route-path'), required: true, doc: 'The path pattern, matched against the canonical path.' },
+    methods: {
+      type: { kind: 'one-of', singleAsList: true, variants: [{ kind: 'list', minItems: 1, items: str('method') }] },
+      doc: 'Methods routed (a list, or one method). Omitted: any method.',
+    },
+    host: { type: str('route-host'), doc: 'Only requests for this host. Omitted: any host.' },
+    headers: {
+      type: { kind: 'map', keys: 'header-name', keyDoc: 'header name', values: headerConstraint },
+      doc: 'Header constraints by name: a string (equals), `true` (present), `false` (absent) or `{ pattern }`. Quote values YAML would read as numbers or booleans: `x-beta: "1"`.',
+    },
+    version: {
+      type: str('version'),
+      doc: 'Only requests of this API version (from `versioning.header`, else a `/v{n}/` path segment, else `versioning.default`).',
+    },
+    service: { type: str('name'), doc: 'The service requests go to. Exactly one of `service` and `split`.' },
+    split: {
+      type: { kind: 'list', minItems: 1, items: splitEntry },
+      doc: 'A traffic split (canary, blue-green): `[{ service, weight }, ...]`. Exactly one of `service` and `split`.',
+    },
+    sticky: {
+      type: str('key-source'),
+      doc: 'Keeps each key on one service of the split (same key syntax as consistent-hash). Without it a split picks at random per request.',
+    },
+    rate_limit: {
+      type: { kind: 'one-of', singleAsList: true, variants: [{ kind: 'list', items: str('name') }, limitPolicy] },
+      doc: 'Policy names from `rate_limits:` (a list, or one name), or one inline policy object (named `route:<index>`).',
+    },
+    rewrite: { type: rewrite, doc: 'Path rewrite before forwarding.' },
+    timeout_ms: { type: ms(0), doc: "Overrides the service's `timeouts.request_ms` for this route (0: none)." },
+  },
+  rules: [{ rule: 'exactly-one', keys: ['service', 'split'] }],
+};
+
+/** The root of `gateway.yaml`. */
+export const GATEWAY_SCHEMA: ObjectNode = {
+  kind: 'object',
+  title: 'gateway.yaml',
+  id: 'top-level',
+  doc: 'The top level of the file. Only `routes` is required.',
+  example: `name: api-gateway
+routes:
+  - path: /api/v1/users
+    service: user-service
+    methods: [GET, POST, PUT]
+  - path: /api/v2/*
+    service: api-v2
+    version: v2
+services:
+  user-service: { targets: [http://127.0.0.1:9001] }
+  api-v2: { targets: [http://127.0.0.1:9003] }`,
+  fields: {
+    name: { type: str('text'), default: 'gateway', doc: 'Name of the gateway, for logs and `Via`.' },
+    listen: { type: listen('proxy', false), doc: 'Where the proxy listens.' },
+    admin: { type: listen('admin', true), doc: 'Optional admin endpoint.' },
+    trust_proxies: {
+      type: { kind: 'list', items: str('cidr') },
+      default: [],
+      doc: 'Peers allowed to set `X-Forwarded-For` / `Forwarded` (client IP, rate-limit keys). From any other peer these headers are replaced.',
+    },
+    paths: {
+      type: {
+        kind: 'object',
+        title: 'paths',
+        id: 'paths',
+        doc: 'How the request path is canonicalized, once per request, before matching; the upstream gets the canonical path. A backslash (raw or `%5C`), a NUL or a malformed escape is always rejected (400).',
+        fields: {
+          escaped_slashes: {
+            type: oneOfStrings(['reject', 'keep', 'decode']),
+            default: 'reject',
+            doc: '`%2F` in a path: `reject` (400; the default, because an upstream that decodes `%2F` later could see a different path than the gateway routed), `keep` it encoded (it never splits a segment), or `decode` it within its segment.',
+          },
+          merge_slashes: { type: { kind: 'boolean' }, default: true, doc: 'Treat `//` as `/`.' },
+          dot_segments: {
+            type: oneOfStrings(['resolve', 'reject']),
+            default: 'resolve',
+            doc: '`.` and `..` segments: `resolve` them (RFC 3986) or `reject` the request (400).',
+          },
+        },
+      },
+      doc: 'Path canonicalization policy.',
+    },
+    versioning: {
+      type: {
+        kind: 'object',
+        title: 'versioning',
+        id: 'versioning',
+        doc: "Where a request's API version comes from, for routes with `version:`: the header, else a `/v{n}/` path segment, else the default. Without this block only the path segment is read.",
+        fields: {
+          header: { type: str('header-name'), default: 'X-API-Version', doc: 'Header carrying the version.' },
+          default: { type: str('version'), required: true, doc: 'Version of a request that names none.' },
+        },
+      },
+      doc: 'API versioning.',
+    },
+    services: {
+      type: { kind: 'map', keys: 'name', keyDoc: 'service name', values: service },
+      default: {},
+      doc: 'Upstream services by name.',
+    },
+    rate_limits: {
+      type: { kind: 'map', keys: 'name', keyDoc: 'policy name', values: limitPolicy },
+      default: {},
+      doc: "Rate-limit policies by name, used by routes' `rate_limit`.",
+    },
+    redis: {
+      type: {
+        kind: 'object',
+        title: 'redis',
+        id: 'redis',
+        doc: 'The Redis that `store: redis` policies share their budgets through. The connection is opened on first use.',
+        fields: {
+          url: { type: str('redis-url'), required: true, doc: 'Where Redis is.' },
+          on_error: {
+            type: oneOfStrings(['fail-open', 'fail-closed', 'local']),
+            default: 'local',
+            doc: 'When Redis fails or is slow: `fail-open` admits, `fail-closed` answers 429, `local` limits per process meanwhile.',
+          },
+        },
+      },
+      doc: 'Shared rate-limit store.',
+    },
+    rate_limit_headers: {
+      type: {
+        kind: 'object',
+        title: 'rate_limit_headers',
+        id: 'rate-limit-headers',
+        doc: 'Which rate-limit headers responses of limited routes carry. `X-RateLimit-Limit`, `X-RateLimit-Remaining`, `X-RateLimit-Reset` (and `Retry-After` on 429) are always sent.',
+        fields: {
+          ietf: {
+            type: { kind: 'boolean' },
+            default: false,
+            doc: 'Also send the IETF `RateLimit` / `RateLimit-Policy` pair (draft-ietf-httpapi-ratelimit-headers).',
+          },
+        },
+      },
+      doc: 'Rate-limit response headers.',
+    },
+    routes: { type: { kind: 'list', items: route }, required: true, doc: 'The routes.' },
+  },
+};
+
+/**
+ * Rules that relate several places of a file, checked after the schema, listed here so the
+ * reference states them too.
+ */
+export const CROSS_CHECKS: readonly string[] = [
+  'Every service a route names (`service`, `split[].service`) is defined under `services:`; an undefined one is an error that suggests the closest defined name.',
+  "Every policy name in a route's `rate_limit` is defined under `rate_limits:`.",
+  'A split names each service at most once, and its weights are not all 0.',
+  'A service lists each target (scheme, host and port) at most once.',
+  'A `jump` consistent-hash service gives no target a weight (jump has equal buckets).',
+  '`store: redis` needs the top-level `redis:` block.',
+  'Route `headers` may not constrain `x-switchyard-route-version`: the gateway sets it to the resolved version.',
+  'Two routes that no request can tell apart (same path shape, host, headers, version and overlapping methods) are an error; so is an invalid path pattern, and a path no canonical request path can have under `paths:` (`/a//b` when slashes are merged, `/a/./b`, an encoded slash when they are rejected).',
+  '`listen` and `admin` do not share an address and port.',
+];

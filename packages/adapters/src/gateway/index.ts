@@ -1,0 +1,60 @@
+/**
+ * `@switchyard/adapters/gateway`: what a gateway decides, with no socket: `gateway.yaml` loaded,
+ * validated and compiled, the request pipeline that decides each request, and the contract types
+ * shared by the pipeline and the front doors.
+ *
+ * @packageDocumentation
+ */
+
+// The config: load, validate, compile, check, print.
+export {
+  type BalanceConfig,
+  type CompileOptions,
+  compileGateway,
+  DIAGNOSTIC_CODES,
+  type DiagnosticCode,
+  formatDiagnostics,
+  formatKeySource,
+  formatProblem,
+  formatProblems,
+  formatRouteTable,
+  GATEWAY_SCHEMA,
+  type GatewayConfig,
+  type GatewayRedisClient,
+  isGatewayConfig,
+  type LimitPolicyConfig,
+  loadConfig,
+  parseConfig,
+  parseKeySource,
+  type RouteConfig,
+  renderConfigReference,
+  routerOptionsOf,
+  routeSpecOf,
+  type SchemaNode,
+  type ServiceConfig,
+  type TargetConfig,
+} from './config/index.js';
+
+// The request pipeline: one request in, one decision out; the response header plan; explain.
+export {
+  ClientAddress,
+  chooseService,
+  chooseTarget,
+  decide,
+  explainRequest,
+  type GatewayExplanation,
+  type LimitExplanation,
+  normalizeVersion,
+  parseTraceparent,
+  planRequestHeaders,
+  planResponseHeaders,
+  RATE_LIMIT_WARNING_HEADER,
+  type ResolvedVersion,
+  type RouteVerdict,
+  release,
+  resolveVersion,
+  rewritePath,
+  type ServiceChoice,
+  type TargetChoice,
+} from './pipeline/index.js';
+export * from './types.js';

@@ -1,0 +1,389 @@
+/**
+ * The request pipeline: one pure function from (request, gateway state, now, random) to a
+ * {@link Decision}. The order is fixed — canonicalize, match, version, limits, service and target,
+ * rewrite, headers — and documented in docs/gateway.md.
+ * @module
+ */
+import { ConfigError, type MultiDecision, type RequestInfo } from '@switchyard/core';
+import type {
+  CompiledLimitPolicy,
+  CompiledRoute,
+  Decision,
+  DecisionInputs,
+  ForwardDecision,
+  GatewayRequest,
+  GatewayState,
+  HeaderList,
+  HeaderMap,
+  RespondDecision,
+  RespondReason,
+} from '../types.js';
+import { chooseService, chooseTarget, releaseFlight, type ServiceChoice, type TargetChoice } from './balance.js';
+import { isValidRequestId, isWebSocketUpgrade, newRequestId, planRequestHeaders, planTraceparent } from './headers.js';
+import { type KeyInput, keyValue } from './keys.js';
+import {
+  type AppliedPolicy,
+  applyPolicy,
+  type LimitOutcome,
+  limitHeaderList,
+  takeMemory,
+  takeShared,
+} from './limits.js';
+import { type Prepared, prepare } from './prepare.js';
+import { rewritePath, upstreamTarget } from './rewrite.js';
+import { type ResolvedVersion, resolveVersion, routerHeaders } from './version.js';
+
+/** A request-target split into its parts. */
+export interface TargetParts {
+  /** The authority of an absolute-form target (`http://host:port/p`), else `undefined`. */
+  authority: string | undefined;
+  /** Origin-form path and query (`/p?q`): what the router and canonicalizer read. */
+  pathAndQuery: string;
+  /** What followed the first `?`, or `undefined` when there was no `?`. */
+  query: string | undefined;
+}
+
+const ABSOLUTE = /^[A-Za-z][A-Za-z0-9+.-]*:\/\/([^/?#]*)/;
+
+/**
+ * Splits a request-target: origin-form `/p?q`, or absolute-form `http://host/p?q` (whose authority
+ * then is the request's host, RFC 9112 §3.2.2). `undefined` for asterisk- and authority-form and
+ * anything else: the gateway routes paths.
+ */
+export function splitTarget(target: string): TargetParts | undefined {
+  let authority: string | undefined;
+  let pathAndQuery = target;
+  if (!target.startsWith('/')) {
+    const m = ABSOLUTE.exec(target);
+    if (!m) return undefined;
+    authority = m[1]!.slice(m[1]!.lastIndexOf('@') + 1);
+    pathAndQuery = target.slice(m[0].length);
+    if (pathAndQuery === '' || pathAndQuery.startsWith('?')) pathAndQuery = `/${pathAndQuery}`;
+  }
+  const q = pathAndQuery.indexOf('?');
+  return { authority, pathAndQuery, query: q < 0 ? undefined : pathAndQuery.slice(q + 1) };
+}
+
+/** The `Host` header (or HTTP/2 `:authority`) as one string, `undefined` when absent. */
+function hostHeader(headers: HeaderMap): string | undefined {
+  const h = headers.host ?? headers[':authority'];
+  return typeof h === 'string' ? h : h?.[0];
+}
+
+const JSON_TYPE = 'application/json; charset=utf-8';
+const NO_VERSION: ResolvedVersion = { version: undefined, source: 'none' };
+const MESSAGE_PATH_MAX = 200;
+
+function shown(path: string): string {
+  return path.length > MESSAGE_PATH_MAX ? `${path.slice(0, MESSAGE_PATH_MAX)}…` : path;
+}
+
+/** Statuses of the answers the pipeline gives itself. */
+export const RESPOND_STATUS: Readonly<Record<RespondReason, number>> = {
+  'no-route': 404,
+  'method-not-allowed': 405,
+  rejected: 400,
+  'rate-limited': 429,
+  'limit-store-unavailable': 503,
+  'no-target': 503,
+};
+
+/**
+ * An answer of the gateway itself: status by reason, a small JSON body
+ * `{"error": <reason>, "message": <what happened>}`, `Content-Type`, `X-Request-ID`, then `extra`
+ * (`Allow`, the limit headers). Front doors add `Content-Length` and drop the body for `HEAD`.
+ */
+export function respond(
+  reason: RespondReason,
+  message: string,
+  requestId: string,
+  extra: HeaderList,
+  at: { path: string | undefined; route: CompiledRoute | undefined; limits: MultiDecision | undefined },
+): RespondDecision {
+  return {
+    kind: 'respond',
+    status: RESPOND_STATUS[reason],
+    headers: [['content-type', JSON_TYPE], ['x-request-id', requestId], ...extra],
+    body: JSON.stringify({ error: reason, message }),
+    reason,
+    requestId,
+    path: at.path,
+    route: at.route,
+    limits: at.limits,
+  };
+}
+
+/** A request that matched a route, with everything steps 4 to 7 read. */
+export interface Matched {
+  kind: 'matched';
+  req: GatewayRequest;
+  state: GatewayState;
+  inputs: DecisionInputs;
+  prep: Prepared;
+  requestId: string;
+  parts: TargetParts;
+  host: string | undefined;
+  path: string;
+  version: ResolvedVersion;
+  route: CompiledRoute;
+  keys: KeyInput;
+  clientKey: () => string;
+  applied: AppliedPolicy[];
+  /** What the router was asked (with the resolved version header), for `explain`. */
+  routerRequest: RequestInfo;
+}
+
+/** A request answered before the limits: rejected (400), no route (404) or method not allowed (405). */
+export interface Unmatched {
+  kind: 'unmatched';
+  decision: RespondDecision;
+  /** What the router was asked, when the request got that far. */
+  routerRequest: RequestInfo | undefined;
+  version: ResolvedVersion | undefined;
+  host: string | undefined;
+}
+
+/** Steps 1 to 3 and the match (2): the route, or the answer when there is none. */
+export function begin(req: GatewayRequest, state: GatewayState, inputs: DecisionInputs): Matched | Unmatched {
+  const compiled = state.compiled;
+  const prep = prepare(compiled);
+  const sent = req.headers['x-request-id'];
+  const requestId = isValidRequestId(sent) ? sent : newRequestId(inputs.random);
+  const none = { path: undefined, route: undefined, limits: undefined };
+  const early = (decision: RespondDecision, host?: string): Unmatched => ({
+    kind: 'unmatched',
+    decision,
+    routerRequest: undefined,
+    version: undefined,
+    host,
+  });
+  // Origin-form or absolute-form only: the gateway routes paths.
+  const parts = splitTarget(req.target);
+  if (parts === undefined) {
+    const message = 'the request-target must be a path (origin-form) or an absolute URL';
+    return early(respond('rejected', message, requestId, [], none));
+  }
+  const host = parts.authority ?? hostHeader(req.headers);
+  // 3 before 2: versioned routes are told apart by the router itself, through the version header
+  // it is given, so the version is resolved from the canonical path before matching. Without
+  // versioned routes the router's own canonicalization (inside resolve) is the only one.
+  let version: ResolvedVersion = NO_VERSION;
+  let headers = req.headers;
+  if (prep.versioned) {
+    const canonical = prep.resolver.canonicalize(parts.pathAndQuery);
+    if (!canonical.ok) {
+      const message = `request rejected (${canonical.code}): ${canonical.reason}`;
+      return early(respond('rejected', message, requestId, [], none), host);
+    }
+    version = resolveVersion(canonical.path, req.headers, compiled.versioning);
+    headers = routerHeaders(req.headers, version.version);
+  }
+  const routerRequest: RequestInfo = { path: parts.pathAndQuery, method: req.method, host, headers };
+  // 1 and 2: canonicalize and match
+  const outcome = prep.resolver.resolve(routerRequest);
+  if (!prep.versioned && outcome.outcome !== 'rejected') {
+    version = resolveVersion(outcome.path, req.headers, compiled.versioning);
+  }
+  const unmatched = (decision: RespondDecision): Unmatched => ({
+    kind: 'unmatched',
+    decision,
+    routerRequest,
+    version,
+    host,
+  });
+  switch (outcome.outcome) {
+    case 'rejected': {
+      const message = `request rejected (${outcome.code}): ${outcome.reason}`;
+      return unmatched(respond('rejected', message, requestId, [], none));
+    }
+    case 'no-route': {
+      const message = `no route for ${req.method} ${shown(outcome.path)}`;
+      return unmatched(respond('no-route', message, requestId, [], { ...none, path: outcome.path }));
+    }
+    case 'method-not-allowed': {
+      const allow = outcome.allow.join(', ');
+      const message = `${req.method} is not allowed on ${shown(outcome.path)}; allowed: ${allow}`;
+      return unmatched(
+        respond('method-not-allowed', message, requestId, [['allow', allow]], { ...none, path: outcome.path }),
+      );
+    }
+  }
+  const path = outcome.path;
+  const route = outcome.match.value;
+  let clientIp: string | undefined | null = null;
+  let clientKey: string | undefined;
+  const keys: KeyInput = {
+    headers: req.headers,
+    query: parts.query,
+    path,
+    clientIp: () => {
+      if (clientIp === null) clientIp = prep.address.clientIp(req.remoteAddress, req.headers);
+      return clientIp;
+    },
+  };
+  const clientKeyOf = () => {
+    clientKey ??= prep.address.limitKey(req.remoteAddress, req.headers);
+    return clientKey;
+  };
+  const policies = prep.routeLimits.get(route) ?? policiesOf(state, route);
+  return {
+    kind: 'matched',
+    req,
+    state,
+    inputs,
+    prep,
+    requestId,
+    parts,
+    host,
+    path,
+    version,
+    route,
+    keys,
+    clientKey: clientKeyOf,
+    applied: policies.map((p) => applyPolicy(p, keys, clientKeyOf)),
+    routerRequest,
+  };
+}
+
+/** Policies of a route that is not the same object as one of `compiled.routes` (built in code). */
+function policiesOf(state: GatewayState, route: CompiledRoute): CompiledLimitPolicy[] {
+  return route.limits.map((name) => {
+    const policy = state.compiled.limits.get(name);
+    if (!policy)
+      throw new ConfigError(`route #${route.index} ${route.path}: unknown rate limit ${JSON.stringify(name)}`);
+    return policy;
+  });
+}
+
+/** What steps 5 to 7 chose, beside the decision (for `explain`). */
+export interface Chosen {
+  decision: Decision;
+  service: ServiceChoice | undefined;
+  target: TargetChoice | undefined;
+}
+
+/** Steps 5 to 7 after the limits decided; `commit` false changes no balancer state. */
+export function finish(m: Matched, outcome: LimitOutcome, commit: boolean): Chosen {
+  const { route, requestId, prep, inputs } = m;
+  const limits = outcome.kind === 'none' ? undefined : outcome.decision;
+  const at = { path: m.path, route, limits };
+  const limitHeaders = limitHeaderList(limits, prep.headerOptions);
+  if (outcome.kind === 'denied') {
+    const binding = outcome.decision.binding;
+    const seconds = Math.max(1, Math.ceil(outcome.decision.retryAfterMs / 1000));
+    const message = `rate limit ${JSON.stringify(binding?.name ?? '')} exceeded; retry in ${seconds} s`;
+    return {
+      decision: respond('rate-limited', message, requestId, limitHeaders, at),
+      service: undefined,
+      target: undefined,
+    };
+  }
+  if (outcome.kind === 'unavailable') {
+    const message = `rate limit ${JSON.stringify(outcome.policy)}: its shared store is unavailable`;
+    return {
+      decision: respond('limit-store-unavailable', message, requestId, [...limitHeaders, ['retry-after', '1']], at),
+      service: undefined,
+      target: undefined,
+    };
+  }
+  // 5. service, then target
+  const sticky = route.sticky ? keyValue(route.sticky, m.keys) : undefined;
+  const service = chooseService(route, sticky, inputs.random);
+  const prepared = service ? prep.services.get(service.service) : undefined;
+  const balance = prepared?.service.balance;
+  const hashKey = () => (balance?.kind === 'consistent-hash' ? keyValue(balance.key, m.keys) : undefined);
+  const target = prepared ? chooseTarget(prepared, m.state.runtime, hashKey, inputs.random, commit) : undefined;
+  if (!prepared || !target) {
+    const name = service?.service ?? route.service ?? '';
+    return {
+      decision: respond(
+        'no-target',
+        `service ${JSON.stringify(name)} has no target that can take the request`,
+        requestId,
+        limitHeaders,
+        at,
+      ),
+      service,
+      target: undefined,
+    };
+  }
+  // 6. rewrite
+  const rewritten = rewritePath(m.path, route.rewrite);
+  // 7. headers both ways
+  const req = m.req;
+  const websocket = isWebSocketUpgrade(req.method, req.headers);
+  const requestHeaders = planRequestHeaders({
+    headers: req.headers,
+    rawHeaders: req.rawHeaders,
+    remoteAddress: req.remoteAddress,
+    encrypted: req.encrypted,
+    httpVersion: req.httpVersion,
+    host: m.host,
+    peerTrusted: prep.address.peerTrusted(req.remoteAddress),
+    via: prep.via,
+    requestId,
+    traceparent: planTraceparent(req.headers.traceparent, inputs.random),
+    websocket,
+  });
+  const svc = prepared.service;
+  const decision: ForwardDecision = {
+    kind: 'forward',
+    requestId,
+    route,
+    path: m.path,
+    version: m.version.version,
+    service: svc,
+    target: target.target,
+    upstreamPath: upstreamTarget(target.target.basePath, rewritten, m.parts.query),
+    requestHeaders,
+    responseHeaders: [['x-request-id', requestId], ...limitHeaders],
+    timeouts: route.timeoutMs === undefined ? svc.timeouts : { ...svc.timeouts, requestMs: route.timeoutMs },
+    limits,
+    websocket,
+  };
+  if (commit) flights.set(decision, prepared.flightKeys[target.index]!);
+  return { decision, service, target };
+}
+
+/** Whether any of the policies keeps its budget outside the process. */
+function hasShared(applied: readonly AppliedPolicy[]): boolean {
+  for (const a of applied) if (a.policy.shared !== undefined) return true;
+  return false;
+}
+
+/**
+ * Decides what to do with one request: answer it now ({@link RespondDecision}: 400, 404, 405 with
+ * `Allow`, 429, 503) or forward it ({@link ForwardDecision}: service, target, upstream path, both
+ * header plans, timeouts, the limits taken). Pure but for the state it is meant to change: limiter
+ * budgets, the round-robin cursor and the in-flight count of the chosen target (which the front
+ * door gives back with {@link release} when the upstream exchange ends). Time and randomness come
+ * only from `inputs`.
+ *
+ * Synchronous whenever every rate limit that applies is in memory; a Promise only when a
+ * `store: redis` limit applies. It never rejects for a Redis failure (`redis.on_error` decides).
+ * @throws ConfigError when the state names a policy or service it does not define.
+ */
+export function decide(req: GatewayRequest, state: GatewayState, inputs: DecisionInputs): Decision | Promise<Decision> {
+  const m = begin(req, state, inputs);
+  if (m.kind === 'unmatched') return m.decision;
+  // 4. limits, all or nothing
+  if (!hasShared(m.applied)) return finish(m, takeMemory(m.applied, inputs.nowMs), true).decision;
+  const onError = state.compiled.redis?.onError ?? 'fail-open';
+  return takeShared(m.applied, inputs.nowMs, onError).then((outcome) => finish(m, outcome, true).decision);
+}
+
+/** In-flight key of each forward decision not yet released (the prepared, interned string). */
+const flights = new WeakMap<ForwardDecision, string>();
+
+/**
+ * Ends a forwarded request's in-flight count on its target (least-requests balancing reads it).
+ * Front doors call it once when the upstream exchange ends, however it ends; a second call for
+ * the same decision, or a call with a respond decision, does nothing.
+ */
+export function release(state: GatewayState, decision: Decision): void {
+  if (decision.kind !== 'forward') return;
+  const key = flights.get(decision);
+  if (key === undefined) return;
+  flights.delete(decision);
+  releaseFlight(state.runtime, key);
+}

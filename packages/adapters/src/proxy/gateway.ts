@@ -1,0 +1,239 @@
+/**
+ * `createGateway(configOrPath)`: the standalone proxy as a library. Compiles the config, serves
+ * it with {@link ProxyServer}, reloads it (programmatically, on SIGHUP or on file change, all
+ * through one path: compile first, keep the old state on error, swap whole on success) and drains.
+ */
+import { type FSWatcher, watch } from 'node:fs';
+import { basename, dirname, resolve } from 'node:path';
+import { InvalidArgumentError } from '@switchyard/core';
+import { type CompileOptions, compileGateway, formatProblems } from '../gateway/config/index.js';
+import { decide, planResponseHeaders, release } from '../gateway/pipeline/index.js';
+import type { CompiledGateway, GatewayRuntime, GatewayState } from '../gateway/types.js';
+import { AdminServer } from './admin.js';
+import { type DecisionEngine, type ProxyObserver, ProxyServer } from './server.js';
+import { poolKey } from './upstreams.js';
+
+/** The pipeline of `src/gateway/`, as the proxy calls it. */
+export const pipelineEngine: DecisionEngine = {
+  decide,
+  responseHeaders: (upstream, decision, status) => planResponseHeaders(upstream, decision, { status }),
+  release,
+};
+
+/** Options of {@link createGateway}. */
+export interface GatewayOptions {
+  /** Where reloads, their failures and startup lines go (default: stderr). */
+  log?: (line: string) => void;
+  /** Reload when the config file changes (only when a path was given; default false, `serve` turns it on). */
+  watch?: boolean;
+  /** Reload on SIGHUP and drain then exit 0 on SIGTERM/SIGINT (default false, `serve` turns it on). */
+  signals?: boolean;
+  /** Quiet period after the last file change before reloading (default 150 ms: editors write in steps). */
+  watchDebounceMs?: number;
+  /** How long a drain waits for in-flight requests (default 30 s). */
+  drainTimeoutMs?: number;
+  /** Passed to `compileGateway` (a Redis client factory for `store: redis`, ...). */
+  compile?: Omit<CompileOptions, 'previous'>;
+  /** Per-request hooks (access logs, metrics). */
+  observer?: ProxyObserver;
+}
+
+/** Where a gateway listens. */
+export interface GatewayAddress {
+  host: string;
+  port: number;
+  /** `http://host:port` */
+  url: string;
+  /** The admin listener, when `admin:` is configured. */
+  admin: { host: string; port: number; url: string } | undefined;
+}
+
+/** Outcome of one reload. */
+export interface ReloadResult {
+  routes: number;
+  services: number;
+  /** Policies whose limiter (and budgets) carried over from the previous state. */
+  carriedLimits: string[];
+}
+
+/** A running (or ready to run) standalone gateway; see {@link createGateway}. */
+export interface Gateway {
+  /** Compiles the config (if not yet) and listens; port and host default to `listen:` of the config. */
+  listen(port?: number, host?: string): Promise<GatewayAddress>;
+  /**
+   * Compiles `configOrPath` (default: the path the gateway was created with) and swaps it in.
+   * Rejects with the `ConfigError` (and keeps the old state) when it does not compile.
+   */
+  reload(configOrPath?: string | object): Promise<ReloadResult>;
+  /** Stops accepting, lets in-flight requests finish, closes pools, watchers and listeners. */
+  close(): Promise<void>;
+  /** The compiled state new requests are decided on (`undefined` before the first compile). */
+  readonly compiled: CompiledGateway | undefined;
+  /** The HTTP server, once listening (for tests and embedding). */
+  readonly proxy: ProxyServer | undefined;
+  /** The admin server, once listening with `admin:` configured (add `/metrics` here). */
+  readonly admin: AdminServer | undefined;
+}
+
+function freshRuntime(): GatewayRuntime {
+  return { cursors: new Map(), inFlight: new Map() };
+}
+
+/** Pool keys (origin + connect timeout) the state can send to: what to keep open after a swap. */
+function poolKeys(compiled: CompiledGateway): Set<string> {
+  const keys = new Set<string>();
+  for (const s of compiled.services.values())
+    for (const t of s.targets) keys.add(poolKey(t.origin, s.timeouts.connectMs));
+  return keys;
+}
+
+/**
+ * Creates the standalone gateway for a config file path (YAML or JSON) or a config object. Nothing
+ * is compiled or bound until {@link Gateway.listen}; a config that does not compile makes `listen`
+ * reject with the `ConfigError` that lists every problem.
+ */
+export function createGateway(configOrPath: string | object, options: GatewayOptions = {}): Gateway {
+  const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
+  const source = typeof configOrPath === 'string' ? resolve(configOrPath) : configOrPath;
+  let compiled: CompiledGateway | undefined;
+  let runtime: GatewayRuntime = freshRuntime();
+  let proxy: ProxyServer | undefined;
+  let admin: AdminServer | undefined;
+  let watcher: FSWatcher | undefined;
+  let debounce: NodeJS.Timeout | undefined;
+  let reloading: Promise<ReloadResult> | undefined;
+  let closing: Promise<void> | undefined;
+  const signalHandlers: [NodeJS.Signals, () => void][] = [];
+
+  const compile = (from: string | object, previous: CompiledGateway | undefined) =>
+    compileGateway(from, { ...options.compile, previous });
+
+  const doReload = async (from: string | object): Promise<ReloadResult> => {
+    const previous = compiled;
+    const next = compile(from, previous);
+    const carried = previous
+      ? [...next.limits.values()].filter((p) => previous.limits.get(p.name)?.local === p.local).map((p) => p.name)
+      : [];
+    compiled = next;
+    if (proxy) {
+      // Balancer cursors and in-flight counts are per service and target, not per config: they
+      // carry over so least-requests still sees requests that started on the old state.
+      const state: GatewayState = { compiled: next, runtime };
+      const old = await proxy.swap(state).then(
+        (o) => o,
+        () => undefined,
+      );
+      proxy.upstreams.retain(poolKeys(next));
+      if (old && old.compiled !== next) await old.compiled.close?.().catch(() => {});
+    } else if (previous && previous !== next) {
+      // Not serving yet: nothing can be using the previous state.
+      await previous.close?.().catch(() => {});
+    }
+    return { routes: next.routes.length, services: next.services.size, carriedLimits: carried };
+  };
+
+  /** Serializes reloads: two SIGHUPs in a row compile one after the other, never interleaved. */
+  const reload = (from?: string | object): Promise<ReloadResult> => {
+    const target = from ?? source;
+    const run = (reloading ?? Promise.resolve()).catch(() => undefined).then(() => doReload(target));
+    reloading = run;
+    return run;
+  };
+
+  /** A reload asked for by a signal or a file change: failures are logged, never thrown. */
+  const reloadLogged = (why: string) => {
+    if (closing) return;
+    reload().then(
+      (r) =>
+        log(
+          `switchyard: reloaded (${why}): ${r.routes} routes, ${r.services} services${
+            r.carriedLimits.length > 0 ? `; limits carried over: ${r.carriedLimits.join(', ')}` : ''
+          }`,
+        ),
+      (err) =>
+        log(`switchyard: reload (${why}) failed, keeping the previous config:\n${formatProblems(err).trimEnd()}`),
+    );
+  };
+
+  const gateway: Gateway = {
+    get compiled() {
+      return compiled;
+    },
+    get proxy() {
+      return proxy;
+    },
+    get admin() {
+      return admin;
+    },
+
+    async listen(port?: number, host?: string): Promise<GatewayAddress> {
+      if (proxy)
+        throw new InvalidArgumentError('listen', 'this gateway is already listening; create another for a second port');
+      if (!compiled) compiled = compile(source, undefined);
+      runtime = freshRuntime();
+      proxy = new ProxyServer({
+        engine: pipelineEngine,
+        state: { compiled, runtime },
+        observer: options.observer,
+        drainTimeoutMs: options.drainTimeoutMs,
+      });
+      const bound = await proxy.listen(port ?? compiled.listen.port, host ?? compiled.listen.host);
+      let adminAddress: GatewayAddress['admin'];
+      if (compiled.admin) {
+        admin = new AdminServer(
+          () => compiled!,
+          () => ({ name: compiled?.name, inFlight: proxy?.inFlight ?? 0, pid: process.pid }),
+        );
+        const a = await admin.listen(compiled.admin.port, compiled.admin.host);
+        adminAddress = { host: a.address, port: a.port, url: `http://${hostText(a.address)}:${a.port}` };
+      }
+      if (options.watch && typeof source === 'string') {
+        const file = basename(source);
+        // The directory, not the file: editors replace files by rename, which ends a watch on the old inode.
+        watcher = watch(dirname(source), (_event, name) => {
+          if (name !== null && name.toString() !== file) return;
+          clearTimeout(debounce);
+          debounce = setTimeout(() => reloadLogged('file changed'), options.watchDebounceMs ?? 150);
+        });
+        watcher.on('error', (err) => log(`switchyard: watching ${source} failed: ${err.message}`));
+      }
+      if (options.signals) {
+        const onHup = () => reloadLogged('SIGHUP');
+        const onTerm = () => {
+          log('switchyard: draining (finishing requests in flight)');
+          gateway.close().then(
+            () => process.exit(0),
+            () => process.exit(1),
+          );
+        };
+        signalHandlers.push(['SIGHUP', onHup], ['SIGTERM', onTerm], ['SIGINT', onTerm]);
+        for (const [sig, fn] of signalHandlers) process.on(sig, fn);
+      }
+      return {
+        host: bound.address,
+        port: bound.port,
+        url: `http://${hostText(bound.address)}:${bound.port}`,
+        admin: adminAddress,
+      };
+    },
+
+    reload,
+
+    close(): Promise<void> {
+      closing ??= (async () => {
+        clearTimeout(debounce);
+        watcher?.close();
+        for (const [sig, fn] of signalHandlers) process.removeListener(sig, fn);
+        await reloading?.catch(() => undefined);
+        await Promise.all([proxy?.close(), admin?.close()]);
+        await compiled?.close?.().catch(() => {});
+      })();
+      return closing;
+    },
+  };
+  return gateway;
+}
+
+function hostText(address: string): string {
+  return address.includes(':') ? `[${address}]` : address;
+}

@@ -1,0 +1,359 @@
+/**
+ * The standalone proxy's HTTP front door: a node:http server that turns each request into a
+ * {@link GatewayRequest}, asks the engine for a decision on the state current at arrival, and
+ * answers or forwards. The state is one reference, swapped whole by {@link ProxyServer.swap}, so a
+ * request finishes on the state it started with. No client input can throw out of here: parse
+ * errors become 400 (`clientError`), handler errors 500 for that one request.
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
+import type {
+  Decision,
+  DecisionInputs,
+  ForwardDecision,
+  GatewayRequest,
+  GatewayState,
+  HeaderList,
+  HeaderMap,
+  RespondDecision,
+} from '../gateway/types.js';
+import { type ForwardOutcome, flattenHeaders, forwardHttp } from './forward.js';
+import { forwardWebSocket, serveAsPlainHttp, wantsWebSocket, writeRawResponse } from './upgrade.js';
+import { Upstreams } from './upstreams.js';
+
+/** The decisions and header plans the proxy carries out; the gateway pipeline behind a seam. */
+export interface DecisionEngine {
+  decide(req: GatewayRequest, state: GatewayState, inputs: DecisionInputs): Decision | Promise<Decision>;
+  /** Response headers for the client, from the upstream's (hop-by-hop removed, gateway's own added). */
+  responseHeaders(upstream: HeaderMap, decision: ForwardDecision, status: number): HeaderList;
+  /** The forwarded request is over: give back what `decide` took (in-flight counts). */
+  release(state: GatewayState, decision: ForwardDecision): void;
+}
+
+/** Hooks for what happens to each request (access logs and metrics subscribe here later). */
+export interface ProxyObserver {
+  /** A request the gateway answered itself. */
+  responded?(decision: RespondDecision, startedNs: bigint): void;
+  /** A forwarded request that is over. */
+  forwarded?(decision: ForwardDecision, outcome: ForwardOutcome, startedNs: bigint): void;
+  /** A request the handler failed on (a bug): it got a 500. */
+  failed?(error: unknown): void;
+}
+
+/** Options of {@link ProxyServer}. */
+export interface ProxyServerOptions {
+  engine: DecisionEngine;
+  state: GatewayState;
+  observer?: ProxyObserver;
+  /** Wall clock for decisions (default `Date.now`). */
+  now?: () => number;
+  /** Random source for decisions (default `Math.random`). */
+  random?: () => number;
+  /** How long {@link ProxyServer.close} waits for in-flight requests before cutting them (default 30 s). */
+  drainTimeoutMs?: number;
+  /** Keep-alive timeout of client connections (default 5 s, Node's). */
+  keepAliveTimeoutMs?: number;
+}
+
+const ERROR_BODY = '500 Internal Server Error: the gateway failed on this request\n';
+
+/** The node:http server of the standalone proxy; see the module comment. */
+export class ProxyServer {
+  readonly server: Server;
+  readonly upstreams = new Upstreams();
+  #state: GatewayState;
+  readonly #engine: DecisionEngine;
+  readonly #observer: ProxyObserver;
+  readonly #now: () => number;
+  readonly #random: () => number;
+  readonly #drainTimeoutMs: number;
+  #inFlight = 0;
+  /** Requests in flight per state, so a swapped-out state can be released once its last one ends. */
+  readonly #perState = new Map<GatewayState, { count: number; idle: (() => void) | undefined }>();
+  #draining = false;
+  #drained: (() => void) | undefined;
+  readonly #tunnels = new Set<Duplex>();
+
+  constructor(options: ProxyServerOptions) {
+    this.#engine = options.engine;
+    this.#state = options.state;
+    this.#observer = options.observer ?? {};
+    this.#now = options.now ?? Date.now;
+    this.#random = options.random ?? Math.random;
+    this.#drainTimeoutMs = options.drainTimeoutMs ?? 30_000;
+    this.server = createServer({ keepAliveTimeout: options.keepAliveTimeoutMs ?? 5_000 }, (req, res) =>
+      this.#onRequest(req, res),
+    );
+    this.server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) =>
+      this.#onUpgrade(req, socket, head),
+    );
+    this.server.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => onClientError(err, socket));
+  }
+
+  /** The state new requests are decided on. */
+  get state(): GatewayState {
+    return this.#state;
+  }
+
+  /** Requests (and WebSocket tunnels) in flight now. */
+  get inFlight(): number {
+    return this.#inFlight;
+  }
+
+  /**
+   * Makes `state` the one new requests use; requests already in flight finish on theirs. Resolves
+   * once no request is left on the old state (at once when none was), when it can be released.
+   */
+  swap(state: GatewayState): Promise<GatewayState> {
+    const old = this.#state;
+    this.#state = state;
+    const entry = this.#perState.get(old);
+    if (entry === undefined || entry.count === 0) return Promise.resolve(old);
+    return new Promise((resolve) => {
+      entry.idle = () => resolve(old);
+    });
+  }
+
+  /** Starts listening; resolves with the bound address. */
+  listen(port: number, host: string): Promise<AddressInfo> {
+    return new Promise((resolve, reject) => {
+      const onError = (err: Error) => reject(err);
+      this.server.once('error', onError);
+      this.server.listen(port, host, () => {
+        this.server.removeListener('error', onError);
+        resolve(this.server.address() as AddressInfo);
+      });
+    });
+  }
+
+  /**
+   * Drains: stops accepting, lets requests in flight finish (closing each keep-alive connection
+   * as it goes idle), then closes the upstream pools. Past `drainTimeoutMs` whatever is left is cut.
+   */
+  async close(): Promise<void> {
+    if (!this.#draining) {
+      this.#draining = true;
+      const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
+      this.server.closeIdleConnections();
+      if (this.#inFlight > 0) {
+        let timer: NodeJS.Timeout | undefined;
+        await Promise.race([
+          new Promise<void>((resolve) => {
+            this.#drained = resolve;
+          }),
+          new Promise<void>((resolve) => {
+            timer = setTimeout(resolve, this.#drainTimeoutMs);
+            timer.unref();
+          }),
+        ]);
+        clearTimeout(timer);
+      }
+      for (const t of this.#tunnels) t.destroy();
+      this.server.closeAllConnections();
+      await closed;
+      await this.upstreams.close();
+    }
+  }
+
+  #begin(state: GatewayState): void {
+    this.#inFlight++;
+    const entry = this.#perState.get(state);
+    if (entry) entry.count++;
+    else this.#perState.set(state, { count: 1, idle: undefined });
+  }
+
+  #end(state: GatewayState): void {
+    this.#inFlight--;
+    const entry = this.#perState.get(state);
+    if (entry && --entry.count === 0) {
+      this.#perState.delete(state);
+      entry.idle?.();
+    }
+    if (this.#draining) {
+      this.server.closeIdleConnections();
+      if (this.#inFlight === 0) this.#drained?.();
+    }
+  }
+
+  #gatewayRequest(req: IncomingMessage): GatewayRequest {
+    const socket = req.socket as Socket & { encrypted?: boolean };
+    return {
+      method: req.method ?? 'GET',
+      target: req.url ?? '/',
+      headers: req.headers,
+      rawHeaders: req.rawHeaders,
+      remoteAddress: socket.remoteAddress,
+      encrypted: socket.encrypted === true,
+      httpVersion: req.httpVersion,
+    };
+  }
+
+  #onRequest(req: IncomingMessage, res: ServerResponse): void {
+    const started = process.hrtime.bigint();
+    // A client that resets mid-body makes `req` emit 'error'; the forwarder sees it through undici.
+    req.on('error', noop);
+    const state = this.#state;
+    this.#begin(state);
+    let ended = false;
+    const end = () => {
+      if (!ended) {
+        ended = true;
+        this.#end(state);
+      }
+    };
+    if (this.#draining) res.shouldKeepAlive = false;
+    try {
+      const decision = this.#engine.decide(this.#gatewayRequest(req), state, {
+        nowMs: this.#now(),
+        random: this.#random,
+      });
+      if (decision instanceof Promise) {
+        decision.then(
+          (d) => this.#carryOut(req, res, d, state, started, end),
+          (err) => this.#fail(res, err, end),
+        );
+      } else {
+        this.#carryOut(req, res, decision, state, started, end);
+      }
+    } catch (err) {
+      this.#fail(res, err, end);
+    }
+  }
+
+  #carryOut(
+    req: IncomingMessage,
+    res: ServerResponse,
+    decision: Decision,
+    state: GatewayState,
+    started: bigint,
+    end: () => void,
+  ): void {
+    try {
+      if (decision.kind === 'respond') {
+        respond(res, decision);
+        // The request body, if any, is not wanted; drain it so keep-alive stays usable.
+        req.resume();
+        res.once('close', end);
+        this.#observer.responded?.(decision, started);
+        return;
+      }
+      forwardHttp(req, res, decision, {
+        upstreams: this.upstreams,
+        responseHeaders: (upstream, d, status) => this.#engine.responseHeaders(upstream, d, status),
+        done: (d, outcome) => {
+          this.#engine.release(state, d);
+          end();
+          this.#observer.forwarded?.(d, outcome, started);
+        },
+      });
+    } catch (err) {
+      this.#fail(res, err, end);
+    }
+  }
+
+  #fail(res: ServerResponse, err: unknown, end: () => void): void {
+    try {
+      this.#observer.failed?.(err);
+    } catch {
+      // An observer that throws must not take the request down with it.
+    }
+    if (!res.headersSent) {
+      res.writeHead(500, { 'content-type': 'text/plain; charset=utf-8', 'content-length': ERROR_BODY.length });
+      res.end(ERROR_BODY);
+    } else {
+      res.destroy();
+    }
+    end();
+  }
+
+  #onUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+    socket.on('error', noop);
+    if (!wantsWebSocket(req.headers)) {
+      serveAsPlainHttp(this.server, req, socket, head);
+      return;
+    }
+    if (this.#draining) {
+      writeRawResponse(socket, 503, [], '503 Service Unavailable: the gateway is shutting down\n');
+      return;
+    }
+    const started = process.hrtime.bigint();
+    const state = this.#state;
+    this.#begin(state);
+    let ended = false;
+    const end = () => {
+      if (!ended) {
+        ended = true;
+        this.#end(state);
+      }
+    };
+    const carry = (decision: Decision) => {
+      if (decision.kind === 'respond') {
+        writeRawResponse(socket, decision.status, decision.headers, decision.body);
+        end();
+        this.#observer.responded?.(decision, started);
+        return;
+      }
+      if (!decision.websocket) {
+        // The pipeline did not see a WebSocket where the proxy did; serve the request as plain HTTP.
+        end();
+        serveAsPlainHttp(this.server, req, socket, head);
+        return;
+      }
+      forwardWebSocket(req, socket, head, decision, {
+        responseHeaders: (upstream, d, status) => this.#engine.responseHeaders(upstream, d, status),
+        track: (s) => {
+          this.#tunnels.add(s);
+          s.once('close', () => this.#tunnels.delete(s));
+        },
+        done: (d, outcome) => {
+          this.#engine.release(state, d);
+          end();
+          this.#observer.forwarded?.(d, outcome, started);
+        },
+      });
+    };
+    const fail = (err: unknown) => {
+      try {
+        this.#observer.failed?.(err);
+      } catch {
+        // see #fail
+      }
+      writeRawResponse(socket, 500, [], ERROR_BODY);
+      end();
+    };
+    try {
+      const decision = this.#engine.decide(this.#gatewayRequest(req), state, {
+        nowMs: this.#now(),
+        random: this.#random,
+      });
+      if (decision instanceof Promise) decision.then(carry, fail);
+      else carry(decision);
+    } catch (err) {
+      fail(err);
+    }
+  }
+}
+
+function noop(): void {}
+
+/** Writes a decision the gateway answers itself. */
+export function respond(res: ServerResponse, decision: RespondDecision): void {
+  const headers = flattenHeaders(decision.headers, false);
+  if (!decision.headers.some(([n]) => n === 'content-type')) headers.push('content-type', 'text/plain; charset=utf-8');
+  headers.push('content-length', String(Buffer.byteLength(decision.body)));
+  res.writeHead(decision.status, headers);
+  res.end(decision.body);
+}
+
+/** A request the HTTP parser rejected (bad syntax, oversized head): answer it, never throw. */
+function onClientError(err: NodeJS.ErrnoException, socket: Duplex): void {
+  if (err.code === 'ECONNRESET' || !socket.writable) {
+    socket.destroy();
+    return;
+  }
+  const status = err.code === 'HPE_HEADER_OVERFLOW' ? 431 : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400;
+  const reason =
+    status === 431 ? 'request head too large' : status === 408 ? 'request took too long' : 'malformed request';
+  writeRawResponse(socket, status, [], `${status} ${reason}\n`);
+}

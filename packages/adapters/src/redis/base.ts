@@ -1,0 +1,241 @@
+import { createHash } from 'node:crypto';
+import {
+  InvalidArgumentError,
+  type KeyedLimiter,
+  type RateLimitDecision,
+  StoreTimeoutError,
+  StoreUnavailableError,
+} from '@switchyard/core';
+import { checkKey } from '@switchyard/core/internal';
+
+/** The part of a Redis client the limiters use; an ioredis `Redis` or `Cluster` has it. */
+export interface RedisEvalClient {
+  evalsha(sha: string, numKeys: number, ...args: (string | number)[]): Promise<unknown>;
+  eval(script: string, numKeys: number, ...args: (string | number)[]): Promise<unknown>;
+}
+
+/** What to do when Redis fails or does not answer within `timeoutMs`. */
+export type RedisFailureMode = 'open' | 'closed' | 'local';
+
+/** Health of the Redis path, as last observed. */
+export interface RedisLimiterState {
+  status: 'ok' | 'degraded';
+  /**
+   * The last failure: a {@link StoreTimeoutError} (no answer within `timeoutMs`) or a
+   * {@link StoreUnavailableError} (the client's error as its `cause`, or an unusable reply).
+   */
+  lastError: StoreTimeoutError | StoreUnavailableError | undefined;
+  /** Takes answered by the failure mode instead of Redis, since construction. */
+  failures: number;
+}
+
+/** A decision, and who made it. */
+export interface RedisRateLimitDecision extends RateLimitDecision {
+  source: 'redis' | 'fail-open' | 'fail-closed' | 'local';
+}
+
+/** The Redis options every distributed limiter takes. */
+export interface RedisLimiterCommonOptions {
+  /** The client (e.g. `new Redis(url)` from ioredis; set `maxRetriesPerRequest` as you like). */
+  client: RedisEvalClient;
+  /** Prefix of every Redis key (default `"sy:rl:"`). The key itself goes in a `{hash tag}`. */
+  prefix?: string;
+  /** Longest wait for Redis per take, in ms (default 100). Past it, `onFailure` applies. */
+  timeoutMs?: number;
+  /**
+   * When Redis errors or times out (default `'local'`): `'open'` admits, `'closed'` denies,
+   * `'local'` decides with an in-process limiter of the same options (`local`, or a core
+   * limiter of the same kind — insurance that keeps limiting per process while Redis is away).
+   */
+  onFailure?: RedisFailureMode;
+  /** The in-process limiter for `'local'` (default: a core limiter with the same options). */
+  local?: KeyedLimiter;
+  /** Called when the limiter goes from healthy to degraded or back. */
+  onStateChange?: (state: RedisLimiterState) => void;
+}
+
+/** The keys of {@link RedisLimiterCommonOptions}; with a limiter's own keys, any other is an error. */
+export const REDIS_COMMON_OPTIONS: readonly (keyof RedisLimiterCommonOptions)[] = [
+  'client',
+  'prefix',
+  'timeoutMs',
+  'onFailure',
+  'local',
+  'onStateChange',
+];
+
+/** {@link RedisLimiterCommonOptions} validated, with the defaults filled in. */
+export interface NormalizedRedisOptions {
+  readonly prefix: string;
+  readonly timeoutMs: number;
+  readonly onFailure: RedisFailureMode;
+}
+
+/** The script's reply: `[allowed, limit, remaining, retryAfterMs, resetMs]`, all integers. */
+function readReply(reply: unknown): number[] {
+  if (!Array.isArray(reply) || reply.length !== 5) {
+    throw new StoreUnavailableError('Redis', `unexpected reply to the rate-limit script: ${String(reply)}`);
+  }
+  const fields = reply.map(Number);
+  if (!fields.every(Number.isInteger)) {
+    throw new StoreUnavailableError('Redis', `unexpected reply to the rate-limit script: ${String(reply)}`);
+  }
+  return fields;
+}
+
+/** Any failure on the Redis path, as the error `state` reports. */
+function asStoreError(error: unknown): StoreTimeoutError | StoreUnavailableError {
+  if (error instanceof StoreTimeoutError || error instanceof StoreUnavailableError) return error;
+  const reason = error instanceof Error ? error.message : String(error);
+  return new StoreUnavailableError('Redis', reason, { cause: error });
+}
+
+/** Validates the Redis options every distributed limiter takes. @internal */
+export function normalizeRedisOptions(options: RedisLimiterCommonOptions): NormalizedRedisOptions {
+  const timeoutMs = options.timeoutMs ?? 100;
+  if (!Number.isInteger(timeoutMs) || timeoutMs < 1) {
+    throw new InvalidArgumentError('timeoutMs', `expected a positive integer, got ${String(timeoutMs)}`);
+  }
+  const onFailure = options.onFailure ?? 'local';
+  if (!['open', 'closed', 'local'].includes(onFailure)) {
+    throw new InvalidArgumentError('onFailure', `expected "open", "closed" or "local", got ${String(onFailure)}`);
+  }
+  const prefix = options.prefix ?? 'sy:rl:';
+  if (typeof prefix !== 'string') throw new InvalidArgumentError('prefix', `expected a string, got ${typeof prefix}`);
+  if (!options.client || typeof options.client.evalsha !== 'function') {
+    throw new InvalidArgumentError('client', 'expected a Redis client with evalsha/eval (e.g. ioredis)');
+  }
+  if (options.local !== undefined && typeof options.local?.take !== 'function') {
+    throw new InvalidArgumentError('local', 'expected a limiter with take(key, nowMs, cost), e.g. a RateLimiter');
+  }
+  if (options.onStateChange !== undefined && typeof options.onStateChange !== 'function') {
+    throw new InvalidArgumentError('onStateChange', `expected a function, got ${typeof options.onStateChange}`);
+  }
+  return { prefix, timeoutMs, onFailure };
+}
+
+/** SHA-1 of a script, what `EVALSHA` names it by. @internal */
+export function scriptSha(script: string): string {
+  return createHash('sha1').update(script).digest('hex');
+}
+
+/**
+ * What the distributed limiters share: one Lua script per take on one hash-tagged key, a
+ * deadline on every take, the failure modes and the health state. A subclass supplies the script,
+ * its arguments and the in-process limiter of the same rule. @internal
+ */
+export abstract class RedisLimiterBase {
+  readonly #client: RedisEvalClient;
+  readonly #onStateChange: ((state: RedisLimiterState) => void) | undefined;
+  readonly #prefix: string;
+  readonly #timeoutMs: number;
+  readonly #onFailure: RedisFailureMode;
+  readonly #limit: number;
+  #local: KeyedLimiter | undefined;
+  #state: RedisLimiterState = { status: 'ok', lastError: undefined, failures: 0 };
+  /** Server-clock override for tests (ms); `undefined` uses Redis `TIME`. @internal */
+  clockOverride: number | undefined;
+
+  protected constructor(options: RedisLimiterCommonOptions, redis: NormalizedRedisOptions, limit: number) {
+    const { prefix, timeoutMs, onFailure } = redis;
+    this.#client = options.client;
+    this.#onStateChange = options.onStateChange;
+    this.#prefix = prefix;
+    this.#timeoutMs = timeoutMs;
+    this.#onFailure = onFailure;
+    this.#limit = limit;
+    this.#local = onFailure === 'local' ? options.local : undefined;
+  }
+
+  /** The Lua script and its SHA-1. */
+  protected abstract get script(): { source: string; sha: string };
+  /** ARGV after the key, for a take of `cost` (the clock override is appended). */
+  protected abstract scriptArgs(cost: number): (string | number)[];
+  /** The in-process limiter of the same rule, for `onFailure: 'local'` without `local`. */
+  protected abstract makeLocal(): KeyedLimiter;
+
+  /** Health of the Redis path. */
+  get state(): RedisLimiterState {
+    return { ...this.#state };
+  }
+
+  /** The Redis key a limiter key is stored under. */
+  redisKey(key: string): string {
+    return `${this.#prefix}{${key}}`;
+  }
+
+  async #eval(key: string, cost: number): Promise<unknown> {
+    const args = [this.redisKey(key), ...this.scriptArgs(cost), this.clockOverride ?? ''];
+    const { source, sha } = this.script;
+    try {
+      return await this.#client.evalsha(sha, 1, ...args);
+    } catch (error) {
+      if (!String((error as Error)?.message).includes('NOSCRIPT')) throw error;
+      return await this.#client.eval(source, 1, ...args);
+    }
+  }
+
+  #setState(status: 'ok' | 'degraded', error: StoreTimeoutError | StoreUnavailableError | undefined): void {
+    const changed = this.#state.status !== status;
+    this.#state = {
+      status,
+      lastError: error ?? this.#state.lastError,
+      failures: this.#state.failures + (status === 'degraded' ? 1 : 0),
+    };
+    if (changed) this.#onStateChange?.(this.state);
+  }
+
+  /**
+   * Takes `cost` (default 1) from `key`'s shared budget. Never rejects for a Redis failure; an
+   * invalid `key` or `cost` throws `InvalidArgumentError` before Redis is asked.
+   */
+  async take(key: string, cost = 1): Promise<RedisRateLimitDecision> {
+    checkKey(key);
+    if (!Number.isInteger(cost) || cost < 0 || cost > this.#limit) {
+      throw new InvalidArgumentError('cost', `expected an integer in [0, ${this.#limit}], got ${String(cost)}`);
+    }
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new StoreTimeoutError('Redis', this.#timeoutMs)), this.#timeoutMs);
+    });
+    try {
+      const [allowed, limit, remaining, retryAfterMs, resetMs] = readReply(
+        await Promise.race([this.#eval(key, cost), timeout]),
+      );
+      this.#setState('ok', undefined);
+      return {
+        allowed: allowed === 1,
+        limit: limit!,
+        remaining: remaining!,
+        retryAfterMs: retryAfterMs!,
+        resetMs: resetMs!,
+        source: 'redis',
+      };
+    } catch (error) {
+      this.#setState('degraded', asStoreError(error));
+      return this.#fallback(key, cost);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  #fallback(key: string, cost: number): RedisRateLimitDecision {
+    const limit = this.#limit;
+    switch (this.#onFailure) {
+      case 'open':
+        return { allowed: true, limit, remaining: 0, retryAfterMs: 0, resetMs: 0, source: 'fail-open' };
+      case 'closed':
+        return {
+          allowed: false,
+          limit,
+          remaining: 0,
+          retryAfterMs: this.#timeoutMs,
+          resetMs: 0,
+          source: 'fail-closed',
+        };
+      default:
+        this.#local ??= this.makeLocal();
+        return { ...this.#local.take(key, undefined, cost), source: 'local' };
+    }
+  }
+}

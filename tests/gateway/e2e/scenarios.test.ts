@@ -1,0 +1,620 @@
+// End-to-end scenarios of the gateway, written once and run against every front door
+// (front-doors.ts): real upstream servers, real sockets on 127.0.0.1, a real HTTP client.
+import { connect } from 'node:net';
+import { Readable } from 'node:stream';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+import { Agent, request } from 'undici';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { WebSocket } from 'ws';
+import { closedPort, type Echo, eventually, startUpstream, type TestUpstream } from '../../support/upstreams.js';
+import { type FrontDoor, frontDoors, type RunningDoor } from './front-doors.js';
+
+interface Ups {
+  a: TestUpstream[];
+  b: TestUpstream;
+  stable: TestUpstream;
+  canary: TestUpstream;
+  lr: TestUpstream[];
+  rnd: TestUpstream[];
+  ch: TestUpstream[];
+  ws: TestUpstream;
+  dead: number;
+}
+
+const ch = (key: string, ups: Ups) => ({
+  targets: ups.ch.map((u) => u.origin),
+  balance: { 'consistent-hash': { key, algorithm: 'maglev' } },
+});
+
+/** The gateway every scenario runs on; `variant` changes one route, for the reload scenarios. */
+function scenarioConfig(ups: Ups, variant: 'one' | 'two' = 'one'): object {
+  const origins = (list: TestUpstream[]) => list.map((u) => u.origin);
+  return {
+    name: 'e2e',
+    versioning: { header: 'X-API-Version', default: 'v1' },
+    services: {
+      alpha: { targets: origins(ups.a), balance: 'round-robin' },
+      beta: { targets: [ups.b.origin] },
+      stable: { targets: [ups.stable.origin] },
+      canary: { targets: [ups.canary.origin] },
+      lr: { targets: origins(ups.lr), balance: 'least-requests' },
+      rnd: { targets: origins(ups.rnd), balance: 'random' },
+      'ch-header': ch('header:x-user-id', ups),
+      'ch-cookie': ch('cookie:session', ups),
+      'ch-query': ch('query:user', ups),
+      'ch-ip': ch('client-ip', ups),
+      'ch-path': ch('path', ups),
+      based: { targets: [`${ups.b.origin}/base`] },
+      slow: { targets: [ups.b.origin], timeouts: { connect_ms: 1000, headers_ms: 300, request_ms: 5000 } },
+      dead: {
+        targets: [`http://127.0.0.1:${ups.dead}`],
+        timeouts: { connect_ms: 500, headers_ms: 1000, request_ms: 2000 },
+      },
+      ws: { targets: [ups.ws.origin], timeouts: { connect_ms: 1000, headers_ms: 1000, request_ms: 0, idle_ms: 400 } },
+    },
+    rate_limits: {
+      five: { algorithm: 'token-bucket', capacity: 5, refill_per_second: 0.001, key: 'header:x-client' },
+      one: { algorithm: 'token-bucket', capacity: 1, refill_per_second: 0.001, key: 'client-ip' },
+    },
+    routes: [
+      { path: '/alpha/*', service: 'alpha' },
+      { path: '/users/:id', methods: ['GET'], service: 'beta' },
+      { path: '/only-get', methods: ['GET'], service: 'beta' },
+      { path: '/h', host: 'api.example.com', service: 'alpha' },
+      { path: '/h', host: '*.example.org', service: 'beta' },
+      { path: '/h', service: 'stable' },
+      { path: '/hdr', headers: { 'x-beta': '1' }, service: 'beta' },
+      { path: '/hdr', service: 'alpha' },
+      { path: '/ver', version: 'v1', service: 'alpha' },
+      { path: '/ver', version: 'v2', service: 'beta' },
+      { path: '/api/v2/ver', version: 'v2', service: 'beta' },
+      {
+        path: '/split/*',
+        split: [
+          { service: 'stable', weight: 80 },
+          { service: 'canary', weight: 20 },
+        ],
+        sticky: 'header:x-user-id',
+      },
+      {
+        path: '/rsplit/*',
+        split: [
+          { service: 'stable', weight: 50 },
+          { service: 'canary', weight: 50 },
+        ],
+      },
+      { path: '/lr/*', service: 'lr' },
+      { path: '/rnd/*', service: 'rnd' },
+      { path: '/ch/header/*', service: 'ch-header' },
+      { path: '/ch/cookie/*', service: 'ch-cookie' },
+      { path: '/ch/query/*', service: 'ch-query' },
+      { path: '/ch/ip/*', service: 'ch-ip' },
+      { path: '/ch/path/*', service: 'ch-path' },
+      { path: '/limited', service: 'alpha', rate_limit: 'five' },
+      { path: '/strip/*', service: 'alpha', rewrite: { strip_prefix: '/strip' } },
+      { path: '/replace/*', service: 'alpha', rewrite: { replace_prefix: { from: '/replace/v1', to: '/internal' } } },
+      { path: '/based/*', service: 'based' },
+      { path: '/slowsvc/*', service: 'slow' },
+      { path: '/routetimeout/*', service: 'alpha', timeout_ms: 300 },
+      { path: '/dead/*', service: 'dead' },
+      { path: '/ws', service: 'ws' },
+      { path: '/wslimited', service: 'ws', rate_limit: 'one' },
+      // The route the reload scenarios flip between two services.
+      { path: '/flip', service: variant === 'one' ? 'stable' : 'canary' },
+    ],
+  };
+}
+
+async function startAll(): Promise<Ups> {
+  const start = (s: string, i: string, ws = false) => startUpstream(s, i, 0, { websocket: ws });
+  return {
+    a: await Promise.all([start('alpha', 'a1'), start('alpha', 'a2'), start('alpha', 'a3')]),
+    b: await start('beta', 'b1'),
+    stable: await start('stable', 's1'),
+    canary: await start('canary', 'k1'),
+    lr: await Promise.all([start('lr', 'lr1'), start('lr', 'lr2')]),
+    rnd: await Promise.all([start('rnd', 'r1'), start('rnd', 'r2')]),
+    ch: await Promise.all([start('ch', 'h1'), start('ch', 'h2'), start('ch', 'h3')]),
+    ws: await start('ws', 'w1', true),
+    dead: await closedPort(),
+  };
+}
+
+async function stopAll(ups: Ups): Promise<void> {
+  const all = [...ups.a, ups.b, ups.stable, ups.canary, ...ups.lr, ...ups.rnd, ...ups.ch, ups.ws];
+  await Promise.all(all.map((u) => u.close()));
+}
+
+interface Reply {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  text: string;
+  echo: Echo | undefined;
+}
+
+describe.each(frontDoors)('gateway scenarios through the $name front door', (door: FrontDoor) => {
+  let ups: Ups;
+  let gw: RunningDoor;
+  const agent = new Agent({ keepAliveTimeout: 1000 });
+
+  async function call(
+    path: string,
+    options: { method?: string; headers?: Record<string, string>; body?: string } = {},
+  ): Promise<Reply> {
+    const res = await request(`${gw.url}${path}`, {
+      method: (options.method ?? 'GET') as 'GET',
+      headers: options.headers,
+      body: options.body,
+      dispatcher: agent,
+    });
+    const text = await res.body.text();
+    let echo: Echo | undefined;
+    try {
+      const parsed = JSON.parse(text) as Echo;
+      echo = typeof parsed.instance === 'string' ? parsed : undefined;
+    } catch {
+      echo = undefined;
+    }
+    return { status: res.statusCode, headers: res.headers, text, echo };
+  }
+  const instanceOf = async (path: string, headers?: Record<string, string>) =>
+    (await call(path, { headers })).echo?.instance;
+
+  beforeAll(async () => {
+    ups = await startAll();
+    gw = await door.start(scenarioConfig(ups));
+  });
+  afterAll(async () => {
+    await gw?.close();
+    await agent.close();
+    if (ups) await stopAll(ups);
+  });
+
+  describe('routing dimensions', () => {
+    it('path: static, param and wildcard routes; 404 for no route', async () => {
+      expect((await call('/users/42')).echo?.service).toBe('beta');
+      expect((await call('/alpha/deep/er/path')).echo?.service).toBe('alpha');
+      const miss = await call('/nothing/here');
+      expect(miss.status).toBe(404);
+      expect(miss.headers['x-request-id']).toBeTruthy();
+    });
+
+    it('method: 405 with Allow when the path is known but the method is not routed', async () => {
+      expect((await call('/only-get')).status).toBe(200);
+      const r = await call('/only-get', { method: 'POST', body: 'x' });
+      expect(r.status).toBe(405);
+      expect(String(r.headers.allow)).toContain('GET');
+    });
+
+    it('host: exact before wildcard before any', async () => {
+      expect((await call('/h', { headers: { host: 'api.example.com' } })).echo?.service).toBe('alpha');
+      expect((await call('/h', { headers: { host: 'x.example.org' } })).echo?.service).toBe('beta');
+      expect((await call('/h', { headers: { host: 'other.test' } })).echo?.service).toBe('stable');
+    });
+
+    it('header constraint', async () => {
+      expect((await call('/hdr', { headers: { 'x-beta': '1' } })).echo?.service).toBe('beta');
+      expect((await call('/hdr', { headers: { 'x-beta': '2' } })).echo?.service).toBe('alpha');
+      expect((await call('/hdr')).echo?.service).toBe('alpha');
+    });
+
+    it('version: header, then path segment, then the default; the reserved header never reaches upstream', async () => {
+      expect((await call('/ver')).echo?.service).toBe('alpha');
+      const v2 = await call('/ver', { headers: { 'x-api-version': '2' } });
+      expect(v2.echo?.service).toBe('beta');
+      expect(v2.echo?.headers['x-switchyard-route-version']).toBeUndefined();
+      expect((await call('/ver', { headers: { 'x-api-version': 'v1' } })).echo?.service).toBe('alpha');
+      expect((await call('/api/v2/ver')).echo?.service).toBe('beta');
+      // A client cannot pick a route by sending the reserved header itself.
+      expect((await call('/ver', { headers: { 'x-switchyard-route-version': 'v2' } })).echo?.service).toBe('alpha');
+    });
+  });
+
+  describe('splits', () => {
+    it('80/20 sticky split lands within ±4 points over 2000 keys, and each key stays on its side', async () => {
+      let canary = 0;
+      const first = new Map<string, string | undefined>();
+      for (let i = 0; i < 2000; i++) {
+        const s = (await call('/split/x', { headers: { 'x-user-id': `u${i}` } })).echo?.service;
+        if (s === 'canary') canary++;
+        if (i < 100) first.set(`u${i}`, s);
+      }
+      const share = canary / 2000;
+      expect(share).toBeGreaterThan(0.16);
+      expect(share).toBeLessThan(0.24);
+      for (const [key, s] of first) {
+        for (let j = 0; j < 3; j++)
+          expect((await call('/split/x', { headers: { 'x-user-id': key } })).echo?.service).toBe(s);
+      }
+    });
+
+    it('a split without sticky draws at random by weight (50/50 within ±6 points over 1000 requests)', async () => {
+      let canary = 0;
+      for (let i = 0; i < 1000; i++) if ((await call('/rsplit/x')).echo?.service === 'canary') canary++;
+      expect(canary / 1000).toBeGreaterThan(0.44);
+      expect(canary / 1000).toBeLessThan(0.56);
+    });
+  });
+
+  describe('balance strategies', () => {
+    it('round-robin cycles through every target in turn', async () => {
+      const seen: (string | undefined)[] = [];
+      for (let i = 0; i < 9; i++) seen.push(await instanceOf('/alpha/rr'));
+      for (let i = 3; i < 9; i++) expect(seen[i]).toBe(seen[i - 3]);
+      expect(new Set(seen)).toEqual(new Set(['a1', 'a2', 'a3']));
+    });
+
+    it('least-requests sends to the target with fewer requests in flight', async () => {
+      // Two slow requests hold one target each... then one more slow one; the fast one must go
+      // to the target with fewer in flight.
+      const slow1 = call('/lr/__slow?ms=600');
+      await new Promise((r) => setTimeout(r, 50));
+      const fast = await call('/lr/fast');
+      const slow = await slow1;
+      expect(slow.status).toBe(200);
+      const first = slow.echo?.instance;
+      expect(fast.echo?.instance).toBeDefined();
+      expect(fast.echo?.instance).not.toBe(first);
+      // Idle again: both targets are used.
+      const both = new Set<string | undefined>();
+      for (let i = 0; i < 10; i++) both.add(await instanceOf('/lr/x'));
+      expect(both.size).toBe(2);
+    });
+
+    it('random spreads over every target (each gets 35-65% of 400)', async () => {
+      let r1 = 0;
+      for (let i = 0; i < 400; i++) if ((await instanceOf('/rnd/x')) === 'r1') r1++;
+      expect(r1).toBeGreaterThan(140);
+      expect(r1).toBeLessThan(260);
+    });
+
+    it.each([
+      ['header', (k: string) => ({ path: '/ch/header/x', headers: { 'x-user-id': k } })],
+      ['cookie', (k: string) => ({ path: '/ch/cookie/x', headers: { cookie: `a=1; session=${k}` } })],
+      ['query', (k: string) => ({ path: `/ch/query/x?user=${k}`, headers: {} })],
+      ['path', (k: string) => ({ path: `/ch/path/${k}`, headers: {} })],
+    ])('consistent hashing by %s: a key always lands on one target, keys spread over all', async (_n, make) => {
+      const targets = new Set<string | undefined>();
+      for (let i = 0; i < 60; i++) {
+        const { path, headers } = make(`key-${i}`);
+        const t = await instanceOf(path, headers);
+        targets.add(t);
+        for (let j = 0; j < 2; j++) expect(await instanceOf(path, headers)).toBe(t);
+      }
+      expect(targets).toEqual(new Set(['h1', 'h2', 'h3']));
+    });
+
+    it('consistent hashing by client ip: one client, one target', async () => {
+      const t = await instanceOf('/ch/ip/x');
+      for (let i = 0; i < 10; i++) expect(await instanceOf('/ch/ip/x')).toBe(t);
+    });
+  });
+
+  describe('rate limits', () => {
+    it('X-RateLimit-* on every response, the 80% warning, then 429 with Retry-After; keys are separate', async () => {
+      const headers = { 'x-client': `c-${Date.now()}` };
+      const replies: Reply[] = [];
+      for (let i = 0; i < 6; i++) replies.push(await call('/limited', { headers }));
+      expect(replies.map((r) => r.status)).toEqual([200, 200, 200, 200, 200, 429]);
+      for (const r of replies) {
+        expect(r.headers['x-ratelimit-limit']).toBe('5');
+        expect(r.headers['x-ratelimit-reset']).toBeDefined();
+      }
+      expect(replies.map((r) => r.headers['x-ratelimit-remaining'])).toEqual(['4', '3', '2', '1', '0', '0']);
+      // 80% used from the 4th admitted request on (remaining 1 of 5), not before.
+      expect(replies.map((r) => r.headers['x-ratelimit-warning'] !== undefined)).toEqual([
+        false,
+        false,
+        false,
+        true,
+        true,
+        true,
+      ]);
+      const denied = replies[5]!;
+      expect(Number(denied.headers['retry-after'])).toBeGreaterThan(0);
+      expect((await call('/limited', { headers: { 'x-client': `other-${Date.now()}` } })).status).toBe(200);
+    });
+  });
+
+  describe('rewrites and timeouts', () => {
+    it('strip_prefix, replace_prefix and a target base path, query kept', async () => {
+      expect((await call('/strip/a/b?q=1')).echo?.url).toBe('/a/b?q=1');
+      expect((await call('/replace/v1/x')).echo?.url).toBe('/internal/x');
+      expect((await call('/based/y?z=2')).echo?.url).toBe('/base/based/y?z=2');
+    });
+
+    it('504 when the upstream does not send headers in headers_ms, or the route timeout_ms passes', async () => {
+      const t0 = Date.now();
+      const slow = await call('/slowsvc/__hang');
+      expect(slow.status).toBe(504);
+      expect(slow.headers['x-request-id']).toBeTruthy();
+      const route = await call('/routetimeout/__hang');
+      expect(route.status).toBe(504);
+      expect(Date.now() - t0).toBeLessThan(3000);
+    });
+  });
+
+  describe('statuses', () => {
+    it('400 for a request the canonicalizer rejects, and for garbage on the wire', async () => {
+      expect((await call('/alpha/%zz')).status).toBe(400);
+      const raw = await rawExchange(gw.url, 'GET /x HTTP/1.1\r\nHost: a\r\nBad Header\r\n\r\n');
+      expect(raw.startsWith('HTTP/1.1 400')).toBe(true);
+    });
+
+    it('502 for a refused connection, a reset and a malformed response', async () => {
+      expect((await call('/dead/x')).status).toBe(502);
+      expect((await call('/alpha/__reset')).status).toBe(502);
+      expect((await call('/alpha/__malformed')).status).toBe(502);
+    });
+  });
+
+  describe('header hygiene', () => {
+    it('upstream gets forwarding headers, never hop-by-hop or Connection-named ones, and the gateway keeps its own', async () => {
+      // A raw request: HTTP clients (undici included) refuse to send a Connection header like this one.
+      const text = await rawExchange(
+        gw.url,
+        [
+          'GET /alpha/h HTTP/1.1',
+          'Host: gw.test',
+          'Connection: x-request-id, via, x-forwarded-for, forwarded, x-secret, close',
+          'X-Secret: hide me',
+          'TE: trailers',
+          'Keep-Alive: timeout=5',
+          'Proxy-Authorization: Basic Zm9v',
+          'X-Forwarded-For: 6.6.6.6',
+          'X-Request-ID: client-id-123',
+          '',
+          '',
+        ].join('\r\n'),
+      );
+      const head = text.slice(0, text.indexOf('\r\n\r\n')).toLowerCase();
+      const r = { echo: JSON.parse(text.slice(text.indexOf('{'), text.lastIndexOf('}') + 1)) as Echo };
+      expect(head).toContain('x-request-id: client-id-123');
+      const h = r.echo!.headers;
+      expect(h['x-secret']).toBeUndefined();
+      expect(h['proxy-authorization']).toBeUndefined();
+      expect(h.te).toBeUndefined();
+      // The peer is not a trusted proxy: its X-Forwarded-For is replaced, not appended to.
+      expect(h['x-forwarded-for']).toBe('127.0.0.1');
+      expect(String(h.forwarded)).toContain('for=127.0.0.1');
+      expect(h.via).toBeTruthy();
+      expect(h['x-forwarded-proto']).toBe('http');
+      // Naming them in Connection does not strip what the gateway itself adds.
+      expect(h['x-request-id']).toBe('client-id-123');
+      expect(h['keep-alive']).toBeUndefined();
+      expect(h.traceparent).toMatch(/^00-[0-9a-f]{32}-[0-9a-f]{16}-0[01]$/);
+    });
+
+    it('client gets no hop-by-hop or upstream-Connection-named fields; repeated fields survive', async () => {
+      const r = await call('/alpha/__headers');
+      expect(r.status).toBe(200);
+      expect(r.headers['x-upstream-private']).toBeUndefined();
+      expect(r.headers['proxy-authenticate']).toBeUndefined();
+      expect(r.headers['x-upstream-public']).toBe('yes');
+      expect(r.headers['set-cookie']).toEqual(['a=1', 'b=2']);
+      expect(r.headers['x-request-id']).toBeTruthy();
+    });
+  });
+
+  describe('streaming and aborts', () => {
+    it('streams a 50 MB body up and the same 50 MB back with flat memory', async () => {
+      const size = 50 * 1024 * 1024;
+      const chunk = Buffer.alloc(256 * 1024, 120);
+      let sent = 0;
+      const body = Readable.from(
+        (async function* () {
+          while (sent < size) {
+            sent += chunk.length;
+            yield chunk;
+          }
+        })(),
+      );
+      // Live memory is sampled after a full GC each time, so garbage read buffers (freed at the
+      // next collection) do not count and a buffered body (held until it is sent) would.
+      const gc = forceGc();
+      const live = () => {
+        gc();
+        const m = process.memoryUsage();
+        return m.heapUsed + m.arrayBuffers;
+      };
+      const base = live();
+      const rssBefore = process.memoryUsage().rss;
+      let peakLive = base;
+      let peakRss = rssBefore;
+      const sampler = setInterval(() => {
+        peakLive = Math.max(peakLive, live());
+        peakRss = Math.max(peakRss, process.memoryUsage().rss);
+      }, 100);
+      const res = await request(`${gw.url}/alpha/__pipe`, {
+        method: 'POST',
+        body,
+        headers: { 'content-type': 'application/octet-stream' },
+        dispatcher: agent,
+      });
+      let received = 0;
+      let maxGap = 0;
+      for await (const c of res.body) {
+        received += (c as Buffer).length;
+        // Bytes sent but not yet back: what sits in the gateway, the upstream and the socket buffers.
+        maxGap = Math.max(maxGap, sent - received);
+      }
+      clearInterval(sampler);
+      expect(res.statusCode).toBe(200);
+      expect(received).toBe(size);
+      console.log(
+        `[${door.name}] 50 MB both ways: live memory +${((peakLive - base) / 2 ** 20).toFixed(1)} MiB, RSS +${((peakRss - rssBefore) / 2 ** 20).toFixed(1)} MiB, max in transit ${(maxGap / 2 ** 20).toFixed(1)} MiB`,
+      );
+      // Buffering either direction would hold up to 50 MB at once; streaming holds socket buffers.
+      expect(peakLive - base).toBeLessThan(16 * 2 ** 20);
+      expect(maxGap).toBeLessThan(24 * 2 ** 20);
+    });
+
+    it('a client abort mid-upload cancels the upstream request and leaves no upstream socket open', async () => {
+      const up = await startUpstream('abort', 'x1');
+      await gw.reload({
+        ...scenarioConfig(ups),
+        services: { ...(scenarioConfig(ups) as { services: object }).services, abort: { targets: [up.origin] } },
+        routes: [...(scenarioConfig(ups) as { routes: object[] }).routes, { path: '/abort/*', service: 'abort' }],
+      });
+      try {
+        const port = Number(new URL(gw.url).port);
+        const socket = connect(port, '127.0.0.1');
+        await new Promise<void>((r) => socket.once('connect', () => r()));
+        socket.write(`POST /abort/__upload HTTP/1.1\r\nHost: x\r\nContent-Length: ${10 * 1024 * 1024}\r\n\r\n`);
+        socket.write(Buffer.alloc(1024 * 1024, 1));
+        expect(await eventually(() => up.openConnections === 1)).toBe(true);
+        socket.destroy();
+        expect(await eventually(() => up.abortedUploads === 1)).toBe(true);
+        expect(await eventually(() => up.openConnections === 0)).toBe(true);
+
+        // Mid-download: read 1 MB of 50, then go away.
+        const res = await request(`${gw.url}/abort/__download?bytes=${50 * 1024 * 1024}`, { dispatcher: agent });
+        let got = 0;
+        for await (const c of res.body) {
+          got += (c as Buffer).length;
+          if (got > 1024 * 1024) break;
+        }
+        expect(await eventually(() => up.abortedDownloads === 1)).toBe(true);
+        expect(await eventually(() => up.openConnections === 0)).toBe(true);
+      } finally {
+        await gw.reload(scenarioConfig(ups));
+        await up.close();
+      }
+    });
+  });
+
+  describe('reload', () => {
+    it('under steady load: zero failed requests, and new requests see the new table', async () => {
+      if (door.cannot.reload) {
+        console.log(`[${door.name}] reload scenario not run: ${door.cannot.reload}`);
+        expect(door.cannot.reload).toBeTruthy();
+        return;
+      }
+      let failed = 0;
+      let done = 0;
+      let running = true;
+      const seen = new Set<string | undefined>();
+      const worker = async () => {
+        while (running) {
+          const r = await call('/flip').catch(() => undefined);
+          if (r?.status === 200) seen.add(r.echo?.service);
+          else failed++;
+          done++;
+        }
+      };
+      const workers = Array.from({ length: 4 }, worker);
+      for (let i = 0; i < 6; i++) {
+        await new Promise((r) => setTimeout(r, 120));
+        await gw.reload(scenarioConfig(ups, i % 2 === 0 ? 'two' : 'one'));
+      }
+      await new Promise((r) => setTimeout(r, 120));
+      running = false;
+      await Promise.all(workers);
+      expect(failed).toBe(0);
+      expect(done).toBeGreaterThan(50);
+      expect(seen).toEqual(new Set(['stable', 'canary']));
+      expect((await call('/flip')).echo?.service).toBe('stable');
+    });
+
+    it('keeps the old table when the new config does not compile; unchanged limits keep their budgets', async () => {
+      const headers = { 'x-client': `reload-${Date.now()}` };
+      await call('/limited', { headers });
+      await call('/limited', { headers });
+      await expect(gw.reload({ routes: [{ path: '/x', service: 'missing' }] })).rejects.toThrow(/missing/);
+      expect((await call('/alpha/still')).status).toBe(200);
+      await gw.reload(scenarioConfig(ups, 'two'));
+      const third = await call('/limited', { headers });
+      expect(third.headers['x-ratelimit-remaining']).toBe('2');
+      await gw.reload(scenarioConfig(ups));
+    });
+  });
+
+  describe('WebSocket and other upgrades', () => {
+    it('a WebSocket is routed, piped both ways, and closed after idle_ms', async () => {
+      if (door.cannot.websocket) {
+        console.log(`[${door.name}] WebSocket scenario not run: ${door.cannot.websocket}`);
+        expect(door.cannot.websocket).toBeTruthy();
+        return;
+      }
+      const ws = new WebSocket(`${gw.url.replace('http', 'ws')}/ws`);
+      const hello = await new Promise<string>((resolve, reject) => {
+        ws.once('message', (d) => resolve(d.toString()));
+        ws.once('error', reject);
+      });
+      const info = JSON.parse(hello) as { instance: string; headers: Record<string, string> };
+      expect(info.instance).toBe('w1');
+      expect(info.headers['x-forwarded-for']).toBe('127.0.0.1');
+      for (const m of ['one', 'two']) {
+        ws.send(m);
+        expect(await new Promise<string>((r) => ws.once('message', (d) => r(d.toString())))).toBe(`w1:${m}`);
+      }
+      const t0 = Date.now();
+      await new Promise<void>((r) => ws.once('close', () => r()));
+      expect(Date.now() - t0).toBeGreaterThanOrEqual(300);
+    });
+
+    it('a WebSocket handshake is rate limited like any request', async () => {
+      if (door.cannot.websocket) {
+        console.log(`[${door.name}] WebSocket limit scenario not run: ${door.cannot.websocket}`);
+        expect(door.cannot.websocket).toBeTruthy();
+        return;
+      }
+      const open = (path: string) =>
+        new Promise<number>((resolve) => {
+          const ws = new WebSocket(`${gw.url.replace('http', 'ws')}${path}`);
+          ws.once('open', () => {
+            ws.close();
+            resolve(101);
+          });
+          ws.once('unexpected-response', (_req, res) => resolve(res.statusCode ?? 0));
+          ws.once('error', () => resolve(-1));
+        });
+      expect(await open('/wslimited')).toBe(101);
+      expect(await open('/wslimited')).toBe(429);
+      expect(await open('/nowhere')).toBe(404);
+    });
+
+    it('an h2c upgrade is never passed upstream: served as plain HTTP/1.1', async () => {
+      if (door.cannot.h2c) {
+        console.log(`[${door.name}] h2c scenario not run: ${door.cannot.h2c}`);
+        expect(door.cannot.h2c).toBeTruthy();
+        return;
+      }
+      const text = await rawExchange(
+        gw.url,
+        'GET /alpha/h2c HTTP/1.1\r\nHost: x\r\nConnection: Upgrade, HTTP2-Settings\r\nUpgrade: h2c\r\nHTTP2-Settings: AAMAAABkAARAAAAAAAIAAAAA\r\n\r\n',
+        (buf) => buf.endsWith('\r\n0\r\n\r\n') || /content-length: \d+\r\n[\s\S]*\r\n\r\n\{[\s\S]*\}$/i.test(buf),
+      );
+      expect(text.startsWith('HTTP/1.1 200')).toBe(true);
+      const echo = JSON.parse(text.slice(text.indexOf('{'), text.lastIndexOf('}') + 1)) as Echo;
+      expect(echo.headers.upgrade).toBeUndefined();
+      expect(echo.headers['http2-settings']).toBeUndefined();
+    });
+  });
+});
+
+/** A full-GC function: `global.gc` when exposed, else the same obtained through V8's flags. */
+function forceGc(): () => void {
+  if (typeof global.gc === 'function') return global.gc as () => void;
+  setFlagsFromString('--expose-gc');
+  return runInNewContext('gc') as () => void;
+}
+
+/** Writes `raw` on a fresh connection and resolves with what comes back (until close, or `done`). */
+function rawExchange(url: string, raw: string, done?: (buf: string) => boolean): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = connect(Number(new URL(url).port), '127.0.0.1');
+    let buf = '';
+    socket.on('data', (d) => {
+      buf += d.toString();
+      if (done?.(buf)) {
+        socket.destroy();
+        resolve(buf);
+      }
+    });
+    socket.on('close', () => resolve(buf));
+    socket.on('error', reject);
+    socket.write(raw);
+  });
+}

@@ -1,0 +1,212 @@
+/**
+ * Real upstream servers for the gateway's end-to-end tests: node:http on 127.0.0.1, each saying
+ * who it is and what it received, with paths that misbehave on purpose (stall, reset, garbage),
+ * and a count of the TCP connections open to it (to prove the gateway leaves none behind).
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import { WebSocketServer } from 'ws';
+
+/** What an echo upstream answers: who it is and what it got. */
+export interface Echo {
+  service: string;
+  instance: string;
+  method: string;
+  url: string;
+  headers: Record<string, string | string[] | undefined>;
+  bodyBytes: number;
+}
+
+/** A running test upstream. */
+export interface TestUpstream {
+  service: string;
+  instance: string;
+  port: number;
+  origin: string;
+  server: Server;
+  /** TCP connections open now. */
+  readonly openConnections: number;
+  /** Requests received. */
+  readonly requests: number;
+  /** Requests whose body ended early (the client, i.e. the gateway, went away mid-upload). */
+  readonly abortedUploads: number;
+  /** Downloads whose response was cut before it finished. */
+  readonly abortedDownloads: number;
+  close(): Promise<void>;
+}
+
+/** Options of {@link startUpstream}. */
+export interface UpstreamOptions {
+  /** Also accept WebSocket upgrades (echoing messages back prefixed with the instance). */
+  websocket?: boolean;
+}
+
+function handle(service: string, instance: string, stats: { aborted: number; abortedDown: number }) {
+  return (req: IncomingMessage, res: ServerResponse) => {
+    const url = new URL(req.url ?? '/', 'http://upstream');
+    const p = url.pathname;
+    let bodyBytes = 0;
+    const q = (name: string) => Number(url.searchParams.get(name) ?? '0');
+    if (p.endsWith('/__reset')) {
+      req.socket.destroy();
+      return;
+    }
+    if (p.endsWith('/__malformed')) {
+      req.socket.end('HTTP/1.1 2xx Nope\r\nbroken header line\r\n\r\n');
+      return;
+    }
+    if (p.endsWith('/__hang')) return; // never answers
+    if (p.endsWith('/__slow')) {
+      const t = setTimeout(() => sendEcho(), q('ms'));
+      res.on('close', () => clearTimeout(t));
+      req.resume();
+      return;
+    }
+    if (p.endsWith('/__download')) {
+      // Streams `bytes` bytes in 64 KiB chunks, honoring backpressure.
+      let left = q('bytes');
+      const chunk = Buffer.alloc(64 * 1024, 97);
+      res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': String(left) });
+      const pump = () => {
+        while (left > 0) {
+          const n = Math.min(left, chunk.length);
+          left -= n;
+          if (!res.write(n === chunk.length ? chunk : chunk.subarray(0, n))) {
+            res.once('drain', pump);
+            return;
+          }
+        }
+        res.end();
+      };
+      res.on('close', () => {
+        if (!res.writableFinished) stats.abortedDown++;
+      });
+      pump();
+      return;
+    }
+    if (p.endsWith('/__upload')) {
+      let bytes = 0;
+      req.on('data', (c: Buffer) => {
+        bytes += c.length;
+      });
+      req.on('aborted', () => stats.aborted++);
+      req.on('error', () => {});
+      req.on('end', () => {
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ bytes }));
+      });
+      return;
+    }
+    if (p.endsWith('/__pipe')) {
+      // Echoes the body straight back, streamed.
+      res.writeHead(200, { 'content-type': 'application/octet-stream' });
+      req.pipe(res);
+      req.on('aborted', () => stats.aborted++);
+      return;
+    }
+    if (p.endsWith('/__headers')) {
+      // Sends back hop-by-hop and Connection-named fields that must not reach the client.
+      res.writeHead(200, [
+        ['content-type', 'application/json'],
+        ['connection', 'x-upstream-private, keep-alive'],
+        ['x-upstream-private', 'secret'],
+        ['keep-alive', 'timeout=5'],
+        ['proxy-authenticate', 'Basic'],
+        ['x-upstream-public', 'yes'],
+        ['set-cookie', 'a=1'],
+        ['set-cookie', 'b=2'],
+      ] as unknown as Record<string, string>);
+      res.end('{}');
+      return;
+    }
+    req.on('data', (c: Buffer) => {
+      bodyBytes += c.length;
+    });
+    req.on('end', sendEcho);
+    function sendEcho() {
+      const echo: Echo = {
+        service,
+        instance,
+        method: req.method ?? '',
+        url: req.url ?? '',
+        headers: req.headers,
+        bodyBytes,
+      };
+      const body = JSON.stringify(echo);
+      res.writeHead(200, { 'content-type': 'application/json', 'x-instance': instance });
+      res.end(body);
+    }
+  };
+}
+
+/** Starts an echo upstream on 127.0.0.1 (a free port unless `port` is given). */
+export async function startUpstream(
+  service: string,
+  instance: string,
+  port = 0,
+  options: UpstreamOptions = {},
+): Promise<TestUpstream> {
+  const stats = { aborted: 0, abortedDown: 0, requests: 0 };
+  const sockets = new Set<Socket>();
+  const server = createServer((req, res) => {
+    stats.requests++;
+    handle(service, instance, stats)(req, res);
+  });
+  server.on('connection', (s: Socket) => {
+    sockets.add(s);
+    s.on('close', () => sockets.delete(s));
+  });
+  if (options.websocket) {
+    const wss = new WebSocketServer({ server });
+    wss.on('connection', (ws, req) => {
+      stats.requests++;
+      ws.send(JSON.stringify({ service, instance, url: req.url, headers: req.headers }));
+      ws.on('message', (data) => ws.send(`${instance}:${data.toString()}`));
+    });
+  }
+  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
+  const actual = (server.address() as AddressInfo).port;
+  return {
+    service,
+    instance,
+    port: actual,
+    origin: `http://127.0.0.1:${actual}`,
+    server,
+    get openConnections() {
+      return sockets.size;
+    },
+    get requests() {
+      return stats.requests;
+    },
+    get abortedUploads() {
+      return stats.aborted;
+    },
+    get abortedDownloads() {
+      return stats.abortedDown;
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const s of sockets) s.destroy();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+/** Polls `check` until it returns true or `timeoutMs` passes; returns the last result. */
+export async function eventually(check: () => boolean, timeoutMs = 5_000, stepMs = 20): Promise<boolean> {
+  const until = Date.now() + timeoutMs;
+  while (Date.now() < until) {
+    if (check()) return true;
+    await new Promise((r) => setTimeout(r, stepMs));
+  }
+  return check();
+}
+
+/** A port nothing listens on (bound then released). */
+export async function closedPort(): Promise<number> {
+  const s = createServer();
+  await new Promise<void>((resolve) => s.listen(0, '127.0.0.1', resolve));
+  const { port } = s.address() as AddressInfo;
+  await new Promise<void>((resolve) => s.close(() => resolve()));
+  return port;
+}
