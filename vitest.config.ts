@@ -12,6 +12,14 @@ export default defineConfig({
         find: '@switchyard/adapters/gateway',
         replacement: fileURLToPath(new URL('./packages/adapters/src/gateway/index.ts', import.meta.url)),
       },
+      {
+        find: '@switchyard/adapters/express',
+        replacement: fileURLToPath(new URL('./packages/adapters/src/express/index.ts', import.meta.url)),
+      },
+      {
+        find: '@switchyard/adapters/fastify',
+        replacement: fileURLToPath(new URL('./packages/adapters/src/fastify/index.ts', import.meta.url)),
+      },
       { find: '@switchyard/core', replacement: src('core') },
       { find: '@switchyard/node', replacement: src('node') },
       { find: '@switchyard/adapters', replacement: src('adapters') },
