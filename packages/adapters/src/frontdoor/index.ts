@@ -35,7 +35,8 @@ export type EmbeddedGatewayOptions = Pick<GatewayOptions, 'compile' | 'observer'
 export function embedGateway(config: string | object, options: EmbeddedGatewayOptions = {}): EmbeddedGateway {
   if (config === null || (typeof config !== 'string' && typeof config !== 'object'))
     throw new InvalidArgumentError('config', 'expected a gateway.yaml path or a gateway config object');
-  const gateway = createGateway(config, { log: options.log ?? (() => {}), ...options, watch: false, signals: false });
+  // No file watching and no signal handlers: the app that embeds the gateway owns its process.
+  const gateway = createGateway(config, { ...options, log: options.log ?? (() => {}), watch: false, signals: false });
   const handler = gateway.embed();
   return {
     handler,
