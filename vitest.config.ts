@@ -14,6 +14,8 @@ export default defineConfig({
       { find: /^@switchyard\/adapters$/, replacement: src('adapters/src/index.ts') },
       { find: /^@switchyard\/adapters\/gateway$/, replacement: src('adapters/src/gateway/index.ts') },
       { find: /^@switchyard\/adapters\/proxy$/, replacement: src('adapters/src/proxy/index.ts') },
+      { find: /^@switchyard\/adapters\/express$/, replacement: src('adapters/src/express/index.ts') },
+      { find: /^@switchyard\/adapters\/fastify$/, replacement: src('adapters/src/fastify/index.ts') },
     ],
   },
   test: {

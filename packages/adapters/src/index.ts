@@ -1,6 +1,7 @@
 /**
- * `@switchyard/adapters`: Switchyard's primitives put to work outside one process. For now the
- * Redis-backed distributed rate limiter.
+ * `@switchyard/adapters`: Switchyard's primitives put to work outside one process: here the
+ * Redis-backed distributed rate limiter; the gateway in the subpaths `./gateway` (config and
+ * pipeline), `./proxy` (the standalone proxy and CLI), `./express` and `./fastify`.
  *
  * @packageDocumentation
  * @module @switchyard/adapters

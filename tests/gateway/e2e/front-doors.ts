@@ -1,8 +1,14 @@
 // The front doors the end-to-end scenario suite runs against, each started from a config object
 // on 127.0.0.1. The suite is written once over this interface (as the router conformance suite
-// is over implementations); Express and Fastify join the list with issue 10. A scenario a door
-// cannot run is listed in its `cannot` with the reason, and the suite prints it: none is skipped
-// silently.
+// is over implementations): the standalone proxy, the Express middleware and the Fastify plugin.
+// A scenario a door cannot run is listed in its `cannot` with the reason, and the suite prints
+// it: none is skipped silently.
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { gateway } from '@switchyard/adapters/express';
+import switchyard from '@switchyard/adapters/fastify';
+import express from 'express';
+import Fastify from 'fastify';
 import { createGateway } from '../../../packages/adapters/src/proxy/index.js';
 
 /** A front door serving one gateway config. */
@@ -40,5 +46,54 @@ export const proxyDoor: FrontDoor = {
   },
 };
 
+/** `gateway(config)` as the only middleware of an Express 5 app, upgrades attached to its server. */
+export const expressDoor: FrontDoor = {
+  name: 'express',
+  cannot: {},
+  async start(config) {
+    const app = express();
+    const middleware = gateway(config);
+    app.use(middleware);
+    const server = middleware.attach(createServer(app));
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(0, '127.0.0.1', () => resolve());
+    });
+    const { port } = server.address() as AddressInfo;
+    return {
+      url: `http://127.0.0.1:${port}`,
+      reload: async (next) => {
+        await middleware.reload(next);
+      },
+      close: async () => {
+        const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+        server.closeIdleConnections();
+        await middleware.close();
+        server.closeAllConnections();
+        await closed;
+      },
+    };
+  },
+};
+
+/** The Fastify plugin registered with `{ config }`: its catch-all route serves the gateway. */
+export const fastifyDoor: FrontDoor = {
+  name: 'fastify',
+  cannot: {},
+  async start(config) {
+    const app = Fastify();
+    await app.register(switchyard, { config });
+    await app.listen({ port: 0, host: '127.0.0.1' });
+    const { port } = app.server.address() as AddressInfo;
+    return {
+      url: `http://127.0.0.1:${port}`,
+      reload: async (next) => {
+        await app.switchyard.reload(next);
+      },
+      close: () => app.close(),
+    };
+  },
+};
+
 /** Every front door the scenario suite runs against. */
-export const frontDoors: FrontDoor[] = [proxyDoor];
+export const frontDoors: FrontDoor[] = [proxyDoor, expressDoor, fastifyDoor];

@@ -38,6 +38,22 @@ export function flattenHeaders(list: HeaderList, skipManaged: boolean): string[]
   return flat;
 }
 
+/**
+ * `res.writeHead(status, flat)`, keeping repeated fields (`Set-Cookie`) even when headers were
+ * already set on `res` (by an Express or Fastify app before the gateway: `X-Powered-By`, limit
+ * headers). Node 20's `writeHead` would keep only the last value of a repeated field then; so
+ * the planned fields replace earlier ones of their name and are appended one by one instead.
+ */
+export function writeHead(res: ServerResponse, status: number, flat: string[]): void {
+  if (res.getHeaderNames().length === 0) {
+    res.writeHead(status, flat);
+    return;
+  }
+  for (let i = 0; i < flat.length; i += 2) res.removeHeader(flat[i]!);
+  for (let i = 0; i < flat.length; i += 2) res.appendHeader(flat[i]!, flat[i + 1]!);
+  res.writeHead(status);
+}
+
 /** Whether the client request has a body to stream (RFC 9112 §6.3: a length, or a transfer coding). */
 export function hasBody(req: IncomingMessage): boolean {
   const length = req.headers['content-length'];
@@ -77,7 +93,7 @@ export function sendUpstreamError(res: ServerResponse, status: 502 | 504, decisi
   }\n`;
   const headers = flattenHeaders(decision.responseHeaders, false);
   headers.push('content-type', 'text/plain; charset=utf-8', 'content-length', String(Buffer.byteLength(body)));
-  res.writeHead(status, headers);
+  writeHead(res, status, headers);
   res.end(body);
 }
 
@@ -158,7 +174,7 @@ export function forwardHttp(
       if (statusCode < 200) return;
       status = statusCode;
       const planned = ctx.responseHeaders(headers as HeaderMap, decision, statusCode);
-      res.writeHead(statusCode, flattenHeaders(planned, false));
+      writeHead(res, statusCode, flattenHeaders(planned, false));
     },
     onResponseData(c, chunk) {
       if (!res.write(chunk)) {

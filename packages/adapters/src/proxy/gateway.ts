@@ -65,6 +65,13 @@ export interface Gateway {
    * Rejects with the `ConfigError` (and keeps the old state) when it does not compile.
    */
   reload(configOrPath?: string | object): Promise<ReloadResult>;
+  /**
+   * Compiles the config (if not yet) and returns the request handler without binding a port, for
+   * front doors that own their server (Express, Fastify): they hand it their requests through
+   * {@link ProxyServer.handle}. Reloads, pools and drains work as for {@link Gateway.listen}; a
+   * gateway is either embedded or listening, never both.
+   */
+  embed(): ProxyServer;
   /** Stops accepting, lets in-flight requests finish, closes pools, watchers and listeners. */
   close(): Promise<void>;
   /** The compiled state new requests are decided on (`undefined` before the first compile). */
@@ -155,6 +162,19 @@ export function createGateway(configOrPath: string | object, options: GatewayOpt
     );
   };
 
+  /** Compiles (if not yet) and builds the request handler, unbound. */
+  const start = (): ProxyServer => {
+    if (!compiled) compiled = compile(source, undefined);
+    runtime = freshRuntime();
+    proxy = new ProxyServer({
+      engine: pipelineEngine,
+      state: { compiled, runtime },
+      observer: options.observer,
+      drainTimeoutMs: options.drainTimeoutMs,
+    });
+    return proxy;
+  };
+
   const gateway: Gateway = {
     get compiled() {
       return compiled;
@@ -166,17 +186,17 @@ export function createGateway(configOrPath: string | object, options: GatewayOpt
       return admin;
     },
 
+    embed(): ProxyServer {
+      if (proxy)
+        throw new InvalidArgumentError('embed', 'this gateway is already listening or embedded; create another');
+      return start();
+    },
+
     async listen(port?: number, host?: string): Promise<GatewayAddress> {
       if (proxy)
         throw new InvalidArgumentError('listen', 'this gateway is already listening; create another for a second port');
-      if (!compiled) compiled = compile(source, undefined);
-      runtime = freshRuntime();
-      proxy = new ProxyServer({
-        engine: pipelineEngine,
-        state: { compiled, runtime },
-        observer: options.observer,
-        drainTimeoutMs: options.drainTimeoutMs,
-      });
+      proxy = start();
+      if (!compiled) throw new InvalidArgumentError('listen', 'the gateway has no compiled config');
       const bound = await proxy.listen(port ?? compiled.listen.port, host ?? compiled.listen.host);
       let adminAddress: GatewayAddress['admin'];
       if (compiled.admin) {

@@ -18,7 +18,7 @@ import type {
   HeaderMap,
   RespondDecision,
 } from '../gateway/types.js';
-import { type ForwardOutcome, flattenHeaders, forwardHttp } from './forward.js';
+import { type ForwardOutcome, flattenHeaders, forwardHttp, writeHead } from './forward.js';
 import { forwardWebSocket, serveAsPlainHttp, wantsWebSocket, writeRawResponse } from './upgrade.js';
 import { Upstreams } from './upstreams.js';
 
@@ -189,7 +189,25 @@ export class ProxyServer {
     };
   }
 
-  #onRequest(req: IncomingMessage, res: ServerResponse): void {
+  /**
+   * Decides and carries out one request that arrived on a server this proxy does not own (the
+   * Express and Fastify front doors): the same path as the proxy's own requests. A failure of the
+   * handler itself (a bug, never client input) goes to `onError` when given and no byte of the
+   * answer was sent yet (Express's `next(err)`); otherwise it is answered 500 here.
+   */
+  handle(req: IncomingMessage, res: ServerResponse, onError?: (err: unknown) => void): void {
+    this.#onRequest(req, res, onError);
+  }
+
+  /**
+   * Serves one `upgrade` event of a server this proxy does not own: WebSockets are routed and
+   * tunneled, any other upgrade is served as plain HTTP/1.1 by `server` (the one that emitted it).
+   */
+  handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer, server: Server): void {
+    this.#onUpgrade(req, socket, head, server);
+  }
+
+  #onRequest(req: IncomingMessage, res: ServerResponse, onError?: (err: unknown) => void): void {
     const started = process.hrtime.bigint();
     // A client that resets mid-body makes `req` emit 'error'; the forwarder sees it through undici.
     req.on('error', noop);
@@ -210,14 +228,14 @@ export class ProxyServer {
       });
       if (decision instanceof Promise) {
         decision.then(
-          (d) => this.#carryOut(req, res, d, state, started, end),
-          (err) => this.#fail(res, err, end),
+          (d) => this.#carryOut(req, res, d, state, started, end, onError),
+          (err) => this.#fail(res, err, end, onError),
         );
       } else {
-        this.#carryOut(req, res, decision, state, started, end);
+        this.#carryOut(req, res, decision, state, started, end, onError);
       }
     } catch (err) {
-      this.#fail(res, err, end);
+      this.#fail(res, err, end, onError);
     }
   }
 
@@ -228,6 +246,7 @@ export class ProxyServer {
     state: GatewayState,
     started: bigint,
     end: () => void,
+    onError: ((err: unknown) => void) | undefined,
   ): void {
     try {
       if (decision.kind === 'respond') {
@@ -248,15 +267,20 @@ export class ProxyServer {
         },
       });
     } catch (err) {
-      this.#fail(res, err, end);
+      this.#fail(res, err, end, onError);
     }
   }
 
-  #fail(res: ServerResponse, err: unknown, end: () => void): void {
+  #fail(res: ServerResponse, err: unknown, end: () => void, onError?: (err: unknown) => void): void {
     try {
       this.#observer.failed?.(err);
     } catch {
       // An observer that throws must not take the request down with it.
+    }
+    if (onError !== undefined && !res.headersSent) {
+      end();
+      onError(err);
+      return;
     }
     if (!res.headersSent) {
       res.writeHead(500, { 'content-type': 'text/plain; charset=utf-8', 'content-length': ERROR_BODY.length });
@@ -267,10 +291,10 @@ export class ProxyServer {
     end();
   }
 
-  #onUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+  #onUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer, server: Server = this.server): void {
     socket.on('error', noop);
     if (!wantsWebSocket(req.headers)) {
-      serveAsPlainHttp(this.server, req, socket, head);
+      serveAsPlainHttp(server, req, socket, head);
       return;
     }
     if (this.#draining) {
@@ -297,7 +321,7 @@ export class ProxyServer {
       if (!decision.websocket) {
         // The pipeline did not see a WebSocket where the proxy did; serve the request as plain HTTP.
         end();
-        serveAsPlainHttp(this.server, req, socket, head);
+        serveAsPlainHttp(server, req, socket, head);
         return;
       }
       forwardWebSocket(req, socket, head, decision, {
@@ -342,7 +366,7 @@ export function respond(res: ServerResponse, decision: RespondDecision): void {
   const headers = flattenHeaders(decision.headers, false);
   if (!decision.headers.some(([n]) => n === 'content-type')) headers.push('content-type', 'text/plain; charset=utf-8');
   headers.push('content-length', String(Buffer.byteLength(decision.body)));
-  res.writeHead(decision.status, headers);
+  writeHead(res, decision.status, headers);
   res.end(decision.body);
 }
 
