@@ -183,8 +183,35 @@ struct Shared {
     out: SharedOut<Int32Array>,
     /// Where `resolve` writes a canonical path that differs from the request's.
     bytes: SharedOut<Uint8Array>,
-    path_buf: Vec<u8>,
-    host_buf: Vec<u8>,
+    buffers: Buffers,
+}
+
+/// Where a hot call's path and host strings are copied, reused from call to call.
+struct Buffers {
+    path: Vec<u8>,
+    host: Vec<u8>,
+}
+
+impl Buffers {
+    /// The path and host of a `match` or `resolve` call, or `None` when the path is not a
+    /// string. The host is read only when `read_host` (some route is host-bound), so a host-less
+    /// table pays nothing for it.
+    #[inline]
+    fn read(
+        &mut self,
+        env: sys::napi_env,
+        path: sys::napi_value,
+        host: sys::napi_value,
+        read_host: bool,
+    ) -> Option<(&str, Option<&str>)> {
+        let path = read_string(env, path, &mut self.path)?;
+        let host = if read_host {
+            read_string(env, host, &mut self.host)
+        } else {
+            None
+        };
+        Some((path, host))
+    }
 }
 
 impl Shared {
@@ -197,13 +224,9 @@ impl Shared {
         host: sys::napi_value,
         headers: &[Option<&str>],
     ) -> i32 {
-        let Some(path) = read_string(env, path, &mut self.path_buf) else {
+        let read_host = self.router.has_host_routes();
+        let Some((path, host)) = self.buffers.read(env, path, host, read_host) else {
             return ROUTER_NO_ROUTE;
-        };
-        let host = if self.router.has_host_routes() {
-            read_string(env, host, &mut self.host_buf)
-        } else {
-            None
         };
         let Some(id) = self.router.find(&Request {
             method,
@@ -228,7 +251,8 @@ impl Shared {
         headers: &[Option<&str>],
     ) -> i32 {
         let out = self.out.elements();
-        let Some(path) = read_string(env, path, &mut self.path_buf) else {
+        let read_host = self.router.has_host_routes();
+        let Some((path, host)) = self.buffers.read(env, path, host, read_host) else {
             put(out, ROUTER_RESOLVE_OUTCOME, ROUTER_OUTCOME_REJECTED);
             put(
                 out,
@@ -237,11 +261,6 @@ impl Shared {
             );
             put(out, ROUTER_RESOLVE_SEGMENT, 0);
             return ROUTER_NO_ROUTE;
-        };
-        let host = if self.router.has_host_routes() {
-            read_string(env, host, &mut self.host_buf)
-        } else {
-            None
         };
         let id = match self.router.resolve(&Request {
             method,
@@ -349,8 +368,10 @@ impl NativeRouter {
                     router: Router::new(opts),
                     out,
                     bytes,
-                    path_buf: Vec::with_capacity(1024),
-                    host_buf: Vec::with_capacity(256),
+                    buffers: Buffers {
+                        path: Vec::with_capacity(1024),
+                        host: Vec::with_capacity(256),
+                    },
                 })
             })?;
             Ok(NativeRouter { shared })
@@ -488,11 +509,8 @@ impl NativeRouter {
         host: Unknown,
         headers: Vec<Option<String>>,
     ) -> napi::Result<i32> {
-        guard("Router.matchWithHeaders", || {
-            let slots: Vec<Option<&str>> = headers.iter().map(Option::as_deref).collect();
-            self.shared.update(env.raw(), |shared| {
-                shared.run(env.raw(), method, path.raw(), host.raw(), &slots)
-            })
+        self.with_headers(env, "Router.matchWithHeaders", &headers, |shared, slots| {
+            shared.run(env.raw(), method, path.raw(), host.raw(), slots)
         })
     }
 
@@ -506,12 +524,12 @@ impl NativeRouter {
         host: Unknown,
         headers: Vec<Option<String>>,
     ) -> napi::Result<i32> {
-        guard("Router.resolveWithHeaders", || {
-            let slots: Vec<Option<&str>> = headers.iter().map(Option::as_deref).collect();
-            self.shared.update(env.raw(), |shared| {
-                shared.resolve(env.raw(), method, path.raw(), host.raw(), &slots)
-            })
-        })
+        self.with_headers(
+            env,
+            "Router.resolveWithHeaders",
+            &headers,
+            |shared, slots| shared.resolve(env.raw(), method, path.raw(), host.raw(), slots),
+        )
     }
 
     /// The value of the param the last match flagged as joined (a wildcard over segments that
@@ -551,22 +569,29 @@ impl NativeRouter {
     }
 }
 
+impl NativeRouter {
+    /// What `matchWithHeaders` and `resolveWithHeaders` share: the header values borrowed as the
+    /// core takes them (the one allocation of this slower path), then `body` on the shared state.
+    fn with_headers(
+        &self,
+        env: Env,
+        what: &str,
+        headers: &[Option<String>],
+        body: impl FnOnce(&mut Shared, &[Option<&str>]) -> i32,
+    ) -> napi::Result<i32> {
+        guard(what, || {
+            let slots: Vec<Option<&str>> = headers.iter().map(Option::as_deref).collect();
+            self.shared.update(env.raw(), |shared| body(shared, &slots))
+        })
+    }
+}
+
 unsafe extern "C" fn raw_match(
     env: sys::napi_env,
     info: sys::napi_callback_info,
 ) -> sys::napi_value {
     // SAFETY: `matcher` binds this callback to a `Native<Shared>`.
-    unsafe {
-        call(
-            env,
-            info,
-            "Router.match",
-            |shared: &mut Shared, [method, path, host]| {
-                let method = int32_or(env, method, ROUTER_NO_METHOD);
-                Ok(shared.run(env, method, path, host, &[]))
-            },
-        )
-    }
+    unsafe { raw_call(env, info, "Router.match", Shared::run) }
 }
 
 unsafe extern "C" fn raw_resolve(
@@ -574,14 +599,41 @@ unsafe extern "C" fn raw_resolve(
     info: sys::napi_callback_info,
 ) -> sys::napi_value {
     // SAFETY: `resolver` binds this callback to a `Native<Shared>`.
+    unsafe { raw_call(env, info, "Router.resolve", Shared::resolve) }
+}
+
+/// What `match` and `resolve` share: the `(methodId, path, host?)` arguments read as
+/// `Shared::run` and `Shared::resolve` take them, with no header values. Generic over `body` so
+/// each caller gets its own copy with a direct call, as when the body was written out in each.
+///
+/// # Safety
+/// As [`call`]: `info` is a call of a function bound to a `Native<Shared>`.
+#[inline]
+unsafe fn raw_call<F>(
+    env: sys::napi_env,
+    info: sys::napi_callback_info,
+    what: &str,
+    body: F,
+) -> sys::napi_value
+where
+    F: FnOnce(
+        &mut Shared,
+        sys::napi_env,
+        i32,
+        sys::napi_value,
+        sys::napi_value,
+        &[Option<&str>],
+    ) -> i32,
+{
+    // SAFETY: passed on from this function's contract.
     unsafe {
         call(
             env,
             info,
-            "Router.resolve",
+            what,
             |shared: &mut Shared, [method, path, host]| {
                 let method = int32_or(env, method, ROUTER_NO_METHOD);
-                Ok(shared.resolve(env, method, path, host, &[]))
+                Ok(body(shared, env, method, path, host, &[]))
             },
         )
     }
