@@ -289,20 +289,30 @@ export class NativeRouter<T> implements Contracts.Router<T> {
         }
       }
     }
+    const id = this.#cross(req, method, path, false);
+    if (id === LAYOUT.routerNoRoute) return null;
+    return { value: this.#values[id] as T, route: id, params: this.#params(id, path) };
+  }
+
+  /**
+   * The one native crossing `match` and `resolve` share: the host only when some route is
+   * host-bound, and header values (an array per call) only when some route has header
+   * constraints, so the common table pays for neither.
+   */
+  #cross(req: RequestInfo, method: string, path: string, resolve: boolean): number {
     const methodId = method === '' ? LAYOUT.routerNoMethod : this.#methodId(method);
     const host = this.#hostMatters && typeof req.host === 'string' ? req.host : undefined;
-    let id: number;
     try {
-      if (this.#headerSlots.length === 0) id = this.#match(methodId, path, host);
-      else {
-        const headers = this.#headerSlots.map((name) => readHeader(req.headers, name));
-        id = this.#native.matchWithHeaders(methodId, path, host, headers);
+      if (this.#headerSlots.length === 0) {
+        return resolve ? this.#resolve(methodId, path, host) : this.#match(methodId, path, host);
       }
+      const headers = this.#headerSlots.map((name) => readHeader(req.headers, name));
+      return resolve
+        ? this.#native.resolveWithHeaders(methodId, path, host, headers)
+        : this.#native.matchWithHeaders(methodId, path, host, headers);
     } catch (error) {
       throw fromNativeError(error);
     }
-    if (id === LAYOUT.routerNoRoute) return null;
-    return { value: this.#values[id] as T, route: id, params: this.#params(id, path) };
   }
 
   #params(id: number, path: string): Params {
@@ -360,18 +370,7 @@ export class NativeRouter<T> implements Contracts.Router<T> {
         }
       }
     }
-    const methodId = method === '' ? LAYOUT.routerNoMethod : this.#methodId(method);
-    const host = this.#hostMatters && typeof req.host === 'string' ? req.host : undefined;
-    let id: number;
-    try {
-      if (this.#headerSlots.length === 0) id = this.#resolve(methodId, path, host);
-      else {
-        const headers = this.#headerSlots.map((name) => readHeader(req.headers, name));
-        id = this.#native.resolveWithHeaders(methodId, path, host, headers);
-      }
-    } catch (error) {
-      throw fromNativeError(error);
-    }
+    const id = this.#cross(req, method, path, true);
     const out = this.#out;
     const outcome = out[LAYOUT.routerResolveOutcome] as number;
     if (outcome === LAYOUT.routerOutcomeRejected) {
