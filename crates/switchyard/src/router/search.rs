@@ -6,7 +6,7 @@ use regex::{CaptureLocations, Regex};
 use super::canonical::{segment_text, PathPolicy, PathScratch, Rejected, Seg, Text};
 use super::decode::{decode_query_part, escape_at};
 use super::path::{MIXED, PATTERNED, PLAIN};
-use super::table::{could_beat, rank_cmp, Edge, Route, SegMatch, Test, Trie, WILDCARD_KIND};
+use super::table::{could_beat, rank_cmp, Edge, Node, Route, SegMatch, Test, Trie, WILDCARD_KIND};
 use super::RouterOptions;
 
 /// Param span flag: the raw text holds percent-escapes to decode (per segment, see spec §4).
@@ -123,6 +123,23 @@ fn offer(ctx: &Ctx, list: &[u32], s: &mut Scratch, best: &mut Option<u32>) {
     }
 }
 
+/// The static child of `node` for `seg`, shared by the search and by `collect_allowed` so both
+/// walk the same edges. A case-insensitive table compares the segment lowercased in the reused
+/// `s.fold`: no allocation once it has grown.
+#[inline]
+fn static_child(ctx: &Ctx, node: &Node, seg: &Seg, s: &mut Scratch) -> Option<u32> {
+    if ctx.opts.case_sensitive {
+        return node.static_child(s.text(ctx.path, seg));
+    }
+    let mut fold = std::mem::take(&mut s.fold);
+    fold.clear();
+    fold.push_str(s.text(ctx.path, seg));
+    fold.make_ascii_lowercase();
+    let child = node.static_child(&fold);
+    s.fold = fold;
+    child
+}
+
 fn visit(
     ctx: &Ctx,
     trie: &Trie,
@@ -141,18 +158,7 @@ fn visit(
     if depth < count {
         let seg = s.path.segs[depth];
         if node.has_statics() {
-            let child = if ctx.opts.case_sensitive {
-                node.static_child(s.text(ctx.path, &seg))
-            } else {
-                let mut fold = std::mem::take(&mut s.fold);
-                fold.clear();
-                fold.push_str(s.text(ctx.path, &seg));
-                fold.make_ascii_lowercase();
-                let child = node.static_child(&fold);
-                s.fold = fold;
-                child
-            };
-            if let Some(child) = child {
+            if let Some(child) = static_child(ctx, node, &seg, s) {
                 s.kinds.push(0);
                 if !prune(ctx, s, best) {
                     visit(ctx, trie, child, depth + 1, s, best);
@@ -202,18 +208,7 @@ fn collect_in(ctx: &Ctx, trie: &Trie, node_id: u32, depth: usize, s: &mut Scratc
     if depth < count {
         let seg = s.path.segs[depth];
         if node.has_statics() {
-            let child = if ctx.opts.case_sensitive {
-                node.static_child(s.text(ctx.path, &seg))
-            } else {
-                let mut fold = std::mem::take(&mut s.fold);
-                fold.clear();
-                fold.push_str(s.text(ctx.path, &seg));
-                fold.make_ascii_lowercase();
-                let child = node.static_child(&fold);
-                s.fold = fold;
-                child
-            };
-            if let Some(child) = child {
+            if let Some(child) = static_child(ctx, node, &seg, s) {
                 collect_in(ctx, trie, child, depth + 1, s);
             }
         }
