@@ -550,15 +550,7 @@ impl Router {
         }
         s.allowed_bits
             .resize(self.method_names.len().div_ceil(64), 0);
-        let ctx = Ctx {
-            opts: &self.opts,
-            routes: &self.routes,
-            regexes: &self.regexes,
-            path,
-            query,
-            method: req.method,
-            headers: req.headers,
-        };
+        let ctx = self.ctx(req, path, query);
         if let (Some(host), true) = (req.host, self.has_host_routes()) {
             let mut h = std::mem::take(&mut s.host);
             normalize_host(host, &mut h);
@@ -566,13 +558,10 @@ impl Router {
                 collect_allowed(&ctx, trie, s);
             }
             for &len in &self.wildcard_lengths {
-                let Some(dot) = h.len().checked_sub(len + 1).filter(|&d| d > 0) else {
+                let Some(suffix) = host_suffix(&h, len) else {
                     continue;
                 };
-                if h.as_bytes()[dot] != b'.' || !h.is_char_boundary(dot + 1) {
-                    continue;
-                }
-                if let Some(trie) = self.wildcard.get(&h[dot + 1..]) {
+                if let Some(trie) = self.wildcard.get(suffix) {
                     collect_allowed(&ctx, trie, s);
                 }
             }
@@ -614,6 +603,21 @@ impl Router {
         self.scratch.as_ref().map_or("", |s| s.joined.as_str())
     }
 
+    /// What a search over this table needs of one request. Always inlined, like `find_in`, its
+    /// hot caller: it only gathers references.
+    #[inline(always)]
+    fn ctx<'a>(&'a self, req: &Request<'a>, path: &'a str, query: Option<&'a str>) -> Ctx<'a> {
+        Ctx {
+            opts: &self.opts,
+            routes: &self.routes,
+            regexes: &self.regexes,
+            path,
+            query,
+            method: req.method,
+            headers: req.headers,
+        }
+    }
+
     // Always inlined into `find` and `resolve`: a call here measured on every match.
     #[inline(always)]
     fn find_in(
@@ -623,15 +627,7 @@ impl Router {
         query: Option<&str>,
         s: &mut Scratch,
     ) -> Option<u32> {
-        let ctx = Ctx {
-            opts: &self.opts,
-            routes: &self.routes,
-            regexes: &self.regexes,
-            path,
-            query,
-            method: req.method,
-            headers: req.headers,
-        };
+        let ctx = self.ctx(req, path, query);
         let mut best = None;
         if let (Some(host), true) = (req.host, self.has_host_routes()) {
             let mut h = std::mem::take(&mut s.host);
@@ -643,13 +639,10 @@ impl Router {
                 // Longest suffix first. Only the lengths some wildcard suffix has are tried, so a
                 // long host with many labels costs one lookup per distinct suffix length.
                 for &len in &self.wildcard_lengths {
-                    let Some(dot) = h.len().checked_sub(len + 1).filter(|&d| d > 0) else {
+                    let Some(suffix) = host_suffix(&h, len) else {
                         continue;
                     };
-                    if h.as_bytes()[dot] != b'.' || !h.is_char_boundary(dot + 1) {
-                        continue;
-                    }
-                    if let Some(trie) = self.wildcard.get(&h[dot + 1..]) {
+                    if let Some(trie) = self.wildcard.get(suffix) {
                         search_trie(&ctx, trie, s, &mut best);
                         if best.is_some() {
                             break;
@@ -705,6 +698,19 @@ impl Router {
         }
         Some((key, out))
     }
+}
+
+/// The suffix of the normalized `host` that a wildcard host pattern of `len` bytes would match:
+/// its last `len` bytes, when a `.` stands right before them and at least one byte before that
+/// (a wildcard covers one label or more, never the bare suffix). Shared by the search and by
+/// `collect_allowed` so both try the same host groups.
+#[inline]
+fn host_suffix(host: &str, len: usize) -> Option<&str> {
+    let dot = host.len().checked_sub(len + 1).filter(|&d| d > 0)?;
+    if host.as_bytes()[dot] != b'.' || !host.is_char_boundary(dot + 1) {
+        return None;
+    }
+    host.get(dot + 1..)
 }
 
 /// Host normalization (spec §4.5) into `out`: ASCII lower case; `[v6]` keeps only the brackets'
