@@ -6,7 +6,7 @@ import {
   StoreTimeoutError,
   StoreUnavailableError,
 } from '@switchyard/core';
-import { checkKey } from '@switchyard/core/internal';
+import { checkKey, checkKnownKeys } from '@switchyard/core/internal';
 
 /** The part of a Redis client the limiters use; an ioredis `Redis` or `Cluster` has it. */
 export interface RedisEvalClient {
@@ -112,6 +112,30 @@ export function normalizeRedisOptions(options: RedisLimiterCommonOptions): Norma
     throw new InvalidArgumentError('onStateChange', `expected a function, got ${typeof options.onStateChange}`);
   }
   return { prefix, timeoutMs, onFailure };
+}
+
+/**
+ * The options of a distributed limiter, checked and normalized the one way both limiters do it:
+ * unknown keys first (before any is read), then the algorithm's own options (`pick` takes them,
+ * with `seed: 0`; `maxKeys` is added only when given, so keys the caller left out stay out and
+ * the algorithm's own defaults apply), then the Redis ones. @internal
+ */
+export function normalizeRedisLimiterOptions<
+  O extends RedisLimiterCommonOptions & { maxKeys?: number },
+  A extends { maxKeys?: number },
+  N,
+>(
+  options: O,
+  known: readonly string[],
+  pick: (options: O) => A,
+  normalize: (own: A) => N,
+): { normalized: N; redis: NormalizedRedisOptions } {
+  checkKnownKeys(options, known, 'options');
+  const own = pick(options);
+  const { maxKeys } = options;
+  if (maxKeys !== undefined) own.maxKeys = maxKeys;
+  const normalized = normalize(own);
+  return { normalized, redis: normalizeRedisOptions(options) };
 }
 
 /** SHA-1 of a script, what `EVALSHA` names it by. @internal */

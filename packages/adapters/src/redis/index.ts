@@ -4,10 +4,10 @@ import {
   RateLimiter,
   type RateLimiterOptions,
 } from '@switchyard/core';
-import { checkKnownKeys, normalizeRateLimiterOptions } from '@switchyard/core/internal';
+import { normalizeRateLimiterOptions } from '@switchyard/core/internal';
 import {
   type NormalizedRedisOptions,
-  normalizeRedisOptions,
+  normalizeRedisLimiterOptions,
   REDIS_COMMON_OPTIONS,
   RedisLimiterBase,
   type RedisLimiterCommonOptions,
@@ -62,13 +62,12 @@ export class RedisRateLimiter extends RedisLimiterBase {
   static readonly sha = scriptSha(TOKEN_BUCKET_LUA);
 
   constructor(options: RedisRateLimiterOptions) {
-    checkKnownKeys(options, REDIS_RATE_LIMITER_OPTIONS, 'options');
-    const { capacity, refillPerSecond, maxKeys } = options;
-    // Keys the caller left out stay out, so the bucket's own defaults apply.
-    const bucket: RateLimiterOptions = { capacity, refillPerSecond, seed: 0 };
-    if (maxKeys !== undefined) bucket.maxKeys = maxKeys;
-    const normalized = normalizeRateLimiterOptions(bucket);
-    const redis = normalizeRedisOptions(options);
+    const { normalized, redis } = normalizeRedisLimiterOptions(
+      options,
+      REDIS_RATE_LIMITER_OPTIONS,
+      ({ capacity, refillPerSecond }): RateLimiterOptions => ({ capacity, refillPerSecond, seed: 0 }),
+      normalizeRateLimiterOptions,
+    );
     super(options, redis, normalized.capacity);
     this.options = { ...normalized, ...redis };
   }

@@ -4,10 +4,10 @@ import {
   SlidingWindowLimiter,
   type SlidingWindowLimiterOptions,
 } from '@switchyard/core';
-import { checkKnownKeys, normalizeSlidingWindowOptions } from '@switchyard/core/internal';
+import { normalizeSlidingWindowOptions } from '@switchyard/core/internal';
 import {
   type NormalizedRedisOptions,
-  normalizeRedisOptions,
+  normalizeRedisLimiterOptions,
   REDIS_COMMON_OPTIONS,
   RedisLimiterBase,
   type RedisLimiterCommonOptions,
@@ -42,13 +42,12 @@ export class RedisSlidingWindowLimiter extends RedisLimiterBase {
   static readonly sha = scriptSha(SLIDING_WINDOW_LUA);
 
   constructor(options: RedisSlidingWindowLimiterOptions) {
-    checkKnownKeys(options, REDIS_SLIDING_WINDOW_OPTIONS, 'options');
-    const { limit, windowMs, maxKeys } = options;
-    // Keys the caller left out stay out, so the window's own defaults apply.
-    const window: SlidingWindowLimiterOptions = { limit, windowMs, seed: 0 };
-    if (maxKeys !== undefined) window.maxKeys = maxKeys;
-    const normalized = normalizeSlidingWindowOptions(window);
-    const redis = normalizeRedisOptions(options);
+    const { normalized, redis } = normalizeRedisLimiterOptions(
+      options,
+      REDIS_SLIDING_WINDOW_OPTIONS,
+      ({ limit, windowMs }): SlidingWindowLimiterOptions => ({ limit, windowMs, seed: 0 }),
+      normalizeSlidingWindowOptions,
+    );
     super(options, redis, normalized.limit);
     this.options = { ...normalized, ...redis };
   }
