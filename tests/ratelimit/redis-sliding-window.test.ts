@@ -6,28 +6,16 @@ import { RedisSlidingWindowLimiter } from '@switchyard/adapters';
 import { compileGateway, parseConfig } from '@switchyard/adapters/gateway';
 import { SlidingWindowLimiter } from '@switchyard/core';
 import fc from 'fast-check';
-import { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { assertAsyncProperty } from '../support/fast-check.js';
-import { type RedisServer, redisUnavailableReason, startRedis } from '../support/redis-server.mjs';
+import { useRedis } from '../support/redis-fixture.js';
+import { redisUnavailableReason } from '../support/redis-server.mjs';
 
 const unavailable = redisUnavailableReason();
 if (unavailable) console.warn(`skipping the Redis sliding-window tests: ${unavailable}`);
 
 describe.skipIf(unavailable !== undefined)('RedisSlidingWindowLimiter on a real redis-server', () => {
-  let server: RedisServer;
-  let client: InstanceType<typeof Redis>;
-  let prefixes = 0;
-  const prefix = () => `sw${prefixes++}:`;
-
-  beforeAll(async () => {
-    server = await startRedis();
-    client = new Redis(server.url);
-  });
-  afterAll(async () => {
-    client?.disconnect();
-    await server?.stop();
-  });
+  const fixture = useRedis('sw');
 
   it('decides exactly like the in-process SlidingWindowLimiter on the same clock (Lua vs reference)', async () => {
     await assertAsyncProperty(
@@ -47,8 +35,8 @@ describe.skipIf(unavailable !== undefined)('RedisSlidingWindowLimiter on a real 
           const redis = new RedisSlidingWindowLimiter({
             limit,
             windowMs,
-            client,
-            prefix: prefix(),
+            client: fixture.client,
+            prefix: fixture.prefix(),
             timeoutMs: 5000,
             onFailure: 'closed',
           });
@@ -71,7 +59,13 @@ describe.skipIf(unavailable !== undefined)('RedisSlidingWindowLimiter on a real 
   it('large limits and windows stay exact (limit × window near 2^51)', async () => {
     const limit = 1_000_000_000;
     const windowMs = 2_000_000;
-    const redis = new RedisSlidingWindowLimiter({ limit, windowMs, client, prefix: prefix(), onFailure: 'closed' });
+    const redis = new RedisSlidingWindowLimiter({
+      limit,
+      windowMs,
+      client: fixture.client,
+      prefix: fixture.prefix(),
+      onFailure: 'closed',
+    });
     const local = new SlidingWindowLimiter({ limit, windowMs });
     let now = 1_700_000_123_457;
     for (const [dt, cost] of [
@@ -89,8 +83,8 @@ describe.skipIf(unavailable !== undefined)('RedisSlidingWindowLimiter on a real 
   });
 
   it('uses the server clock and hash-tagged keys, and expires a key once both windows passed', async () => {
-    const p = prefix();
-    const redis = new RedisSlidingWindowLimiter({ limit: 2, windowMs: 400, client, prefix: p });
+    const p = fixture.prefix();
+    const redis = new RedisSlidingWindowLimiter({ limit: 2, windowMs: 400, client: fixture.client, prefix: p });
     expect(redis.redisKey('user:1')).toBe(`${p}{user:1}`);
     expect(await redis.take('user:1')).toMatchObject({ allowed: true, remaining: 1, limit: 2, source: 'redis' });
     expect(await redis.take('user:1')).toMatchObject({ allowed: true, remaining: 0 });
@@ -98,17 +92,22 @@ describe.skipIf(unavailable !== undefined)('RedisSlidingWindowLimiter on a real 
     expect(denied.allowed).toBe(false);
     expect(denied.retryAfterMs).toBeGreaterThan(0);
     expect(denied.retryAfterMs).toBeLessThanOrEqual(800);
-    const ttl = await client.pttl(`${p}{user:1}`);
+    const ttl = await fixture.client.pttl(`${p}{user:1}`);
     expect(ttl).toBeGreaterThan(0);
     expect(ttl).toBeLessThanOrEqual(801);
     // A take of 0 on a fresh key stores nothing.
     await redis.take('idle', 0);
-    expect(await client.exists(`${p}{idle}`)).toBe(0);
+    expect(await fixture.client.exists(`${p}{idle}`)).toBe(0);
   });
 
   it('reloads the script after SCRIPT FLUSH (NOSCRIPT)', async () => {
-    const redis = new RedisSlidingWindowLimiter({ limit: 1, windowMs: 1000, client, prefix: prefix() });
-    await client.script('FLUSH');
+    const redis = new RedisSlidingWindowLimiter({
+      limit: 1,
+      windowMs: 1000,
+      client: fixture.client,
+      prefix: fixture.prefix(),
+    });
+    await fixture.client.script('FLUSH');
     expect(await redis.take('k')).toMatchObject({ allowed: true, source: 'redis' });
     expect(redis.state.status).toBe('ok');
   });
@@ -126,7 +125,7 @@ describe.skipIf(unavailable !== undefined)('RedisSlidingWindowLimiter on a real 
 
   it('a gateway config with sliding-window + store: redis shares one budget between two compiled gateways', async () => {
     const text = `services: { s: { targets: [http://127.0.0.1:1] } }
-redis: { url: "${server.url}", on_error: fail-closed }
+redis: { url: "${fixture.server.url}", on_error: fail-closed }
 rate_limits:
   per-user: { algorithm: sliding-window, limit: 3, window_ms: 60000, key: header:x-user-id, store: redis }
 routes: [{ path: /, service: s, rate_limit: per-user }]

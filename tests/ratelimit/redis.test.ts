@@ -13,28 +13,17 @@ import {
 } from '@switchyard/core';
 import fc from 'fast-check';
 import { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { thrownBy } from '../support/errors.js';
 import { assertAsyncProperty } from '../support/fast-check.js';
-import { type RedisServer, redisUnavailableReason, startRedis } from '../support/redis-server.mjs';
+import { useRedis } from '../support/redis-fixture.js';
+import { redisUnavailableReason } from '../support/redis-server.mjs';
 
 const unavailable = redisUnavailableReason();
 if (unavailable) console.warn(`skipping the Redis rate-limit tests: ${unavailable}`);
 
 describe.skipIf(unavailable !== undefined)('RedisRateLimiter on a real redis-server', () => {
-  let server: RedisServer;
-  let client: InstanceType<typeof Redis>;
-  let prefixes = 0;
-  const prefix = () => `test${prefixes++}:`;
-
-  beforeAll(async () => {
-    server = await startRedis();
-    client = new Redis(server.url);
-  });
-  afterAll(async () => {
-    client?.disconnect();
-    await server?.stop();
-  });
+  const fixture = useRedis('test');
 
   it('decides exactly like the in-process RateLimiter on the same clock (Lua vs reference)', async () => {
     await assertAsyncProperty(
@@ -53,8 +42,8 @@ describe.skipIf(unavailable !== undefined)('RedisRateLimiter on a real redis-ser
           const options = { capacity, refillPerSecond: refill / 1000 };
           const redis = new RedisRateLimiter({
             ...options,
-            client,
-            prefix: prefix(),
+            client: fixture.client,
+            prefix: fixture.prefix(),
             timeoutMs: 5000,
             onFailure: 'closed',
           });
@@ -75,7 +64,12 @@ describe.skipIf(unavailable !== undefined)('RedisRateLimiter on a real redis-ser
   });
 
   it('never creates tokens when the clock goes back', async () => {
-    const redis = new RedisRateLimiter({ capacity: 2, refillPerSecond: 1, client, prefix: prefix() });
+    const redis = new RedisRateLimiter({
+      capacity: 2,
+      refillPerSecond: 1,
+      client: fixture.client,
+      prefix: fixture.prefix(),
+    });
     redis.clockOverride = 10_000;
     expect((await redis.take('k', 2)).allowed).toBe(true);
     redis.clockOverride = 5_000;
@@ -88,14 +82,14 @@ describe.skipIf(unavailable !== undefined)('RedisRateLimiter on a real redis-ser
   });
 
   it('uses the server clock, hash-tagged keys, and expires a bucket once it would be full', async () => {
-    const p = prefix();
-    const redis = new RedisRateLimiter({ capacity: 3, refillPerSecond: 10, client, prefix: p });
+    const p = fixture.prefix();
+    const redis = new RedisRateLimiter({ capacity: 3, refillPerSecond: 10, client: fixture.client, prefix: p });
     expect(redis.redisKey('user:1')).toBe(`${p}{user:1}`);
     const first = await redis.take('user:1', 3);
     expect(first).toMatchObject({ allowed: true, remaining: 0, source: 'redis' });
     expect(first.resetMs).toBe(300);
-    expect(await client.exists(`${p}{user:1}`)).toBe(1);
-    const ttl = await client.pttl(`${p}{user:1}`);
+    expect(await fixture.client.exists(`${p}{user:1}`)).toBe(1);
+    const ttl = await fixture.client.pttl(`${p}{user:1}`);
     expect(ttl).toBeGreaterThan(0);
     expect(ttl).toBeLessThanOrEqual(301);
     const denied = await redis.take('user:1');
@@ -104,12 +98,17 @@ describe.skipIf(unavailable !== undefined)('RedisRateLimiter on a real redis-ser
     expect(denied.retryAfterMs).toBeLessThanOrEqual(100);
     // A take that leaves the bucket full stores nothing.
     await redis.take('idle', 0);
-    expect(await client.exists(`${p}{idle}`)).toBe(0);
+    expect(await fixture.client.exists(`${p}{idle}`)).toBe(0);
   });
 
   it('reloads the script after SCRIPT FLUSH (NOSCRIPT)', async () => {
-    const redis = new RedisRateLimiter({ capacity: 1, refillPerSecond: 1, client, prefix: prefix() });
-    await client.script('FLUSH');
+    const redis = new RedisRateLimiter({
+      capacity: 1,
+      refillPerSecond: 1,
+      client: fixture.client,
+      prefix: fixture.prefix(),
+    });
+    await fixture.client.script('FLUSH');
     expect(await redis.take('k')).toMatchObject({ allowed: true, source: 'redis' });
     expect(redis.state.status).toBe('ok');
   });
@@ -119,11 +118,11 @@ describe.skipIf(unavailable !== undefined)('RedisRateLimiter on a real redis-ser
     const script = fileURLToPath(new URL('./redis-hammer.mjs', import.meta.url));
     const capacity = 20;
     const rate = 50;
-    const key = `${prefix()}shared`;
+    const key = `${fixture.prefix()}shared`;
     const started = Date.now();
     const outputs = await Promise.all(
       Array.from({ length: 4 }, () =>
-        run(process.execPath, [script, server.url, key, '1200', String(capacity), String(rate)]),
+        run(process.execPath, [script, fixture.server.url, key, '1200', String(capacity), String(rate)]),
       ),
     );
     const elapsedSeconds = (Date.now() - started) / 1000;
