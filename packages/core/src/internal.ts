@@ -20,6 +20,7 @@ export {
   monotonicNowMs,
 } from './ratelimit/decision.js';
 export { type Cidr, formatIp, type IpBytes, inCidr, maskIp, parseCidr, parseIp } from './ratelimit/ip.js';
+export { bindingLimit } from './ratelimit/multi.js';
 export { MAX_LIMIT_TIMES_WINDOW, normalizeSlidingWindowOptions } from './ratelimit/sliding-window.js';
 export { normalizeRateLimiterOptions, refillMicroPerMs } from './ratelimit/token-bucket.js';
 export {

@@ -56,6 +56,22 @@ export function takeAll(limits: AppliedLimit[], options: TakeAllOptions = {}): M
   const results = wouldAllow
     ? limits.map((l) => ({ name: l.name, decision: l.limiter.take(l.key, now, l.cost ?? 1) }))
     : peeked;
+  const { binding, retryAfterMs } = bindingLimit(results, wouldAllow);
+  const dryRun = options.dryRun ?? false;
+  const decision: MultiDecision = { allowed: wouldAllow || dryRun, wouldAllow, dryRun, results, binding, retryAfterMs };
+  if (!wouldAllow) options.onDeny?.(decision);
+  return decision;
+}
+
+/**
+ * The limit that decides the headers, and the longest wait: among denying results the one with
+ * the longest `retryAfterMs`; when all admit, the one with the least `remaining` share. Shared
+ * with the gateway, which takes Redis and in-memory limits in steps of its own. @internal
+ */
+export function bindingLimit(
+  results: MultiDecision['results'],
+  wouldAllow: boolean,
+): { binding: MultiDecision['binding']; retryAfterMs: number } {
   let binding: MultiDecision['binding'];
   let retryAfterMs = 0;
   for (const r of results) {
@@ -69,8 +85,5 @@ export function takeAll(limits: AppliedLimit[], options: TakeAllOptions = {}): M
       binding = r;
     }
   }
-  const dryRun = options.dryRun ?? false;
-  const decision: MultiDecision = { allowed: wouldAllow || dryRun, wouldAllow, dryRun, results, binding, retryAfterMs };
-  if (!wouldAllow) options.onDeny?.(decision);
-  return decision;
+  return { binding, retryAfterMs };
 }

@@ -25,6 +25,7 @@ import {
   rateLimitHeaders,
   takeAll,
 } from '@switchyard/core';
+import { bindingLimit } from '@switchyard/core/internal';
 import type { CompiledGateway, CompiledLimitPolicy, HeaderList } from '../types.js';
 import { RATE_LIMIT_WARNING_HEADER } from './headers.js';
 import { type KeyInput, keyValue } from './keys.js';
@@ -60,19 +61,7 @@ type Result = { name: string; decision: RateLimitDecision };
 
 /** A {@link MultiDecision} over results, with core `takeAll`'s choice of the binding limit. */
 export function combine(results: Result[], wouldAllow: boolean): MultiDecision {
-  let binding: Result | undefined;
-  let retryAfterMs = 0;
-  for (const r of results) {
-    const d = r.decision;
-    if (!wouldAllow) {
-      if (!d.allowed && (binding === undefined || d.retryAfterMs > retryAfterMs)) {
-        binding = r;
-        retryAfterMs = d.retryAfterMs;
-      }
-    } else if (binding === undefined || d.remaining / d.limit < binding.decision.remaining / binding.decision.limit) {
-      binding = r;
-    }
-  }
+  const { binding, retryAfterMs } = bindingLimit(results, wouldAllow);
   return { allowed: wouldAllow, wouldAllow, dryRun: false, results, binding, retryAfterMs };
 }
 
