@@ -99,3 +99,50 @@ const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 console.log(
   `miss against 5,000 siblings: crafted ${median(times.crafted).toFixed(0)} ns, ordinary ${median(times.ordinary).toFixed(0)} ns, median ratio ${median(ratios).toFixed(2)} (${rounds} rounds)`,
 );
+
+// 4. The limiters' key table: 20,000 keys crafted so that, under seed 0 (the old default), their
+// home slots all fall in the first 64 slots and pile into one probe run; then a victim's take
+// against a table filled with them, under seed 0 and under another seed (the new default is a
+// random one per process), against a table filled with ordinary keys.
+function homeSlot(key, seed, slots) {
+  // cyrb53's low lane over ASCII bytes (crates/switchyard/src/ratelimit/hash.rs), enough for these keys.
+  let h1 = 0xdeadbeef ^ seed;
+  let h2 = 0x41c6ce57 ^ seed;
+  for (let i = 0; i < key.length; i++) {
+    const b = key.charCodeAt(i);
+    h1 = Math.imul(h1 ^ b, 2654435761);
+    h2 = Math.imul(h2 ^ b, 1597334677);
+  }
+  h1 = Math.imul(h1 ^ (h1 >>> 16), 2246822507);
+  h1 ^= Math.imul(h2 ^ (h2 >>> 13), 3266489909);
+  return (h1 >>> 0) % slots;
+}
+const MAX_KEYS = 20_000;
+const SLOTS = MAX_KEYS + Math.ceil(MAX_KEYS / 4);
+const craftedKeys = [];
+for (let i = 0; craftedKeys.length < MAX_KEYS; i++) {
+  const key = `a${i}`;
+  if (homeSlot(key, 0, SLOTS) < 64) craftedKeys.push(key);
+}
+const ordinaryKeys = Array.from({ length: MAX_KEYS }, (_, i) => `client-${i}`);
+const victims = Array.from({ length: 4096 }, (_, i) => `victim-${i}`);
+function takeCost(seed, keys) {
+  const out = new Float64Array(layout.decisionFields);
+  const limiter = new binding.NativeRateLimiter(layout.limiterTokenBucket, 10, 1000, MAX_KEYS, seed, out);
+  const take = limiter.takeFunction();
+  for (const k of keys) take(k, 0, 1);
+  const costs = [];
+  for (let round = 0; round < rounds; round++) {
+    const start = process.hrtime.bigint();
+    for (const v of victims) take(v, 0, 0);
+    costs.push(Number(process.hrtime.bigint() - start) / victims.length);
+  }
+  return median(costs);
+}
+for (const seed of [0, 0x5eed]) {
+  const crafted = takeCost(seed, craftedKeys);
+  const ordinary = takeCost(seed, ordinaryKeys);
+  console.log(
+    `limiter take (seed ${seed}) after 20,000 keys crafted for seed 0: ${crafted.toFixed(0)} ns, after ordinary keys: ${ordinary.toFixed(0)} ns, ratio ${(crafted / ordinary).toFixed(2)}`,
+  );
+}

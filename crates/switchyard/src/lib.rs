@@ -12,3 +12,4 @@ pub mod hashing;
 pub mod ratelimit;
 pub mod router;
 pub mod seeded;
+pub mod shrink;

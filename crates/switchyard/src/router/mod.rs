@@ -714,6 +714,15 @@ impl Router {
         best
     }
 
+    /// Gives back the working memory above `keep_bytes` per buffer that an oversized request
+    /// made the router take (its params and joined param with it: call after reading them).
+    pub fn shrink_scratch(&mut self, keep_bytes: usize) {
+        if let Some(scratch) = self.scratch.as_mut() {
+            scratch.shrink(keep_bytes);
+        }
+        crate::shrink::shrink_string(&mut self.method_buf, keep_bytes);
+    }
+
     /// Param spans of the last successful [`Router::find`], in [`Router::param_names`] order.
     pub fn params(&self) -> &[ParamSpan] {
         self.scratch.as_ref().map_or(&[], |s| s.params.as_slice())

@@ -60,6 +60,25 @@ pub struct Ctx<'a> {
 }
 
 impl Scratch {
+    /// Gives back memory above `keep_bytes` per buffer that an oversized request made it take.
+    /// The param spans stay readable (they are small), and so does the joined param of the last
+    /// match, which the caller reads after the call: it is shrunk by the next call without one.
+    pub(crate) fn shrink(&mut self, keep_bytes: usize) {
+        use crate::shrink::{shrink_string, shrink_vec};
+        self.path.shrink(keep_bytes);
+        shrink_string(&mut self.fold, keep_bytes);
+        shrink_string(&mut self.host, keep_bytes);
+        shrink_vec(&mut self.kinds, keep_bytes);
+        shrink_vec(&mut self.query_bytes, keep_bytes);
+        shrink_vec(&mut self.query, keep_bytes);
+        if !self.params.iter().any(|p| p.flags & PARAM_JOINED != 0) {
+            shrink_vec(&mut self.params, keep_bytes);
+            shrink_string(&mut self.joined, keep_bytes);
+        }
+    }
+}
+
+impl Scratch {
     /// Canonicalizes the path part of the target into segments (spec §4.1) and applies the
     /// trailing-slash rule; the query is parsed lazily.
     pub fn normalize(&mut self, target: &str, opts: &RouterOptions) -> Result<(), Rejected> {
