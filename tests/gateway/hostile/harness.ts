@@ -497,6 +497,12 @@ export function hostileConfig(up: RecordingUpstream, trusted = false): object {
   };
 }
 
+/**
+ * Client deadlines for cases that are not about time: long enough for dozens of byte-by-byte
+ * writers at once on a loaded machine, short enough that a hung case fails fast.
+ */
+export const ROOMY_DEADLINES = { headersTimeoutMs: 4_000, requestTimeoutMs: 8_000, keepAliveTimeoutMs: 2_000 };
+
 /** Short client deadlines, so the slow-client cases take about a second. */
 export const SHORT_DEADLINES = { headersTimeoutMs: 600, requestTimeoutMs: 1_500, keepAliveTimeoutMs: 500 };
 

@@ -20,7 +20,7 @@ import {
   only,
   type RecordingUpstream,
   RESPONSE_HOP_FIELDS,
-  SHORT_DEADLINES,
+  ROOMY_DEADLINES,
   startRecordingUpstream,
 } from './harness.js';
 
@@ -36,8 +36,8 @@ for (const door of frontDoors) {
     beforeAll(async () => {
       up = await startRecordingUpstream();
       handles = handleCounts();
-      gw = await door.start(hostileConfig(up), SHORT_DEADLINES);
-      trusting = await door.start(hostileConfig(up, true), SHORT_DEADLINES);
+      gw = await door.start(hostileConfig(up), ROOMY_DEADLINES);
+      trusting = await door.start(hostileConfig(up, true), ROOMY_DEADLINES);
     });
 
     afterAll(async () => {

@@ -88,6 +88,12 @@ export class ProxyServer {
   #draining = false;
   #drained: (() => void) | undefined;
   readonly #tunnels = new Set<Duplex>();
+  /**
+   * Connections whose last answer said `Connection: close` because the request's head was not
+   * trusted: requests Node's parser already read behind it (pipelined, or smuggled by framing the
+   * gateway refused) are neither decided nor forwarded; the connection closes after that answer.
+   */
+  readonly #closing = new WeakSet<object>();
 
   constructor(options: ProxyServerOptions) {
     this.#engine = options.engine;
@@ -223,6 +229,11 @@ export class ProxyServer {
     const started = process.hrtime.bigint();
     // A client that resets mid-body makes `req` emit 'error'; the forwarder sees it through undici.
     req.on('error', noop);
+    if (this.#closing.has(req.socket)) {
+      req.resume();
+      res.shouldKeepAlive = false;
+      return;
+    }
     const state = this.#state;
     this.#begin(state);
     let ended = false;
@@ -262,6 +273,10 @@ export class ProxyServer {
   ): void {
     try {
       if (decision.kind === 'respond') {
+        if (closes(decision)) {
+          this.#closing.add(req.socket);
+          res.shouldKeepAlive = false;
+        }
         respond(res, decision);
         // The request body, if any, is not wanted; drain it so keep-alive stays usable.
         req.resume();
@@ -372,6 +387,12 @@ export class ProxyServer {
 }
 
 function noop(): void {}
+
+/** Whether a decision the gateway answers itself ends the connection. */
+function closes(decision: RespondDecision): boolean {
+  for (const [name, value] of decision.headers) if (name === 'connection' && value === 'close') return true;
+  return false;
+}
 
 /**
  * node:http server options for the client timeouts. Node checks head and request deadlines only
