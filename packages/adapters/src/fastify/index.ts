@@ -25,6 +25,7 @@ import {
   type RateLimitStore,
 } from '../frontdoor/index.js';
 import type { ReloadResult } from '../proxy/gateway.js';
+import { refuseConnect } from '../proxy/server.js';
 
 export type { EmbeddedGatewayOptions, LimitVerdict, RateLimitOptions, RateLimitStore };
 
@@ -170,6 +171,9 @@ const switchyard: FastifyPluginAsync<SwitchyardPluginOptions> = async (fastify: 
   });
 
   guardClientErrors(fastify);
+  // An app that serves CONNECT itself keeps doing so; otherwise it is refused 400, not dropped.
+  if (fastify.server.listenerCount('connect') === 0)
+    fastify.server.on('connect', (_req, socket: Duplex) => refuseConnect(socket));
   if (upgrades) {
     const server = fastify.server;
     server.on('upgrade', (req, socket, head: Buffer) => handler.handleUpgrade(req, socket, head, server));

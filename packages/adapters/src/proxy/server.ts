@@ -107,6 +107,7 @@ export class ProxyServer {
       this.#onUpgrade(req, socket, head),
     );
     this.server.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => onClientError(err, socket));
+    this.server.on('connect', (_req: IncomingMessage, socket: Duplex) => refuseConnect(socket));
   }
 
   /** The state new requests are decided on. */
@@ -421,6 +422,18 @@ export function respond(res: ServerResponse, decision: RespondDecision): void {
   headers.push('content-length', String(Buffer.byteLength(decision.body)));
   writeHead(res, decision.status, headers);
   res.end(decision.body);
+}
+
+const CONNECT_BODY = '400 Bad Request: CONNECT is not served; this gateway is not a forward proxy\n';
+
+/**
+ * Answers a `CONNECT` (authority-form, RFC 9110 §9.3.6) 400 and closes. Without a `connect`
+ * listener node:http drops such a connection without a word; the gateway routes paths and never
+ * opens tunnels to arbitrary hosts. Front doors on servers the gateway does not own use it too.
+ */
+export function refuseConnect(socket: Duplex): void {
+  socket.on('error', noop);
+  writeRawResponse(socket, 400, [], CONNECT_BODY);
 }
 
 /** A request the HTTP parser rejected (bad syntax, oversized head): answer it, never throw. */
