@@ -233,6 +233,8 @@ export interface Exchange {
   status: number;
   /** The server closed the connection (rather than the client's deadline ending the exchange). */
   closedByServer: boolean;
+  /** Milliseconds from connecting to the first byte of the server's answer (-1 when none came). */
+  answeredAfterMs: number;
 }
 
 /** How {@link exchange} writes and waits (it never half-closes: node:http aborts a request on a client FIN). */
@@ -278,12 +280,15 @@ export async function exchange(
   socket.setNoDelay(true);
   socket.on('error', () => {});
   const got: Buffer[] = [];
+  const started = Date.now();
+  let answeredAfterMs = -1;
   let bytes = 0;
   let closedByServer = false;
   const closed = new Promise<void>((resolve) => {
     const want = options.responses ?? 1;
     let settling = false;
     socket.on('data', (d: Buffer) => {
+      if (answeredAfterMs < 0) answeredAfterMs = Date.now() - started;
       got.push(d);
       bytes += d.length;
       if (options.abortAfterBytes !== undefined && bytes >= options.abortAfterBytes) socket.destroy();
@@ -304,6 +309,8 @@ export async function exchange(
   const list = Array.isArray(parts) ? parts : [parts];
   try {
     for (const [i, part] of list.entries()) {
+      // A server that answered and closed has decided; writing on would only measure the client.
+      if (socket.destroyed || closedByServer) break;
       const buf = typeof part === 'string' ? Buffer.from(part, 'latin1') : part;
       if (options.byteByByte) {
         for (let j = 0; j < buf.length && !socket.destroyed; j++) {
@@ -321,7 +328,7 @@ export async function exchange(
   const raw = Buffer.concat(got);
   const responses = parseResponses(raw);
   const final = responses.find((r) => r.status >= 200);
-  return { raw, responses, status: final?.status ?? 0, closedByServer };
+  return { raw, responses, status: final?.status ?? 0, closedByServer, answeredAfterMs };
 }
 
 /** Splits a byte stream into HTTP/1.1 responses (RFC 9112 §6: length, chunked, or until close). */
