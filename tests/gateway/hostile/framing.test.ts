@@ -13,10 +13,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compileGateway } from '../../../packages/adapters/src/gateway/config/index.js';
 import { frontDoors, type RunningDoor } from '../e2e/front-doors.js';
 import {
+  eventually,
   exchange,
   expectNoNewHandles,
   expectQuiet,
-  eventually,
   HOST,
   handleCounts,
   hostileConfig,
@@ -294,7 +294,12 @@ for (const door of frontDoors) {
       expect(statuses.length).toBe(1);
       expect([200, 400]).toContain(statuses[0]);
       expect(x.closedByServer).toBe(true);
-      expect(up.find(id).map((r) => r.url).filter((u) => !u.endsWith('/ok'))).toEqual([]);
+      expect(
+        up
+          .find(id)
+          .map((r) => r.url)
+          .filter((u) => !u.endsWith('/ok')),
+      ).toEqual([]);
     });
 
     it('leaves no request, connection or upstream socket behind', async () => {
@@ -313,7 +318,12 @@ describe('hostile input, framing: values the gateway writes', () => {
     ['name (the Via pseudonym)', { ...base, name: `gw${injected}` }],
     [
       'rewrite.replace_prefix.to (the upstream path)',
-      { ...base, routes: [{ path: '/api/*', service: 'up', rewrite: { replace_prefix: { from: '/api', to: `/v1${injected}` } } }] },
+      {
+        ...base,
+        routes: [
+          { path: '/api/*', service: 'up', rewrite: { replace_prefix: { from: '/api', to: `/v1${injected}` } } },
+        ],
+      },
     ],
     [
       'rewrite.strip_prefix',
@@ -321,15 +331,24 @@ describe('hostile input, framing: values the gateway writes', () => {
     ],
     [
       'rewrite.replace_prefix.to with an encoded CR LF',
-      { ...base, routes: [{ path: '/api/*', service: 'up', rewrite: { replace_prefix: { from: '/api', to: '/v1%0d%0aX' } } }] },
+      {
+        ...base,
+        routes: [{ path: '/api/*', service: 'up', rewrite: { replace_prefix: { from: '/api', to: '/v1%0d%0aX' } } }],
+      },
     ],
-    ['a target URL (the upstream path base)', { ...base, services: { up: { targets: [`http://127.0.0.1:9/b${injected}`] } } }],
+    [
+      'a target URL (the upstream path base)',
+      { ...base, services: { up: { targets: [`http://127.0.0.1:9/b${injected}`] } } },
+    ],
     ['versioning.header', { ...base, versioning: { header: `X-Version${injected}`, default: 'v1' } }],
     [
       'a route header constraint value',
       { ...base, routes: [{ path: '/api/*', service: 'up', headers: { 'x-beta': `1${injected}` } }] },
     ],
-    ['a route header constraint name', { ...base, routes: [{ path: '/api/*', service: 'up', headers: { [`x-b${injected}`]: '1' } }] }],
+    [
+      'a route header constraint name',
+      { ...base, routes: [{ path: '/api/*', service: 'up', headers: { [`x-b${injected}`]: '1' } }] },
+    ],
     ['a route path', { ...base, routes: [{ path: `/api${injected}`, service: 'up' }] }],
     ['a route host', { ...base, routes: [{ path: '/api/*', host: `a.test${injected}`, service: 'up' }] }],
     ['a route version', { ...base, routes: [{ path: '/api/*', service: 'up', version: `v1${injected}` }] }],
@@ -337,7 +356,9 @@ describe('hostile input, framing: values the gateway writes', () => {
       'a rate-limit key header',
       {
         ...base,
-        rate_limits: { l: { algorithm: 'token-bucket', capacity: 1, refill_per_second: 1, key: `header:x${injected}` } },
+        rate_limits: {
+          l: { algorithm: 'token-bucket', capacity: 1, refill_per_second: 1, key: `header:x${injected}` },
+        },
         routes: [{ path: '/api/*', service: 'up', rate_limit: 'l' }],
       },
     ],

@@ -5,7 +5,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { type AddressInfo, connect, createServer as createNetServer, type Socket } from 'node:net';
 import { expect } from 'vitest';
-import type { FrontDoor, RunningDoor } from '../e2e/front-doors.js';
+import type { RunningDoor } from '../e2e/front-doors.js';
 
 /** One request as the upstream's own node:http parser read it. */
 export interface Received {
@@ -402,9 +402,7 @@ export async function eventually(check: () => boolean | Promise<boolean>, timeou
 
 /** Client connections open on a door's server now. */
 export function connections(door: RunningDoor): Promise<number> {
-  return new Promise((resolve, reject) =>
-    door.server.getConnections((err, n) => (err ? reject(err) : resolve(n))),
-  );
+  return new Promise((resolve, reject) => door.server.getConnections((err, n) => (err ? reject(err) : resolve(n))));
 }
 
 /** Sockets and servers of this thread, by kind (`process.getActiveResourcesInfo`). */
@@ -439,41 +437,11 @@ export async function expectQuiet(door: RunningDoor, up: RecordingUpstream, pool
   expect(alive.status, 'the door still serves').toBe(200);
 }
 
-/**
- * Starts a door for a batch, runs `body`, closes it and checks that closing let go of everything:
- * no upstream connection and no socket or server handle beyond those open before it started.
- */
-export async function withDoor(
-  door: FrontDoor,
-  config: object,
-  up: RecordingUpstream,
-  body: (running: RunningDoor) => Promise<void>,
-  options: Parameters<FrontDoor['start']>[1] = {},
-): Promise<void> {
-  const before = handleCounts();
-  const running = await door.start(config, options);
-  try {
-    await body(running);
-  } finally {
-    await running.close();
-  }
-  expect(await eventually(() => up.openConnections === 0), 'upstream connections after close').toBe(true);
-  await expectNoNewHandles(before);
-}
-
 /** A unique marker for one case, so concurrent cases can find their own requests upstream. */
 let serial = 0;
 export function marker(tag: string): string {
   serial++;
   return `${tag}-${process.pid}-${serial}`;
-}
-
-/**
- * Says, in the test output, why a front door behaves differently from the proxy for a case
- * (the suite never skips silently).
- */
-export function note(door: string, what: string, why: string): void {
-  process.stdout.write(`[hostile] ${door}: ${what}: ${why}\n`);
 }
 
 /** Host every case sends unless it is about `Host`. */

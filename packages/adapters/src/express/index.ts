@@ -82,7 +82,8 @@ export function gateway(config: string | object, options: EmbeddedGatewayOptions
       value: (server: Server) => {
         server.on('upgrade', (req, socket: Duplex, head: Buffer) => handler.handleUpgrade(req, socket, head, server));
         // An app that serves CONNECT itself keeps doing so; otherwise it is refused 400, not dropped.
-        if (server.listenerCount('connect') === 0) server.on('connect', (_req, socket: Duplex) => refuseConnect(socket));
+        if (server.listenerCount('connect') === 0)
+          server.on('connect', (_req, socket: Duplex) => refuseConnect(socket));
         return server;
       },
     },

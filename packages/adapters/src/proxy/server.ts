@@ -68,7 +68,11 @@ export interface ProxyServerOptions {
 }
 
 /** The defaults of {@link ProxyServerOptions}' client timeouts. */
-export const CLIENT_TIMEOUT_DEFAULTS = { keepAliveTimeoutMs: 5_000, headersTimeoutMs: 20_000, requestTimeoutMs: 300_000 };
+export const CLIENT_TIMEOUT_DEFAULTS = {
+  keepAliveTimeoutMs: 5_000,
+  headersTimeoutMs: 20_000,
+  requestTimeoutMs: 300_000,
+};
 
 const ERROR_BODY = '500 Internal Server Error: the gateway failed on this request\n';
 

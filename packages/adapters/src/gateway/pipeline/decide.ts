@@ -217,8 +217,7 @@ export function begin(req: GatewayRequest, state: GatewayState, inputs: Decision
   const problem = headProblem(req, host);
   // A head the gateway cannot trust ends the connection: whatever follows it on the wire was framed
   // by rules the gateway just refused, so nothing after it is read as a request (RFC 9112 §9.6).
-  if (problem !== undefined)
-    return early(respond(problem[0], problem[1], requestId, [['connection', 'close']], none));
+  if (problem !== undefined) return early(respond(problem[0], problem[1], requestId, [['connection', 'close']], none));
   // 3 before 2: versioned routes are told apart by the router itself, through the version header
   // it is given, so the version is resolved from the canonical path before matching. Without
   // versioned routes the router's own canonicalization (inside resolve) is the only one.
