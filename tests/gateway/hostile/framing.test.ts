@@ -4,10 +4,12 @@
 // a parser that disagreed with Node's would read it. Outcome asserted: the exact status, and the
 // smuggled request never reaching the upstream, neither as a request nor anywhere in its bytes
 // outside a body. Sources: RFC 9112 §2.2 (bare CR), §5.1-5.2 (field syntax, obs-fold), §6.1
-// (Transfer-Encoding), §6.3 (length), §7.1 (chunks); CVE-2022-32213, CVE-2022-32214,
-// CVE-2022-32215 (llhttp chunked/CR/TE), CVE-2023-30589 (CR as a line end), CVE-2024-27982
-// (space before the colon of Content-Length), CVE-2025-23167 (`\r\n\rX` ending a head),
-// CVE-2024-22019 (unbounded chunk extensions).
+// (Transfer-Encoding), §6.3 (length), §7.1 (chunks); Node/llhttp advisories CVE-2022-32213
+// (flawed Transfer-Encoding parsing), CVE-2022-32214 (lines not strictly ended by CRLF),
+// CVE-2022-32215 (multi-line Transfer-Encoding), CVE-2023-30589 (CR alone ending a field line),
+// CVE-2024-27982 (space before the colon of Content-Length), CVE-2025-23167 (`\r\n\rX` ending a
+// head). Config values the gateway writes are checked too: CR LF injection through a client
+// library's inputs was undici's CVE-2022-35948 and CVE-2023-23936.
 import { ConfigError } from '@switchyard/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compileGateway } from '../../../packages/adapters/src/gateway/config/index.js';
@@ -94,7 +96,7 @@ const rejected: FramingCase[] = [
     status: 400,
   },
   {
-    name: 'Transfer-Encoding "identity" (CVE-2022-32215)',
+    name: 'Transfer-Encoding "identity" (CVE-2022-32213)',
     bytes: (id) => post(id, ['Transfer-Encoding: identity'], smuggled(id)),
     status: 400,
   },
@@ -114,12 +116,12 @@ const rejected: FramingCase[] = [
     status: 400,
   },
   {
-    name: 'Transfer-Encoding with a vertical tab (CVE-2022-32214 class)',
+    name: 'Transfer-Encoding with a vertical tab (CVE-2022-32213 class)',
     bytes: (id) => post(id, ['Transfer-Encoding:\x0bchunked'], `0\r\n\r\n${smuggled(id)}`),
     status: 400,
   },
   {
-    name: 'obs-fold continuing Transfer-Encoding (RFC 9112 §5.2)',
+    name: 'obs-fold continuing Transfer-Encoding (RFC 9112 §5.2, CVE-2022-32215)',
     bytes: (id) => post(id, ['Transfer-Encoding: identity', ' chunked'], `0\r\n\r\n${smuggled(id)}`),
     status: 400,
   },
@@ -144,7 +146,7 @@ const rejected: FramingCase[] = [
     status: 400,
   },
   {
-    name: 'a bare LF ending the request line (RFC 9112 §2.2)',
+    name: 'a bare LF ending the request line (RFC 9112 §2.2, CVE-2022-32214)',
     bytes: (id) => `GET /api/${id} HTTP/1.1\nHost: ${HOST}\r\nContent-Length: 60\r\n\r\n${smuggled(id)}`,
     status: 400,
   },
@@ -159,7 +161,7 @@ const rejected: FramingCase[] = [
     status: 400,
   },
   {
-    name: 'a chunk size in hex with 0x (CVE-2022-32213 class)',
+    name: 'a chunk size in hex with 0x (RFC 9112 §7.1)',
     bytes: (id) => post(id, ['Transfer-Encoding: chunked'], `0x5\r\nhello\r\n0\r\n\r\n${smuggled(id)}`),
     status: 400,
     stage: 'body',
@@ -183,7 +185,7 @@ const rejected: FramingCase[] = [
     stage: 'body',
   },
   {
-    name: 'a chunk size line ended by a bare LF (CVE-2022-32213)',
+    name: 'a chunk size line ended by a bare LF (CVE-2022-32214)',
     bytes: (id) => post(id, ['Transfer-Encoding: chunked'], `5\nhello\r\n0\r\n\r\n${smuggled(id)}`),
     status: 400,
     stage: 'body',

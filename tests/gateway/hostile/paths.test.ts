@@ -1,8 +1,8 @@
 // Hostile input, paths: request-targets that try to reach what no route exposes, or to make the
 // upstream see a different path than the gateway routed (path traversal and normalization
-// confusion, the class of CVE-2021-41773/42013 in Apache, of the 2021-2024 advisories against
-// Node static servers and routers such as send/serve-static's encoded traversal and
-// find-my-way's CVE-2024-45813, and of Tomcat-style `..;` path parameters). The gateway decides
+// confusion: the class of CVE-2021-41773/CVE-2021-42013 in Apache (encoded and double-encoded
+// dot segments), of the Node static-server traversals such as node-static's CVE-2023-26111, and
+// of Tomcat-style `..;` path parameters that let `/api/..;/admin` pass a prefix check). The gateway decides
 // the path once (docs/router-spec.md §4.1) and forwards that canonical path: the upstream never
 // receives a dot segment, an escape it could decode into one, or a `//host` it could read as an
 // authority. Sources: RFC 3986 §3.3, §5.2.4 (dot segments), §2.1 (escapes), RFC 9112 §3.2.

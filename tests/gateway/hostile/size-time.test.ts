@@ -2,9 +2,9 @@
 // clients that vanish mid-transfer, and floods of idle connections. The doors run with short
 // client deadlines (harness SHORT_DEADLINES: head 600 ms, request 1.5 s, keep-alive 500 ms) so a
 // slow client is cut within about a second. Sources: RFC 9110 §15.5.9 (408), RFC 6585 §5 (431),
-// RFC 9112 §9.8 (closing idle connections); slowloris (CVE-2007-6750 class) and Node's own
-// headersTimeout/requestTimeout hardening (CVE-2022-32212 era, Node 18's server timeouts), and
-// CVE-2024-22019 (unbounded request reads).
+// RFC 9112 §9.8 (closing idle connections); slowloris against Node (CVE-2018-12122, which gave
+// node:http its headersTimeout), Node 18's requestTimeout, and CVE-2024-22019 (unbounded reads of
+// a request body's chunk extensions).
 import type { Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { frontDoors, type RunningDoor } from '../e2e/front-doors.js';

@@ -1,8 +1,8 @@
 // Hostile input from the other side: an upstream (compromised, buggy, or a shared backend serving
 // attacker-controlled bytes) answers with framing or fields a client must never see, or with extra
 // bytes that would desynchronize a pooled connection and hand one client's answer to another
-// (response smuggling / queue poisoning, the mirror image of request smuggling; cf. undici's
-// CVE-2022-35948 and CVE-2023-23936 on header CR LF, and response-splitting CWE-113). The
+// (response smuggling / queue poisoning, the mirror image of request smuggling; response
+// splitting, CWE-113). The
 // upstream here is a raw TCP server that writes exactly the bytes of each case. Outcome asserted:
 // a 502 (the gateway's own answer, never the malformed one), no byte of the poison at the client,
 // and the next request on the pool gets a real answer.
