@@ -303,6 +303,41 @@ for (const door of frontDoors) {
       });
     }
 
+    it.concurrent('a WebSocket upgrade with two Host fields is refused 400 before any tunnel (RFC 9112 §3.2)', async () => {
+      const id = marker('ws-host');
+      const x = await exchange(
+        gw.url,
+        `GET /api/${id} HTTP/1.1\r\nHost: ${HOST}\r\nHost: evil.test\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n` +
+          'Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n',
+        { responses: 0, timeoutMs: 3_000 },
+      );
+      expect(x.responses.map((r) => r.status)).toEqual([400]);
+      expect(x.responses[0]!.headers.filter(([n]) => n === 'connection')).toEqual([['connection', 'close']]);
+      expect(up.find(id)).toEqual([]);
+    });
+
+    it.concurrent('Expect: 100-continue is answered by the door and never forwarded (RFC 9110 §10.1.1)', async () => {
+      const id = marker('expect');
+      const x = await exchange(
+        gw.url,
+        [head('POST', '/api/x', id, 'Expect: 100-continue', 'Content-Length: 5'), 'hello'],
+        {
+          gapMs: 100,
+        },
+      );
+      expect(x.responses.map((r) => r.status)).toEqual([100, 200]);
+      const r = only(up, id);
+      expect(fieldValues(r, 'expect')).toEqual([]);
+      expect(r.body.toString()).toBe('hello');
+    });
+
+    it.concurrent('an expectation other than 100-continue: 417, nothing upstream (RFC 9110 §10.1.1)', async () => {
+      const id = marker('expect-bad');
+      const x = await exchange(gw.url, head('POST', '/api/x', id, 'Expect: evil', 'Content-Length: 0'));
+      expect(x.status).toBe(417);
+      expect(up.find(id)).toEqual([]);
+    });
+
     it('leaves no request, connection or upstream socket behind', async () => {
       await expectQuiet(gw, up, 16);
       await expectQuiet(trusting, up, 32);
