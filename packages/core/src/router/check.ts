@@ -6,9 +6,11 @@
 import type { CompiledConstraint, CompiledRoute, CompiledSegment, HostRule } from './compile.js';
 import { utf8Length } from './decode.js';
 import { compareRank, structurallyTied } from './evaluate.js';
+import { mixedKey, type RouteIndex, type TrieNode } from './route-index.js';
 import type { RouteDiagnostic } from './types.js';
 
-interface CheckOptions {
+/** The router options `check()` depends on. */
+export interface CheckOptions {
   readonly maxParamLength: number;
   readonly trailingSlash: 'strict' | 'ignore';
 }
@@ -86,8 +88,8 @@ function methodsCover(a: CompiledRoute, r: CompiledRoute): boolean {
   return [...r.methods].every((m) => a.methods?.has(m));
 }
 
-/** A matches every request R matches. */
-function covers(a: CompiledRoute, r: CompiledRoute, options: CheckOptions): boolean {
+/** A matches every request R matches (decided structurally, conservatively). */
+export function covers(a: CompiledRoute, r: CompiledRoute, options: CheckOptions): boolean {
   return (
     hostCovers(a.host, r.host) &&
     methodsCover(a, r) &&
@@ -109,7 +111,7 @@ function contradicts(a: readonly CompiledConstraint[], b: readonly CompiledConst
 }
 
 /** Tied routes (same segment kinds) that some request could match both. */
-function mayOverlap(a: CompiledRoute, b: CompiledRoute): boolean {
+export function mayOverlap(a: CompiledRoute, b: CompiledRoute): boolean {
   if (!hostsOverlap(a.host, b.host)) return false;
   if (a.methods !== null && b.methods !== null && ![...a.methods].some((m) => b.methods?.has(m))) return false;
   const staticClash = a.segments.some((s, i) => {
@@ -120,30 +122,153 @@ function mayOverlap(a: CompiledRoute, b: CompiledRoute): boolean {
   return !contradicts(a.headers, b.headers) && !contradicts(a.query, b.query);
 }
 
-/** Diagnostics for a table, in route id order. */
-export function checkRoutes(routes: readonly CompiledRoute[], options: CheckOptions): RouteDiagnostic[] {
+/** The suffixes `s` of a host rule for which a route with host `*.s` covers it. */
+function wildcardSuffixesCovering(host: HostRule): string[] {
+  if (host.kind === 'any') return [];
+  const out: string[] = [];
+  // `*.s` covers the exact host `h` when `h` ends with `.s` and has something before the dot,
+  // and the wildcard `*.v` when `v` is `s` or ends with `.s`.
+  if (host.kind === 'wildcard') out.push(host.value);
+  for (let dot = host.value.indexOf('.', host.kind === 'exact' ? 1 : 0); dot >= 0; ) {
+    if (dot + 1 < host.value.length) out.push(host.value.slice(dot + 1));
+    dot = host.value.indexOf('.', dot + 1);
+  }
+  return out;
+}
+
+/**
+ * Every route whose path may cover R's (A's segments cover R's one by one, or A's wildcard takes
+ * the rest), in the trie `at` from R's segment `i` on. The full `covers` decides afterwards.
+ */
+function eachCovering(
+  at: TrieNode,
+  r: CompiledRoute,
+  i: number,
+  options: CheckOptions,
+  visit: (a: CompiledRoute) => void,
+): void {
+  const rs = r.segments;
+  // A's wildcard at depth i needs R to always have enough segments (see pathCovers).
+  const rMin = r.wildcard && options.trailingSlash === 'ignore' ? rs.length - 1 : rs.length;
+  const min = options.trailingSlash === 'ignore' ? i : i + 1;
+  if (rMin >= min) for (const a of at.wildcard) visit(a);
+  if (i === rs.length) {
+    if (!r.wildcard) for (const a of at.routes) visit(a);
+    return;
+  }
+  const ri = rs[i] as CompiledSegment;
+  const seg = ri.segment;
+  let same: TrieNode | null | undefined;
+  switch (seg.kind) {
+    case 'wildcard':
+      return;
+    case 'static':
+      same = at.statics.get(ri.text);
+      if (at.plain && ri.text !== '' && utf8Length(ri.text) <= options.maxParamLength) {
+        eachCovering(at.plain, r, i + 1, options, visit);
+      }
+      break;
+    case 'mixed':
+      same = at.mixed.get(mixedKey(ri));
+      break;
+    case 'patterned':
+      same = at.patterned.get(seg.pattern);
+      break;
+    default:
+      same = at.plain;
+  }
+  if (same) eachCovering(same, r, i + 1, options, visit);
+}
+
+/**
+ * Every route that may tie with R structurally and share a request with it: the same segment
+ * kinds, and the same text where R's segment is static. `structurallyTied` and `mayOverlap`
+ * decide afterwards.
+ */
+function eachTied(at: TrieNode, r: CompiledRoute, i: number, visit: (a: CompiledRoute) => void): void {
+  const rs = r.segments;
+  if (i === rs.length) {
+    for (const a of at.routes) visit(a);
+    return;
+  }
+  const ri = rs[i] as CompiledSegment;
+  switch (ri.segment.kind) {
+    case 'wildcard':
+      for (const a of at.wildcard) visit(a);
+      return;
+    case 'static': {
+      const next = at.statics.get(ri.text);
+      if (next) eachTied(next, r, i + 1, visit);
+      return;
+    }
+    case 'mixed':
+      for (const next of at.mixed.values()) eachTied(next, r, i + 1, visit);
+      return;
+    case 'patterned':
+      for (const next of at.patterned.values()) eachTied(next, r, i + 1, visit);
+      return;
+    default:
+      if (at.plain) eachTied(at.plain, r, i + 1, visit);
+  }
+}
+
+/**
+ * Diagnostics for a table, in route id order. For each route R, the routes that could take its
+ * requests are found through the index (the tries of the host rules that cover R's, and in them
+ * the paths that cover R's) rather than by trying every route: near-linear for a real table.
+ * Among those that qualify, the one with the lowest id is reported, as a scan in id order would.
+ */
+export function checkRoutes(
+  routes: readonly CompiledRoute[],
+  index: RouteIndex,
+  options: CheckOptions,
+): RouteDiagnostic[] {
   const out: RouteDiagnostic[] = [];
   for (const r of routes) {
-    const coveredBy = routes.find((a) => a !== r && compareRank(a, r) < 0 && covers(a, r, options));
-    if (coveredBy) {
+    let coveredBy: CompiledRoute | null = null;
+    const offerCover = (a: CompiledRoute) => {
+      if (a === r || (coveredBy !== null && a.id >= coveredBy.id)) return;
+      if (compareRank(a, r) < 0 && covers(a, r, options)) coveredBy = a;
+    };
+    const tries = [index.any];
+    if (r.host.kind === 'exact') {
+      const exact = index.exact.get(r.host.value);
+      if (exact) tries.push(exact);
+    }
+    for (const suffix of wildcardSuffixesCovering(r.host)) {
+      const trie = index.wildcard.get(suffix);
+      if (trie) tries.push(trie);
+    }
+    for (const trie of tries) eachCovering(trie, r, 0, options, offerCover);
+    const by = coveredBy as CompiledRoute | null;
+    if (by) {
       out.push({
         kind: 'unreachable',
         route: r.id,
-        by: coveredBy.id,
-        message: `route #${r.id} ${r.path} can never win: route #${coveredBy.id} ${coveredBy.path} matches every request it matches and ranks first`,
+        by: by.id,
+        message: `route #${r.id} ${r.path} can never win: route #${by.id} ${by.path} matches every request it matches and ranks first`,
       });
       continue;
     }
-    const tied = routes.find((a) => a !== r && compareRank(a, r) < 0 && structurallyTied(a, r) && mayOverlap(a, r));
-    if (tied) {
-      const byPriority = tied.priority !== r.priority;
+    let tied: CompiledRoute | null = null;
+    const offerTie = (a: CompiledRoute) => {
+      if (a === r || (tied !== null && a.id >= tied.id)) return;
+      if (compareRank(a, r) < 0 && structurallyTied(a, r) && mayOverlap(a, r)) tied = a;
+    };
+    // Tied routes that overlap have the same host rule: an exact host equal to R's, a wildcard of
+    // the same suffix length covering R's (so the same suffix), or both any.
+    const own = index.trieOf(r, false);
+    if (own) eachTied(own, r, 0, offerTie);
+    const t = tied as CompiledRoute | null;
+    if (t) {
+      const byPriority = t.priority !== r.priority;
       out.push({
         kind: byPriority ? 'shadowed' : 'conflict',
         route: r.id,
-        by: tied.id,
+        by: t.id,
         message: byPriority
-          ? `route #${r.id} ${r.path} and route #${tied.id} ${tied.path} can match the same requests; only priority decides (#${tied.id} wins)`
-          : `route #${r.id} ${r.path} and route #${tied.id} ${tied.path} can match the same requests; only insertion order decides (#${tied.id} wins)`,
+          ? `route #${r.id} ${r.path} and route #${t.id} ${t.path} can match the same requests; only priority decides (#${t.id} wins)`
+          : `route #${r.id} ${r.path} and route #${t.id} ${t.path} can match the same requests; only insertion order decides (#${t.id} wins)`,
       });
     }
   }
