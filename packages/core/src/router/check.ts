@@ -6,7 +6,7 @@
 import type { CompiledConstraint, CompiledRoute, CompiledSegment, HostRule } from './compile.js';
 import { utf8Length } from './decode.js';
 import { compareRank, structurallyTied } from './evaluate.js';
-import { mixedKey, type RouteIndex, type TrieNode } from './route-index.js';
+import type { RouteIndex, TrieNode } from './route-index.js';
 import type { RouteDiagnostic } from './types.js';
 
 /** The router options `check()` depends on. */
@@ -151,9 +151,9 @@ function eachCovering(
   // A's wildcard at depth i needs R to always have enough segments (see pathCovers).
   const rMin = r.wildcard && options.trailingSlash === 'ignore' ? rs.length - 1 : rs.length;
   const min = options.trailingSlash === 'ignore' ? i : i + 1;
-  if (rMin >= min) for (const a of at.wildcard) visit(a);
+  if (rMin >= min && at.wildcard !== null) for (const a of at.wildcard) visit(a);
   if (i === rs.length) {
-    if (!r.wildcard) for (const a of at.routes) visit(a);
+    if (!r.wildcard && at.routes !== null) for (const a of at.routes) visit(a);
     return;
   }
   const ri = rs[i] as CompiledSegment;
@@ -163,16 +163,16 @@ function eachCovering(
     case 'wildcard':
       return;
     case 'static':
-      same = at.statics.get(ri.text);
+      same = at.statics?.get(ri.text);
       if (at.plain && ri.text !== '' && utf8Length(ri.text) <= options.maxParamLength) {
         eachCovering(at.plain, r, i + 1, options, visit);
       }
       break;
     case 'mixed':
-      same = at.mixed.get(mixedKey(ri));
+      same = at.mixed?.get(ri.key);
       break;
     case 'patterned':
-      same = at.patterned.get(seg.pattern);
+      same = at.patterned?.get(seg.pattern);
       break;
     default:
       same = at.plain;
@@ -188,24 +188,24 @@ function eachCovering(
 function eachTied(at: TrieNode, r: CompiledRoute, i: number, visit: (a: CompiledRoute) => void): void {
   const rs = r.segments;
   if (i === rs.length) {
-    for (const a of at.routes) visit(a);
+    if (at.routes !== null) for (const a of at.routes) visit(a);
     return;
   }
   const ri = rs[i] as CompiledSegment;
   switch (ri.segment.kind) {
     case 'wildcard':
-      for (const a of at.wildcard) visit(a);
+      if (at.wildcard !== null) for (const a of at.wildcard) visit(a);
       return;
     case 'static': {
-      const next = at.statics.get(ri.text);
+      const next = at.statics?.get(ri.text);
       if (next) eachTied(next, r, i + 1, visit);
       return;
     }
     case 'mixed':
-      for (const next of at.mixed.values()) eachTied(next, r, i + 1, visit);
+      for (const next of at.mixed?.values() ?? []) eachTied(next, r, i + 1, visit);
       return;
     case 'patterned':
-      for (const next of at.patterned.values()) eachTied(next, r, i + 1, visit);
+      for (const next of at.patterned?.values() ?? []) eachTied(next, r, i + 1, visit);
       return;
     default:
       if (at.plain) eachTied(at.plain, r, i + 1, visit);

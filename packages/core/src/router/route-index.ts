@@ -17,15 +17,22 @@ import { type Program, runProgram } from './vm.js';
  * its pattern; plain: one child), which lets `check()` walk the same trie.
  */
 export interface TrieNode {
+  // Lists and child maps are created with their first entry: most nodes hold one kind of thing
+  // or none, and a table of 100,000 routes has several times as many nodes.
   /** Routes whose last segment is the one leading here, best rank first once `sorted`. */
-  readonly routes: CompiledRoute[];
+  routes: CompiledRoute[] | null;
   /** Routes whose wildcard `*` is the segment after this node's, best rank first once `sorted`. */
-  readonly wildcard: CompiledRoute[];
+  wildcard: CompiledRoute[] | null;
   /** Whether `routes` and `wildcard` are in rank order (appending usually keeps it; see `place`). */
   sorted: boolean;
-  readonly statics: Map<string, TrieNode>;
-  readonly mixed: Map<string, TrieNode>;
-  readonly patterned: Map<string, TrieNode>;
+  /**
+   * The routes of both lists by list (`/` or `*`) and constraint shape, made once the lists are
+   * long enough for a scan at each `add` to cost (many routes on one path told apart by headers).
+   */
+  shapes: Map<string, CompiledRoute[]> | null;
+  statics: Map<string, TrieNode> | null;
+  mixed: Map<string, TrieNode> | null;
+  patterned: Map<string, TrieNode> | null;
   plain: TrieNode | null;
   /** For a mixed or patterned child: the program its segment runs (the same for every route here). */
   readonly program: Program | null;
@@ -33,50 +40,37 @@ export interface TrieNode {
 
 function node(program: Program | null = null): TrieNode {
   return {
-    routes: [],
-    wildcard: [],
+    routes: null,
+    wildcard: null,
     sorted: true,
-    statics: new Map(),
-    mixed: new Map(),
-    patterned: new Map(),
+    shapes: null,
+    statics: null,
+    mixed: null,
+    patterned: null,
     plain: null,
     program,
   };
 }
 
-/** The child key of a mixed segment: its literal texts and param patterns, as `check()` compares them. */
-export function mixedKey(s: CompiledSegment): string {
-  const seg = s.segment;
-  if (seg.kind !== 'mixed') return '';
-  return JSON.stringify(seg.parts.map((p) => (p.kind === 'literal' ? p.text : [p.pattern])));
-}
-
 function childOf(parent: TrieNode, s: CompiledSegment): TrieNode {
-  const seg = s.segment;
-  switch (seg.kind) {
-    case 'static': {
-      let child = parent.statics.get(s.text);
-      if (!child) {
-        child = node();
-        parent.statics.set(s.text, child);
-      }
-      return child;
-    }
-    case 'mixed':
-    case 'patterned': {
-      const map = seg.kind === 'mixed' ? parent.mixed : parent.patterned;
-      const key = seg.kind === 'mixed' ? mixedKey(s) : seg.pattern;
-      let child = map.get(key);
-      if (!child) {
-        child = node(s.program);
-        map.set(key, child);
-      }
-      return child;
-    }
-    default:
-      parent.plain ??= node();
-      return parent.plain;
+  const kind = s.segment.kind;
+  if (kind === 'plain') {
+    parent.plain ??= node();
+    return parent.plain;
   }
+  if (kind === 'static') parent.statics ??= new Map();
+  else if (kind === 'mixed') parent.mixed ??= new Map();
+  else parent.patterned ??= new Map();
+  const map = (kind === 'static' ? parent.statics : kind === 'mixed' ? parent.mixed : parent.patterned) as Map<
+    string,
+    TrieNode
+  >;
+  let child = map.get(s.key);
+  if (!child) {
+    child = node(s.program);
+    map.set(s.key, child);
+  }
+  return child;
 }
 
 /** Appends, noting when the list stops being in rank order (it is sorted before its next read). */
@@ -86,11 +80,25 @@ function place(at: TrieNode, list: CompiledRoute[], route: CompiledRoute): void 
   if (last && compareRank(last, route) > 0) at.sorted = false;
 }
 
+/** How many routes a node holds before `add` finds same-shape routes by map rather than by scan. */
+const SHAPES_AFTER = 8;
+
+function shapeKey(route: CompiledRoute): string {
+  return (route.wildcard ? '*' : '/') + route.constraintShape;
+}
+
+function addShape(shapes: Map<string, CompiledRoute[]>, route: CompiledRoute): void {
+  const key = shapeKey(route);
+  const list = shapes.get(key);
+  if (list) list.push(route);
+  else shapes.set(key, [route]);
+}
+
 /** Puts a node's lists in rank order; done on the first read after an out-of-order `add`. */
 export function sortedNode(at: TrieNode): TrieNode {
   if (!at.sorted) {
-    at.routes.sort(compareRank);
-    at.wildcard.sort(compareRank);
+    at.routes?.sort(compareRank);
+    at.wildcard?.sort(compareRank);
     at.sorted = true;
   }
   return at;
@@ -128,18 +136,18 @@ function firstMatch(list: readonly CompiledRoute[], ctx: RequestContext): Found 
 function bestUnder(at: TrieNode, depth: number, ctx: RequestContext, segments: readonly string[]): Found | null {
   const here = sortedNode(at);
   const count = segments.length;
-  if (depth === count && here.routes.length > 0) {
+  if (depth === count && here.routes !== null) {
     const found = firstMatch(here.routes, ctx);
     if (found) return found;
   }
   if (depth < count) {
-    const child = here.statics.size > 0 ? here.statics.get(ctx.foldedSegment(depth)) : undefined;
+    const child = here.statics?.get(ctx.foldedSegment(depth));
     if (child) {
       const found = bestUnder(child, depth + 1, ctx, segments);
       if (found) return found;
     }
     for (const group of [here.mixed, here.patterned]) {
-      if (group.size === 0) continue;
+      if (group === null) continue;
       let best: Found | null = null;
       const points = ctx.segmentCodePoints(depth).points;
       for (const next of group.values()) {
@@ -154,7 +162,7 @@ function bestUnder(at: TrieNode, depth: number, ctx: RequestContext, segments: r
     }
   }
   // A wildcard takes one segment or more; with `trailingSlash: 'ignore'`, none too.
-  if (here.wildcard.length > 0 && (depth < count || (ctx.ignoreTrailingSlash && depth === count))) {
+  if (here.wildcard !== null && (depth < count || (ctx.ignoreTrailingSlash && depth === count))) {
     return firstMatch(here.wildcard, ctx);
   }
   return null;
@@ -172,12 +180,12 @@ function eachUnder(
   visit: (route: CompiledRoute) => void,
 ): void {
   const count = segments.length;
-  if (depth === count) for (const route of at.routes) visit(route);
+  if (depth === count && at.routes !== null) for (const route of at.routes) visit(route);
   if (depth < count) {
-    const child = at.statics.get(ctx.foldedSegment(depth));
+    const child = at.statics?.get(ctx.foldedSegment(depth));
     if (child) eachUnder(child, depth + 1, ctx, segments, visit);
     for (const group of [at.mixed, at.patterned]) {
-      if (group.size === 0) continue;
+      if (group === null) continue;
       const points = ctx.segmentCodePoints(depth).points;
       for (const next of group.values()) {
         if (runProgram(next.program as Program, points) !== null) eachUnder(next, depth + 1, ctx, segments, visit);
@@ -185,7 +193,9 @@ function eachUnder(
     }
     if (at.plain && segments[depth] !== '') eachUnder(at.plain, depth + 1, ctx, segments, visit);
   }
-  if (depth < count || (ctx.ignoreTrailingSlash && depth === count)) for (const route of at.wildcard) visit(route);
+  if (at.wildcard !== null && (depth < count || (ctx.ignoreTrailingSlash && depth === count))) {
+    for (const route of at.wildcard) visit(route);
+  }
 }
 
 /**
@@ -218,16 +228,43 @@ export class RouteIndex {
     return trie;
   }
 
-  /** Adds a compiled route. */
-  insert(route: CompiledRoute): void {
+  /**
+   * Where a route goes: the node whose `routes` (or, for a wildcard route, `wildcard`) list takes
+   * it. Every route in one list has the same host rule and path shape (static text and mixed
+   * literals folded when case-insensitive, patterns, kinds; param names aside): what §7 compares
+   * besides methods and constraints. Creates the nodes on the way; adds nothing to a list.
+   */
+  locate(route: CompiledRoute): TrieNode {
     let at = this.trieOf(route, true) as TrieNode;
-    const last = route.segments.length - 1;
+    const last = route.wildcard ? route.segments.length - 1 : route.segments.length;
     for (let i = 0; i < last; i++) at = childOf(at, route.segments[i] as CompiledSegment);
-    const final = route.segments[last] as CompiledSegment;
-    if (final.segment.kind === 'wildcard') place(at, at.wildcard, route);
-    else {
-      at = childOf(at, final);
+    return at;
+  }
+
+  /**
+   * The routes already at `at` (see {@link locate}) that have the host rule, path shape and
+   * constraint shape of `route`: the ones §7 compares it with (by method).
+   */
+  sameShape(at: TrieNode, route: CompiledRoute): readonly CompiledRoute[] {
+    if (at.shapes !== null) return at.shapes.get(shapeKey(route)) ?? [];
+    const list = (route.wildcard ? at.wildcard : at.routes) ?? [];
+    return list.filter((other) => other.constraintShape === route.constraintShape);
+  }
+
+  /** Adds a route at the node {@link locate} gave. */
+  insert(at: TrieNode, route: CompiledRoute): void {
+    if (route.wildcard) {
+      at.wildcard ??= [];
+      place(at, at.wildcard, route);
+    } else {
+      at.routes ??= [];
       place(at, at.routes, route);
+    }
+    if (at.shapes !== null) addShape(at.shapes, route);
+    else if ((at.routes?.length ?? 0) + (at.wildcard?.length ?? 0) > SHAPES_AFTER) {
+      at.shapes = new Map();
+      for (const r of at.routes ?? []) addShape(at.shapes, r);
+      for (const r of at.wildcard ?? []) addShape(at.shapes, r);
     }
   }
 

@@ -2,7 +2,7 @@ import type * as Contract from '../contracts.js';
 import { InvalidArgumentError, RouteConflictError } from '../errors.js';
 import { canonicalPathOf, rejectionReason, splitPath } from './canonical.js';
 import { checkRoutes } from './check.js';
-import { type CompiledRoute, compileRoute } from './compile.js';
+import { type CompiledRoute, compileRoute, type ProgramCache } from './compile.js';
 import { compareRank, evaluateRoute, RequestContext } from './evaluate.js';
 import { readRouteSpec } from './read-spec.js';
 import { normalizeRequest, type RequestOptions, wellFormed } from './request.js';
@@ -168,7 +168,7 @@ export class Router<T> implements Contract.Router<T> {
   readonly #values: T[] = [];
   /** Every route by host rule and path: lookups and `check()` walk it instead of every route. */
   readonly #index = new RouteIndex();
-  readonly #shapes = new Map<string, CompiledRoute[]>();
+  readonly #programs: ProgramCache = new Map();
 
   /** @throws InvalidArgumentError for an option outside its domain. */
   constructor(options: RouterOptions = {}) {
@@ -187,20 +187,20 @@ export class Router<T> implements Contract.Router<T> {
    */
   add(spec: RouteSpec, value: T): number {
     const id = this.#routes.length;
-    const route = compileRoute(id, readRouteSpec(spec, id), this.#options);
-    const same = this.#shapes.get(route.shape) ?? [];
-    for (const other of same) {
+    const route = compileRoute(id, readRouteSpec(spec, id), this.#options, this.#programs);
+    // Routes that §7 could call the same share the index list `at` holds for them (host rule
+    // and path shape); of those, the ones with the same constraints and priority are compared.
+    const at = this.#index.locate(route);
+    for (const other of this.#index.sameShape(at, route)) {
       const overlap =
         other.methods === null || route.methods === null
           ? other.methods === route.methods
           : [...route.methods].some((m) => other.methods?.has(m));
       if (overlap) throw new RouteConflictError(id, route.path, other.id, other.path);
     }
-    same.push(route);
-    this.#shapes.set(route.shape, same);
     this.#routes.push(route);
     this.#values.push(value);
-    this.#index.insert(route);
+    this.#index.insert(at, route);
     return id;
   }
 
