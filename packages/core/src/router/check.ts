@@ -122,64 +122,6 @@ export function mayOverlap(a: CompiledRoute, b: CompiledRoute): boolean {
   return !contradicts(a.headers, b.headers) && !contradicts(a.query, b.query);
 }
 
-/** The suffixes `s` of a host rule for which a route with host `*.s` covers it. */
-function wildcardSuffixesCovering(host: HostRule): string[] {
-  if (host.kind === 'any') return [];
-  const out: string[] = [];
-  // `*.s` covers the exact host `h` when `h` ends with `.s` and has something before the dot,
-  // and the wildcard `*.v` when `v` is `s` or ends with `.s`.
-  if (host.kind === 'wildcard') out.push(host.value);
-  for (let dot = host.value.indexOf('.', host.kind === 'exact' ? 1 : 0); dot >= 0; ) {
-    if (dot + 1 < host.value.length) out.push(host.value.slice(dot + 1));
-    dot = host.value.indexOf('.', dot + 1);
-  }
-  return out;
-}
-
-/**
- * Every route whose path may cover R's (A's segments cover R's one by one, or A's wildcard takes
- * the rest), in the trie `at` from R's segment `i` on. The full `covers` decides afterwards.
- */
-function eachCovering(
-  at: TrieNode,
-  r: CompiledRoute,
-  i: number,
-  options: CheckOptions,
-  visit: (a: CompiledRoute) => void,
-): void {
-  const rs = r.segments;
-  // A's wildcard at depth i needs R to always have enough segments (see pathCovers).
-  const rMin = r.wildcard && options.trailingSlash === 'ignore' ? rs.length - 1 : rs.length;
-  const min = options.trailingSlash === 'ignore' ? i : i + 1;
-  if (rMin >= min && at.wildcard !== null) for (const a of at.wildcard) visit(a);
-  if (i === rs.length) {
-    if (!r.wildcard && at.routes !== null) for (const a of at.routes) visit(a);
-    return;
-  }
-  const ri = rs[i] as CompiledSegment;
-  const seg = ri.segment;
-  let same: TrieNode | null | undefined;
-  switch (seg.kind) {
-    case 'wildcard':
-      return;
-    case 'static':
-      same = at.statics?.get(ri.text);
-      if (at.plain && ri.text !== '' && utf8Length(ri.text) <= options.maxParamLength) {
-        eachCovering(at.plain, r, i + 1, options, visit);
-      }
-      break;
-    case 'mixed':
-      same = at.mixed?.get(ri.key);
-      break;
-    case 'patterned':
-      same = at.patterned?.get(seg.pattern);
-      break;
-    default:
-      same = at.plain;
-  }
-  if (same) eachCovering(same, r, i + 1, options, visit);
-}
-
 /**
  * Every route that may tie with R structurally and share a request with it: the same segment
  * kinds, and the same text where R's segment is static. `structurallyTied` and `mayOverlap`
@@ -214,8 +156,8 @@ function eachTied(at: TrieNode, r: CompiledRoute, i: number, visit: (a: Compiled
 
 /**
  * Diagnostics for a table, in route id order. For each route R, the routes that could take its
- * requests are found through the index (the tries of the host rules that cover R's, and in them
- * the paths that cover R's) rather than by trying every route: near-linear for a real table.
+ * requests or tie with it are found through the index (R's own list, and the lists of R's trie
+ * with the same segment kinds) rather than by trying every route: near-linear for a real table.
  * Among those that qualify, the one with the lowest id is reported, as a scan in id order would.
  */
 export function checkRoutes(
@@ -225,21 +167,16 @@ export function checkRoutes(
 ): RouteDiagnostic[] {
   const out: RouteDiagnostic[] = [];
   for (const r of routes) {
+    // A route A that covers R and ranks first has R's host rule and path shape, so it is in R's
+    // own list of the index. Where A covers R with a broader rule, R ranks first (§6): a wildcard
+    // host covers an exact host or a longer suffix, any host covers the others, a plain param
+    // covers static text, a wildcard tail covers any rest of the path or none; and a shorter path
+    // ranks first. Only method, constraints and priority can then put A first.
     let coveredBy: CompiledRoute | null = null;
-    const offerCover = (a: CompiledRoute) => {
-      if (a === r || (coveredBy !== null && a.id >= coveredBy.id)) return;
+    for (const a of index.neighbours(r)) {
+      if (a === r || (coveredBy !== null && a.id >= coveredBy.id)) continue;
       if (compareRank(a, r) < 0 && covers(a, r, options)) coveredBy = a;
-    };
-    const tries = [index.any];
-    if (r.host.kind === 'exact') {
-      const exact = index.exact.get(r.host.value);
-      if (exact) tries.push(exact);
     }
-    for (const suffix of wildcardSuffixesCovering(r.host)) {
-      const trie = index.wildcard.get(suffix);
-      if (trie) tries.push(trie);
-    }
-    for (const trie of tries) eachCovering(trie, r, 0, options, offerCover);
     const by = coveredBy as CompiledRoute | null;
     if (by) {
       out.push({

@@ -210,6 +210,8 @@ export class RouteIndex {
   /** The suffix lengths in `wildcard`, longest first: the only suffixes of a host worth looking up. */
   #suffixLengths: number[] = [];
   readonly any: TrieNode = node();
+  /** The node of each route, by id. */
+  readonly #nodes: TrieNode[] = [];
 
   /** The trie of a host rule, created if `create`. */
   trieOf(route: CompiledRoute, create: boolean): TrieNode | undefined {
@@ -251,8 +253,18 @@ export class RouteIndex {
     return list.filter((other) => other.constraintShape === route.constraintShape);
   }
 
+  /**
+   * The routes with the host rule and path shape of `route` (an added one), itself included:
+   * those of the list it was added to.
+   */
+  neighbours(route: CompiledRoute): readonly CompiledRoute[] {
+    const at = this.#nodes[route.id];
+    return (at && (route.wildcard ? at.wildcard : at.routes)) ?? [];
+  }
+
   /** Adds a route at the node {@link locate} gave. */
   insert(at: TrieNode, route: CompiledRoute): void {
+    this.#nodes[route.id] = at;
     if (route.wildcard) {
       at.wildcard ??= [];
       place(at, at.wildcard, route);
