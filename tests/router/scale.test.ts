@@ -254,6 +254,22 @@ describe('the reference router index', () => {
     }
   });
 
+  it('walks routes of thousands of segments without running out of stack', () => {
+    for (const { name, Router } of implementations) {
+      const router = new Router<number>();
+      const deep = `/${Array(4096).fill('a').join('/')}`;
+      router.add({ path: deep }, 1);
+      router.add({ method: 'GET', path: `/${Array(4000).fill('a').join('/')}/*` }, 2);
+      router.add({ path: `/${Array(4095).fill('a').join('/')}/*` }, 3);
+      router.add({ path: `/${Array(4095).fill('a').join('/')}/*`, priority: -1, query: {} }, 4);
+      expect([name, router.match({ path: deep })?.value]).toEqual([name, 1]);
+      expect([name, router.match({ method: 'GET', path: `${deep}/b` })?.value]).toEqual([name, 3]);
+      expect([name, router.resolve({ method: 'PUT', path: `${deep}/b/c` }).outcome]).toEqual([name, 'matched']);
+      expect([name, router.resolve({ method: 'PUT', path: '/a/b' }).outcome]).toEqual([name, 'no-route']);
+      expect(router.check().map((d) => [d.kind, d.route, d.by])).toEqual([['unreachable', 3, 2]]);
+    }
+  });
+
   it('finds the winner whatever the order the routes were added in', () => {
     // Lists in the index are kept in insertion order and sorted on the first lookup after a
     // route that ranks before an earlier one: the answers may not depend on that order.

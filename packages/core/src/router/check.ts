@@ -127,30 +127,39 @@ export function mayOverlap(a: CompiledRoute, b: CompiledRoute): boolean {
  * kinds, and the same text where R's segment is static. `structurallyTied` and `mayOverlap`
  * decide afterwards.
  */
-function eachTied(at: TrieNode, r: CompiledRoute, i: number, visit: (a: CompiledRoute) => void): void {
+function eachTied(root: TrieNode, r: CompiledRoute, visit: (a: CompiledRoute) => void): void {
   const rs = r.segments;
-  if (i === rs.length) {
-    if (at.routes !== null) for (const a of at.routes) visit(a);
-    return;
-  }
-  const ri = rs[i] as CompiledSegment;
-  switch (ri.segment.kind) {
-    case 'wildcard':
-      if (at.wildcard !== null) for (const a of at.wildcard) visit(a);
-      return;
-    case 'static': {
-      const next = at.statics?.get(ri.text);
-      if (next) eachTied(next, r, i + 1, visit);
-      return;
+  // Its own stack rather than recursion: a route may have thousands of segments.
+  const nodes: TrieNode[] = [root];
+  const depths: number[] = [0];
+  for (let at = nodes.pop(); at !== undefined; at = nodes.pop()) {
+    const i = depths.pop() as number;
+    const push = (next: TrieNode | null | undefined) => {
+      if (!next) return;
+      nodes.push(next);
+      depths.push(i + 1);
+    };
+    const ri = rs[i];
+    if (ri === undefined) {
+      if (at.routes !== null) for (const a of at.routes) visit(a);
+      continue;
     }
-    case 'mixed':
-      for (const next of at.mixed?.values() ?? []) eachTied(next, r, i + 1, visit);
-      return;
-    case 'patterned':
-      for (const next of at.patterned?.values() ?? []) eachTied(next, r, i + 1, visit);
-      return;
-    default:
-      if (at.plain) eachTied(at.plain, r, i + 1, visit);
+    switch (ri.segment.kind) {
+      case 'wildcard':
+        if (at.wildcard !== null) for (const a of at.wildcard) visit(a);
+        break;
+      case 'static':
+        push(at.statics?.get(ri.text));
+        break;
+      case 'mixed':
+        for (const next of at.mixed?.values() ?? []) push(next);
+        break;
+      case 'patterned':
+        for (const next of at.patterned?.values() ?? []) push(next);
+        break;
+      default:
+        push(at.plain);
+    }
   }
 }
 
@@ -195,7 +204,7 @@ export function checkRoutes(
     // Tied routes that overlap have the same host rule: an exact host equal to R's, a wildcard of
     // the same suffix length covering R's (so the same suffix), or both any.
     const own = index.trieOf(r, false);
-    if (own) eachTied(own, r, 0, offerTie);
+    if (own) eachTied(own, r, offerTie);
     const t = tied as CompiledRoute | null;
     if (t) {
       const byPriority = t.priority !== r.priority;

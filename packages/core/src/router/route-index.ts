@@ -126,75 +126,145 @@ function firstMatch(list: readonly CompiledRoute[], ctx: RequestContext): Found 
   return null;
 }
 
-/**
- * The best route under `at` for the request's segments from `depth` on. Within a node, every
- * route ending here outranks every route going deeper (a path that is a prefix of another ranks
- * first), and the groups of children rank static < mixed < patterned < plain < wildcard; so the
- * first group holding a match holds the winner. Within the mixed and patterned groups several
- * children can match one segment and their routes interleave in rank, so the best of them is kept.
- */
-function bestUnder(at: TrieNode, depth: number, ctx: RequestContext, segments: readonly string[]): Found | null {
-  const here = sortedNode(at);
-  const count = segments.length;
-  if (depth === count && here.routes !== null) {
-    const found = firstMatch(here.routes, ctx);
-    if (found) return found;
-  }
-  if (depth < count) {
-    const child = here.statics?.get(ctx.foldedSegment(depth));
-    if (child) {
-      const found = bestUnder(child, depth + 1, ctx, segments);
-      if (found) return found;
-    }
-    for (const group of [here.mixed, here.patterned]) {
-      if (group === null) continue;
-      let best: Found | null = null;
-      const points = ctx.segmentCodePoints(depth).points;
-      for (const next of group.values()) {
-        if (runProgram(next.program as Program, points) === null) continue;
-        best = better(best, bestUnder(next, depth + 1, ctx, segments));
-      }
-      if (best) return best;
-    }
-    if (here.plain && segments[depth] !== '') {
-      const found = bestUnder(here.plain, depth + 1, ctx, segments);
-      if (found) return found;
-    }
-  }
-  // A wildcard takes one segment or more; with `trailingSlash: 'ignore'`, none too.
-  if (here.wildcard !== null && (depth < count || (ctx.ignoreTrailingSlash && depth === count))) {
-    return firstMatch(here.wildcard, ctx);
-  }
-  return null;
+/** A node being searched by {@link bestUnder}. */
+interface Frame {
+  readonly node: TrieNode;
+  readonly depth: number;
+  /** What to try next: 0 the routes ending here, 1 the static child, 2 mixed, 3 patterned, 4 plain, 5 wildcard. */
+  stage: number;
+  /** The children of the mixed or patterned group being tried (those whose program matches), or null. */
+  group: TrieNode[] | null;
+  next: number;
+  /** The best match found in the group so far. */
+  best: Found | null;
+}
+
+function frame(node: TrieNode, depth: number): Frame {
+  return { node: sortedNode(node), depth, stage: 0, group: null, next: 0, best: null };
 }
 
 /**
- * Calls `visit` with every route under `at` whose path may match the request's segments from
- * `depth` on (its static segments and segment patterns do; params are not yet checked).
+ * The best route under `root` for the request's segments. Within a node, every route ending
+ * here outranks every route going deeper (a path that is a prefix of another ranks first), and
+ * the groups of children rank static < mixed < patterned < plain < wildcard; so the first group
+ * holding a match holds the winner. Within the mixed and patterned groups several children can
+ * match one segment and their routes interleave in rank, so the best of them is kept.
+ *
+ * The walk keeps its own stack rather than recursing: a route may have thousands of segments.
+ */
+function bestUnder(root: TrieNode, ctx: RequestContext, segments: readonly string[]): Found | null {
+  const count = segments.length;
+  const stack: Frame[] = [frame(root, 0)];
+  // What the frame last popped answered, when `returning`.
+  let result: Found | null = null;
+  let returning = false;
+  while (stack.length > 0) {
+    const f = stack[stack.length - 1] as Frame;
+    const { node: at, depth } = f;
+    if (returning) {
+      returning = false;
+      if (f.group !== null) f.best = better(f.best, result);
+      else if (result !== null) {
+        stack.pop();
+        returning = true;
+        continue;
+      }
+    }
+    switch (f.stage) {
+      case 0:
+        f.stage = 1;
+        if (depth === count && at.routes !== null) {
+          result = firstMatch(at.routes, ctx);
+          if (result !== null) {
+            stack.pop();
+            returning = true;
+          }
+        }
+        break;
+      case 1: {
+        f.stage = 2;
+        const child = depth < count ? at.statics?.get(ctx.foldedSegment(depth)) : undefined;
+        if (child) stack.push(frame(child, depth + 1));
+        break;
+      }
+      case 2:
+      case 3: {
+        if (f.group === null) {
+          const map = f.stage === 2 ? at.mixed : at.patterned;
+          if (map === null || depth >= count) {
+            f.stage++;
+            break;
+          }
+          const points = ctx.segmentCodePoints(depth).points;
+          f.group = [];
+          for (const next of map.values()) if (runProgram(next.program as Program, points) !== null) f.group.push(next);
+          f.next = 0;
+          f.best = null;
+        }
+        const next = f.group[f.next++];
+        if (next) {
+          stack.push(frame(next, depth + 1));
+          break;
+        }
+        result = f.best;
+        f.group = null;
+        f.best = null;
+        f.stage++;
+        if (result !== null) {
+          stack.pop();
+          returning = true;
+        }
+        break;
+      }
+      case 4:
+        f.stage = 5;
+        if (depth < count && at.plain && segments[depth] !== '') stack.push(frame(at.plain, depth + 1));
+        break;
+      default:
+        // A wildcard takes one segment or more; with `trailingSlash: 'ignore'`, none too.
+        result =
+          at.wildcard !== null && (depth < count || (ctx.ignoreTrailingSlash && depth === count))
+            ? firstMatch(at.wildcard, ctx)
+            : null;
+        stack.pop();
+        returning = true;
+    }
+  }
+  return result;
+}
+
+/**
+ * Calls `visit` with every route under `root` whose path may match the request's segments (its
+ * static segments and segment patterns do; params are not yet checked).
  */
 function eachUnder(
-  at: TrieNode,
-  depth: number,
+  root: TrieNode,
   ctx: RequestContext,
   segments: readonly string[],
   visit: (route: CompiledRoute) => void,
 ): void {
   const count = segments.length;
-  if (depth === count && at.routes !== null) for (const route of at.routes) visit(route);
-  if (depth < count) {
+  const nodes: TrieNode[] = [root];
+  const depths: number[] = [0];
+  for (let at = nodes.pop(); at !== undefined; at = nodes.pop()) {
+    const depth = depths.pop() as number;
+    if (depth === count && at.routes !== null) for (const route of at.routes) visit(route);
+    if (at.wildcard !== null && (depth < count || (ctx.ignoreTrailingSlash && depth === count))) {
+      for (const route of at.wildcard) visit(route);
+    }
+    if (depth >= count) continue;
+    const push = (next: TrieNode) => {
+      nodes.push(next);
+      depths.push(depth + 1);
+    };
     const child = at.statics?.get(ctx.foldedSegment(depth));
-    if (child) eachUnder(child, depth + 1, ctx, segments, visit);
+    if (child) push(child);
     for (const group of [at.mixed, at.patterned]) {
       if (group === null) continue;
       const points = ctx.segmentCodePoints(depth).points;
-      for (const next of group.values()) {
-        if (runProgram(next.program as Program, points) !== null) eachUnder(next, depth + 1, ctx, segments, visit);
-      }
+      for (const next of group.values()) if (runProgram(next.program as Program, points) !== null) push(next);
     }
-    if (at.plain && segments[depth] !== '') eachUnder(at.plain, depth + 1, ctx, segments, visit);
-  }
-  if (at.wildcard !== null && (depth < count || (ctx.ignoreTrailingSlash && depth === count))) {
-    for (const route of at.wildcard) visit(route);
+    if (at.plain && segments[depth] !== '') push(at.plain);
   }
 }
 
@@ -306,7 +376,7 @@ export class RouteIndex {
   best(ctx: RequestContext): Found | null {
     const segments = ctx.req.segments as readonly string[];
     for (const trie of this.triesFor(ctx.req.host)) {
-      const found = bestUnder(trie, 0, ctx, segments);
+      const found = bestUnder(trie, ctx, segments);
       if (found) return found;
     }
     return null;
@@ -315,6 +385,6 @@ export class RouteIndex {
   /** Calls `visit` with every route whose host and path may match the request. */
   eachCandidate(ctx: RequestContext, visit: (route: CompiledRoute) => void): void {
     const segments = ctx.req.segments as readonly string[];
-    for (const trie of this.triesFor(ctx.req.host)) eachUnder(trie, 0, ctx, segments, visit);
+    for (const trie of this.triesFor(ctx.req.host)) eachUnder(trie, ctx, segments, visit);
   }
 }
