@@ -14,6 +14,7 @@
 // minute at 10,000 routes); such a cell reads `skipped`.
 //
 // `node --expose-gc bench/run.mjs router-scale [--sizes=100,1000]`
+import os from 'node:os';
 import { Router as CoreRouter } from '@switchyard/core';
 import { implementation, Router as NodeRouter } from '@switchyard/node';
 import { table, writeDocsSection, writeResults } from '../lib.mjs';
@@ -29,14 +30,23 @@ function sizes() {
 }
 
 const gc = () => globalThis.gc?.();
-const now = () => Number(process.hrtime.bigint()) / 1e6;
+const wall = () => Number(process.hrtime.bigint()) / 1e6;
+/**
+ * The process's CPU time in ms. The figures are CPU time rather than wall time: on a machine
+ * shared with other jobs, wall time also counts the time this process waited for a core.
+ */
+const now = () => {
+  const { user, system } = process.cpuUsage();
+  return (user + system) / 1000;
+};
 
-/** Times `fn` once, in ms. */
+/** Times `fn` once: CPU ms, and wall ms for the record. */
 function once(fn) {
   gc();
   const start = now();
+  const startWall = wall();
   const result = fn();
-  return { ms: now() - start, result };
+  return { ms: now() - start, wallMs: wall() - startWall, result };
 }
 
 /** ns per call of `fn` over `list`: rounds of the whole list until `minMs`, median round. */
@@ -49,7 +59,7 @@ function perLookup(list, fn, minMs = 400) {
     const t0 = now();
     for (let i = 0; i < list.length; i++) sink ^= fn(list[i]);
     rounds.push(((now() - t0) * 1e6) / list.length);
-  } while (now() - start < minMs || rounds.length < 3);
+  } while (now() - start < minMs || rounds.length < 5);
   if (sink === 0.5) console.log(sink);
   rounds.sort((a, b) => a - b);
   return Number((rounds[rounds.length >> 1] ?? 0).toFixed(1));
@@ -73,6 +83,7 @@ function measure(name, Router, n, last) {
   });
   const router = built.result;
   row.addMs = Number(built.ms.toFixed(1));
+  row.addWallMs = Number(built.wallMs.toFixed(1));
   for (const req of match) {
     const found = router.match(req);
     if (found === null || found.route !== req.route) {
@@ -102,11 +113,13 @@ function measure(name, Router, n, last) {
       throw new Error(`${name} at ${n}: check() found ${checked.result.length} findings in a clean table`);
     }
     row.checkMs = Number(checked.ms.toFixed(1));
+    row.checkWallMs = Number(checked.wallMs.toFixed(1));
   }
   return row;
 }
 
 export async function run() {
+  const loadBefore = os.loadavg()[0].toFixed(1);
   const rows = [];
   const last = { reference: undefined, native: undefined };
   for (const n of sizes()) {
@@ -138,8 +151,8 @@ export async function run() {
     '## Router at scale',
     '',
     `Generated tables (\`bench/router-scale/table.mjs\`: ten route shapes per group, most under one \`/api\` prefix); \`@switchyard/node\` runs \`${implementation}\`. ` +
-      '`add` is the time to add every route, `check` one `check()` call (ms; the native router fills its reference on that first call, which is included). ' +
-      'Lookups are 1,000 requests drawn at random from the table (match) and 1,000 that match nothing (miss), ns per lookup, median round; ' +
+      '`add` is the time to add every route, `check` one `check()` call (CPU ms of the process; the native router fills its reference on that first call, which is included). ' +
+      'Lookups are 1,000 requests drawn at random from the table (match) and 1,000 that match nothing (miss), CPU ns per lookup, median round; ' +
       '`× 100` is the lookup time over its time at the smallest table. A cell reads `skipped` when the phase was projected to run past 30 s.',
     '',
     table(
@@ -157,7 +170,9 @@ export async function run() {
       ]),
     ),
     '',
-    'The machine is shared with other jobs (2 cores); single figures can be off by tens of percent, the growth across sizes is what the table shows.',
+    `The machine is shared with other jobs (load average ${loadBefore} before the run, ${os.loadavg()[0].toFixed(1)} after), ` +
+      'so every figure is CPU time rather than wall time (`bench/results/router-scale.json` has the wall times of `add` and `check` too); ' +
+      'single figures can still be off by tens of percent, the growth across sizes is what the table shows.',
     '',
     'Command: `node --expose-gc bench/run.mjs router-scale`.',
   ].join('\n');
