@@ -255,6 +255,7 @@ function counted(text: string): string {
 }
 
 function constraintsShape(list: readonly CompiledConstraint[]): string {
+  if (list.length === 0) return '0:';
   const keys = list.map((c) => `${counted(c.name)}${c.kind}${counted(c.value)}`).sort();
   return `${keys.length}:${keys.join('')}`;
 }

@@ -80,6 +80,8 @@ function place(at: TrieNode, list: CompiledRoute[], route: CompiledRoute): void 
   if (last && compareRank(last, route) > 0) at.sorted = false;
 }
 
+const NO_ROUTES: readonly CompiledRoute[] = Object.freeze([]);
+
 /** How many routes a node holds before `add` finds same-shape routes by map rather than by scan. */
 const SHAPES_AFTER = 8;
 
@@ -319,7 +321,8 @@ export class RouteIndex {
    */
   sameShape(at: TrieNode, route: CompiledRoute): readonly CompiledRoute[] {
     if (at.shapes !== null) return at.shapes.get(shapeKey(route)) ?? [];
-    const list = (route.wildcard ? at.wildcard : at.routes) ?? [];
+    const list = route.wildcard ? at.wildcard : at.routes;
+    if (list === null) return NO_ROUTES;
     return list.filter((other) => other.constraintShape === route.constraintShape);
   }
 
