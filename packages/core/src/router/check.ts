@@ -6,9 +6,11 @@
 import type { CompiledConstraint, CompiledRoute, CompiledSegment, HostRule } from './compile.js';
 import { utf8Length } from './decode.js';
 import { compareRank, structurallyTied } from './evaluate.js';
+import type { RouteIndex, TrieNode } from './route-index.js';
 import type { RouteDiagnostic } from './types.js';
 
-interface CheckOptions {
+/** The router options `check()` depends on. */
+export interface CheckOptions {
   readonly maxParamLength: number;
   readonly trailingSlash: 'strict' | 'ignore';
 }
@@ -86,8 +88,8 @@ function methodsCover(a: CompiledRoute, r: CompiledRoute): boolean {
   return [...r.methods].every((m) => a.methods?.has(m));
 }
 
-/** A matches every request R matches. */
-function covers(a: CompiledRoute, r: CompiledRoute, options: CheckOptions): boolean {
+/** A matches every request R matches (decided structurally, conservatively). */
+export function covers(a: CompiledRoute, r: CompiledRoute, options: CheckOptions): boolean {
   return (
     hostCovers(a.host, r.host) &&
     methodsCover(a, r) &&
@@ -109,7 +111,7 @@ function contradicts(a: readonly CompiledConstraint[], b: readonly CompiledConst
 }
 
 /** Tied routes (same segment kinds) that some request could match both. */
-function mayOverlap(a: CompiledRoute, b: CompiledRoute): boolean {
+export function mayOverlap(a: CompiledRoute, b: CompiledRoute): boolean {
   if (!hostsOverlap(a.host, b.host)) return false;
   if (a.methods !== null && b.methods !== null && ![...a.methods].some((m) => b.methods?.has(m))) return false;
   const staticClash = a.segments.some((s, i) => {
@@ -120,30 +122,99 @@ function mayOverlap(a: CompiledRoute, b: CompiledRoute): boolean {
   return !contradicts(a.headers, b.headers) && !contradicts(a.query, b.query);
 }
 
-/** Diagnostics for a table, in route id order. */
-export function checkRoutes(routes: readonly CompiledRoute[], options: CheckOptions): RouteDiagnostic[] {
+/**
+ * Every route that may tie with R structurally and share a request with it: the same segment
+ * kinds, and the same text where R's segment is static. `structurallyTied` and `mayOverlap`
+ * decide afterwards.
+ */
+function eachTied(root: TrieNode, r: CompiledRoute, visit: (a: CompiledRoute) => void): void {
+  const rs = r.segments;
+  // Its own stack rather than recursion: a route may have thousands of segments.
+  const nodes: TrieNode[] = [root];
+  const depths: number[] = [0];
+  for (let at = nodes.pop(); at !== undefined; at = nodes.pop()) {
+    const i = depths.pop() as number;
+    const push = (next: TrieNode | null | undefined) => {
+      if (!next) return;
+      nodes.push(next);
+      depths.push(i + 1);
+    };
+    const ri = rs[i];
+    if (ri === undefined) {
+      if (at.routes !== null) for (const a of at.routes) visit(a);
+      continue;
+    }
+    switch (ri.segment.kind) {
+      case 'wildcard':
+        if (at.wildcard !== null) for (const a of at.wildcard) visit(a);
+        break;
+      case 'static':
+        push(at.statics?.get(ri.text));
+        break;
+      case 'mixed':
+        for (const next of at.mixed?.values() ?? []) push(next);
+        break;
+      case 'patterned':
+        for (const next of at.patterned?.values() ?? []) push(next);
+        break;
+      default:
+        push(at.plain);
+    }
+  }
+}
+
+/**
+ * Diagnostics for a table, in route id order. For each route R, the routes that could take its
+ * requests or tie with it are found through the index (R's own list, and the lists of R's trie
+ * with the same segment kinds) rather than by trying every route: near-linear for a real table.
+ * Among those that qualify, the one with the lowest id is reported, as a scan in id order would.
+ */
+export function checkRoutes(
+  routes: readonly CompiledRoute[],
+  index: RouteIndex,
+  options: CheckOptions,
+): RouteDiagnostic[] {
   const out: RouteDiagnostic[] = [];
   for (const r of routes) {
-    const coveredBy = routes.find((a) => a !== r && compareRank(a, r) < 0 && covers(a, r, options));
-    if (coveredBy) {
+    // A route A that covers R and ranks first has R's host rule and path shape, so it is in R's
+    // own list of the index. Where A covers R with a broader rule, R ranks first (§6): a wildcard
+    // host covers an exact host or a longer suffix, any host covers the others, a plain param
+    // covers static text, a wildcard tail covers any rest of the path or none; and a shorter path
+    // ranks first. Only method, constraints and priority can then put A first.
+    let coveredBy: CompiledRoute | null = null;
+    for (const a of index.neighbours(r)) {
+      if (a === r || (coveredBy !== null && a.id >= coveredBy.id)) continue;
+      if (compareRank(a, r) < 0 && covers(a, r, options)) coveredBy = a;
+    }
+    const by = coveredBy as CompiledRoute | null;
+    if (by) {
       out.push({
         kind: 'unreachable',
         route: r.id,
-        by: coveredBy.id,
-        message: `route #${r.id} ${r.path} can never win: route #${coveredBy.id} ${coveredBy.path} matches every request it matches and ranks first`,
+        by: by.id,
+        message: `route #${r.id} ${r.path} can never win: route #${by.id} ${by.path} matches every request it matches and ranks first`,
       });
       continue;
     }
-    const tied = routes.find((a) => a !== r && compareRank(a, r) < 0 && structurallyTied(a, r) && mayOverlap(a, r));
-    if (tied) {
-      const byPriority = tied.priority !== r.priority;
+    let tied: CompiledRoute | null = null;
+    const offerTie = (a: CompiledRoute) => {
+      if (a === r || (tied !== null && a.id >= tied.id)) return;
+      if (compareRank(a, r) < 0 && structurallyTied(a, r) && mayOverlap(a, r)) tied = a;
+    };
+    // Tied routes that overlap have the same host rule: an exact host equal to R's, a wildcard of
+    // the same suffix length covering R's (so the same suffix), or both any.
+    const own = index.trieOf(r, false);
+    if (own) eachTied(own, r, offerTie);
+    const t = tied as CompiledRoute | null;
+    if (t) {
+      const byPriority = t.priority !== r.priority;
       out.push({
         kind: byPriority ? 'shadowed' : 'conflict',
         route: r.id,
-        by: tied.id,
+        by: t.id,
         message: byPriority
-          ? `route #${r.id} ${r.path} and route #${tied.id} ${tied.path} can match the same requests; only priority decides (#${tied.id} wins)`
-          : `route #${r.id} ${r.path} and route #${tied.id} ${tied.path} can match the same requests; only insertion order decides (#${tied.id} wins)`,
+          ? `route #${r.id} ${r.path} and route #${t.id} ${t.path} can match the same requests; only priority decides (#${t.id} wins)`
+          : `route #${r.id} ${r.path} and route #${t.id} ${t.path} can match the same requests; only insertion order decides (#${t.id} wins)`,
       });
     }
   }

@@ -1,11 +1,11 @@
 /**
  * Validation and compilation of one route spec (docs/router-spec.md §1–§3) into the form the
- * matcher uses, plus the route's rank (§6) and conflict shape (§7).
+ * matcher uses, plus what the route's rank (§6) and conflict shape (§7) need.
  * @module
  */
 import { InvalidRouteError } from '../errors.js';
 import { isDotSegment } from './canonical.js';
-import { parseRoutePath, RouteSyntaxError, type Segment, SegmentRank } from './path.js';
+import { parseRoutePath, RouteSyntaxError, type Segment, type SegmentPart, SegmentRank } from './path.js';
 import { ANY, PatternSyntaxError, parsePattern } from './pattern.js';
 import type { RawConstraint, RawRoute } from './read-spec.js';
 import { asciiLower, asciiUpper } from './request.js';
@@ -27,6 +27,12 @@ export interface CompiledSegment {
   readonly segment: Segment;
   /** Static text, ASCII-folded when the router is case-insensitive. */
   readonly text: string;
+  /**
+   * What tells this segment apart from another of its kind for matching and for §7 (names
+   * aside): the static text or the mixed segment's literals (folded when case-insensitive), the
+   * pattern; empty for a plain param and a wildcard.
+   */
+  readonly key: string;
   readonly program: Program | null;
   /** Param names in capture order (patterned and mixed segments). */
   readonly names: readonly string[];
@@ -45,8 +51,11 @@ export interface CompiledRoute {
   readonly query: readonly CompiledConstraint[];
   readonly priority: number;
   readonly segmentRanks: readonly number[];
-  /** Everything §7 compares except methods. */
-  readonly shape: string;
+  /**
+   * Headers, query constraints and priority as one string. With the host rule and the path shape
+   * (the route's place in the index), everything §7 compares except methods.
+   */
+  readonly constraintShape: string;
 }
 
 /** Options compilation depends on. */
@@ -116,43 +125,79 @@ function literalPart(text: string, options: CompileOptions): Part {
   return { capture: false, node: { t: 'cat', items } };
 }
 
-function compileSegment(segment: Segment, options: CompileOptions): CompiledSegment {
+/** Shared by every segment, constraint list and host rule that has nothing of its own. */
+const NO_NAMES: readonly string[] = Object.freeze([]);
+const NO_CONSTRAINTS: readonly CompiledConstraint[] = Object.freeze([]);
+const ANY_HOST: HostRule = Object.freeze({ kind: 'any' });
+
+/** A mixed segment's key: its literal texts (folded when case-insensitive) and its params' patterns. */
+function mixedKey(parts: readonly SegmentPart[], options: CompileOptions): string {
+  return JSON.stringify(parts.map((p) => (p.kind === 'literal' ? fold(p.text, options) : [p.pattern])));
+}
+
+/** Programs already compiled for a router, by segment: many routes share `:id(\d+)` or `:name.:ext`. */
+export type ProgramCache = Map<string, Program>;
+
+function cached(cache: ProgramCache | undefined, key: string, build: () => Program): Program {
+  if (!cache) return build();
+  let program = cache.get(key);
+  if (!program) {
+    program = build();
+    cache.set(key, program);
+  }
+  return program;
+}
+
+function compileSegment(segment: Segment, options: CompileOptions, cache?: ProgramCache): CompiledSegment {
   switch (segment.kind) {
-    case 'static':
-      return { segment, text: fold(segment.text, options), program: null, names: [] };
+    case 'static': {
+      const text = fold(segment.text, options);
+      return { segment, text, key: text, program: null, names: NO_NAMES };
+    }
     case 'patterned':
       return {
         segment,
         text: '',
-        program: compileParts([{ capture: true, node: segment.node }]),
+        key: segment.pattern,
+        program: cached(cache, `r${segment.pattern}`, () => compileParts([{ capture: true, node: segment.node }])),
         names: [segment.name],
       };
     case 'mixed': {
-      const parts: Part[] = [];
       const names: string[] = [];
-      for (const part of segment.parts) {
-        if (part.kind === 'literal') parts.push(literalPart(part.text, options));
-        else {
-          names.push(part.name);
-          const node = part.node ?? {
-            t: 'rep' as const,
-            min: 1,
-            max: Number.POSITIVE_INFINITY,
-            greedy: true,
-            item: { t: 'set' as const, ranges: ANY },
-          };
-          parts.push({ capture: true, node });
+      for (const part of segment.parts) if (part.kind === 'param') names.push(part.name);
+      const key = mixedKey(segment.parts, options);
+      const program = cached(cache, `m${key}`, () => {
+        const parts: Part[] = [];
+        for (const part of segment.parts) {
+          if (part.kind === 'literal') parts.push(literalPart(part.text, options));
+          else {
+            const node = part.node ?? {
+              t: 'rep' as const,
+              min: 1,
+              max: Number.POSITIVE_INFINITY,
+              greedy: true,
+              item: { t: 'set' as const, ranges: ANY },
+            };
+            parts.push({ capture: true, node });
+          }
         }
-      }
-      return { segment, text: '', program: compileParts(parts), names };
+        return compileParts(parts);
+      });
+      return { segment, text: '', key, program, names };
     }
     default:
-      return { segment, text: '', program: null, names: segment.kind === 'plain' ? [segment.name] : [] };
+      return {
+        segment,
+        text: '',
+        key: '',
+        program: null,
+        names: segment.kind === 'plain' ? [segment.name] : NO_NAMES,
+      };
   }
 }
 
 function compileHost(id: number, path: string, host: string | null): HostRule {
-  if (host === null || host === '*') return { kind: 'any' };
+  if (host === null || host === '*') return ANY_HOST;
   let h = asciiLower(host);
   if (h.endsWith('.')) h = h.slice(0, -1);
   const bad = (reason: string): never => {
@@ -187,7 +232,8 @@ function compileConstraints(
   path: string,
   field: 'headers' | 'query',
   given: RawRoute['headers'],
-): CompiledConstraint[] {
+): readonly CompiledConstraint[] {
+  if (given.length === 0) return NO_CONSTRAINTS;
   const seen = new Set<string>();
   return given.map(([rawName, c]) => {
     const name = field === 'headers' ? asciiLower(rawName) : rawName;
@@ -203,30 +249,27 @@ function compileConstraints(
   });
 }
 
-function segmentShape(s: CompiledSegment): unknown {
-  const seg = s.segment;
-  switch (seg.kind) {
-    case 'static':
-      return ['s', s.text];
-    case 'plain':
-      return ['p'];
-    case 'patterned':
-      return ['r', seg.pattern];
-    case 'wildcard':
-      return ['*'];
-    case 'mixed':
-      return [
-        'm',
-        ...seg.parts.map((p) => (p.kind === 'literal' ? ['l', p.text] : p.pattern === null ? ['p'] : ['r', p.pattern])),
-      ];
-  }
+/** A string with its length in front, so that concatenations of them are never ambiguous. */
+function counted(text: string): string {
+  return `${text.length}:${text}`;
+}
+
+function constraintsShape(list: readonly CompiledConstraint[]): string {
+  if (list.length === 0) return '0:';
+  const keys = list.map((c) => `${counted(c.name)}${c.kind}${counted(c.value)}`).sort();
+  return `${keys.length}:${keys.join('')}`;
 }
 
 /**
  * Validates a raw route and compiles it.
  * @throws InvalidRouteError naming the route and what is wrong.
  */
-export function compileRoute(id: number, raw: RawRoute, options: CompileOptions): CompiledRoute {
+export function compileRoute(
+  id: number,
+  raw: RawRoute,
+  options: CompileOptions,
+  programs?: ProgramCache,
+): CompiledRoute {
   let path = raw.path;
   if (options.trailingSlash === 'ignore' && path.length > 1 && path.endsWith('/')) path = path.slice(0, -1);
   let segments: Segment[];
@@ -245,16 +288,7 @@ export function compileRoute(id: number, raw: RawRoute, options: CompileOptions)
   if (!Number.isInteger(priority) || priority < -(2 ** 31) || priority > 2 ** 31 - 1) {
     throw new InvalidRouteError(id, raw.path, `priority ${priority} is not a 32-bit integer`);
   }
-  const compiled = segments.map((s) => compileSegment(s, options));
-  const constraintKey = (list: CompiledConstraint[]) =>
-    list.map((c) => [c.name, c.kind, c.value]).sort((a, b) => (a.join('\0') < b.join('\0') ? -1 : 1));
-  const shape = JSON.stringify([
-    host.kind === 'any' ? ['any'] : [host.kind, host.value],
-    compiled.map((s) => foldShape(segmentShape(s), options)),
-    constraintKey(headers),
-    constraintKey(query),
-    priority,
-  ]);
+  const compiled = segments.map((s) => compileSegment(s, options, programs));
   return {
     id,
     path: raw.path,
@@ -266,12 +300,6 @@ export function compileRoute(id: number, raw: RawRoute, options: CompileOptions)
     query,
     priority,
     segmentRanks: segments.map((s) => SegmentRank[s.kind]),
-    shape,
+    constraintShape: constraintsShape(headers) + constraintsShape(query) + String(priority),
   };
-}
-
-/** Mixed-segment literals compare case-folded in the shape when the router is case-insensitive. */
-function foldShape(shape: unknown, options: CompileOptions): unknown {
-  if (options.caseSensitive || !Array.isArray(shape) || shape[0] !== 'm') return shape;
-  return shape.map((p: unknown) => (Array.isArray(p) && p[0] === 'l' ? ['l', asciiLower(String(p[1]))] : p));
 }

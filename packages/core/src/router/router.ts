@@ -3,10 +3,11 @@ import { InvalidArgumentError, RouteConflictError } from '../errors.js';
 import { processSeed } from '../seed.js';
 import { canonicalPathOf, rejectionReason, splitPath } from './canonical.js';
 import { checkRoutes } from './check.js';
-import { type CompiledRoute, compileRoute } from './compile.js';
+import { type CompiledRoute, compileRoute, type ProgramCache } from './compile.js';
 import { compareRank, evaluateRoute, RequestContext } from './evaluate.js';
 import { readRouteSpec } from './read-spec.js';
-import { asciiLower, normalizeRequest, type RequestOptions, wellFormed } from './request.js';
+import { normalizeRequest, type RequestOptions, wellFormed } from './request.js';
+import { RouteIndex } from './route-index.js';
 import type {
   Candidate,
   CanonicalPath,
@@ -174,11 +175,9 @@ export class Router<T> implements Contract.Router<T> {
   readonly #options: ResolvedRouterOptions;
   readonly #routes: CompiledRoute[] = [];
   readonly #values: T[] = [];
-  /** Routes without a wildcard whose first segment is static, by segment count and first segment. */
-  readonly #buckets = new Map<string, CompiledRoute[]>();
-  /** Every other route. */
-  readonly #rest: CompiledRoute[] = [];
-  readonly #shapes = new Map<string, CompiledRoute[]>();
+  /** Every route by host rule and path: lookups and `check()` walk it instead of every route. */
+  readonly #index = new RouteIndex();
+  readonly #programs: ProgramCache = new Map();
 
   /** @throws InvalidArgumentError for an option outside its domain. */
   constructor(options: RouterOptions = {}) {
@@ -197,28 +196,20 @@ export class Router<T> implements Contract.Router<T> {
    */
   add(spec: RouteSpec, value: T): number {
     const id = this.#routes.length;
-    const route = compileRoute(id, readRouteSpec(spec, id), this.#options);
-    const same = this.#shapes.get(route.shape) ?? [];
-    for (const other of same) {
+    const route = compileRoute(id, readRouteSpec(spec, id), this.#options, this.#programs);
+    // Routes that §7 could call the same share the index list `at` holds for them (host rule
+    // and path shape); of those, the ones with the same constraints and priority are compared.
+    const at = this.#index.locate(route);
+    for (const other of this.#index.sameShape(at, route)) {
       const overlap =
         other.methods === null || route.methods === null
           ? other.methods === route.methods
           : [...route.methods].some((m) => other.methods?.has(m));
       if (overlap) throw new RouteConflictError(id, route.path, other.id, other.path);
     }
-    same.push(route);
-    this.#shapes.set(route.shape, same);
     this.#routes.push(route);
     this.#values.push(value);
-    const first = route.segments[0];
-    if (!route.wildcard && first?.segment.kind === 'static') {
-      const key = `${route.segments.length}/${first.text}`;
-      const bucket = this.#buckets.get(key);
-      if (bucket) insertByRank(bucket, route);
-      else this.#buckets.set(key, [route]);
-    } else {
-      insertByRank(this.#rest, route);
-    }
+    this.#index.insert(at, route);
     return id;
   }
 
@@ -261,39 +252,20 @@ export class Router<T> implements Contract.Router<T> {
     const match = this.#matchIn(ctx);
     if (match !== null) return { outcome: 'matched', match, path };
     const allow = new Set<string>();
-    for (const route of this.#routes) {
+    this.#index.eachCandidate(ctx, (route) => {
       const methods = route.methods;
-      if (methods === null || [...methods].every((m) => allow.has(m))) continue;
+      if (methods === null || [...methods].every((m) => allow.has(m))) return;
       if (typeof evaluateRoute(route, ctx, true) !== 'string') for (const m of methods) allow.add(m);
-    }
+    });
     if (allow.size === 0) return { outcome: 'no-route', path };
     return { outcome: 'method-not-allowed', allow: [...allow].sort(), path };
   }
 
   #matchIn(ctx: RequestContext): Match<T> | null {
-    const segments = ctx.req.segments as readonly string[];
-    const first = segments[0] as string;
-    const bucket = this.#buckets.get(`${segments.length}/${this.#options.caseSensitive ? first : asciiLower(first)}`);
-    // Both lists are sorted by rank, so the first route to match in their merged order wins.
-    const a = bucket ?? [];
-    const b = this.#rest;
-    let i = 0;
-    let j = 0;
-    while (i < a.length || j < b.length) {
-      const x = a[i];
-      const y = b[j];
-      let route: CompiledRoute;
-      if (x && (!y || compareRank(x, y) < 0)) {
-        route = x;
-        i++;
-      } else {
-        route = y as CompiledRoute;
-        j++;
-      }
-      const result = evaluateRoute(route, ctx);
-      if (typeof result !== 'string') return { value: this.#values[route.id] as T, route: route.id, params: result };
-    }
-    return null;
+    const found = this.#index.best(ctx);
+    return found === null
+      ? null
+      : { value: this.#values[found.route.id] as T, route: found.route.id, params: found.params };
   }
 
   /** Every route with whether and why it matched `req`; for debugging a routing table. */
@@ -334,20 +306,8 @@ export class Router<T> implements Contract.Router<T> {
 
   /** Static diagnostics of the table: unreachable, shadowed and conflicting routes. */
   check(): RouteDiagnostic[] {
-    return checkRoutes(this.#routes, this.#options);
+    return checkRoutes(this.#routes, this.#index, this.#options);
   }
-}
-
-/** Inserts `route` into `list`, keeping it sorted by rank (best first). */
-function insertByRank(list: CompiledRoute[], route: CompiledRoute): void {
-  let lo = 0;
-  let hi = list.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if (compareRank(list[mid] as CompiledRoute, route) < 0) lo = mid + 1;
-    else hi = mid;
-  }
-  list.splice(lo, 0, route);
 }
 
 function describeFailure(reason: string, route: CompiledRoute): string {
