@@ -91,7 +91,9 @@ if (wanted('config')) {
   process.stdout.write(text);
 }
 
-console.log('\ntarget        engine                                         s   executions  finding');
+console.log(
+  `\n${seconds} s of fuzzing per target; wall time includes the build\ntarget        engine                                      wall s  executions  finding`,
+);
 for (const r of results) {
   console.log(
     `${r.target.padEnd(13)} ${r.engine.padEnd(46)} ${String(r.seconds).padStart(3)} ${String(r.executions).padStart(12)}  ${r.finding}`,
