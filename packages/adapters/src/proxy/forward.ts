@@ -296,9 +296,10 @@ export function forwardHttp(
             withBody,
           );
           if (plan?.next !== undefined) {
-            // The answer is dropped: the client gets the next attempt's.
-            c.abort(SUPERSEDED);
+            // The answer is dropped: the client gets the next attempt's. The attempt moves on
+            // first, so that the error undici reports for this abort (at once) is ignored.
             retry(plan);
+            c.abort(SUPERSEDED);
             return;
           }
         }
