@@ -7,9 +7,11 @@ import { type FSWatcher, watch } from 'node:fs';
 import { basename, dirname, resolve } from 'node:path';
 import { InvalidArgumentError } from '@switchyard/core';
 import { type CompileOptions, compileGateway, formatProblems } from '../gateway/config/index.js';
-import { decide, planResponseHeaders, release } from '../gateway/pipeline/index.js';
+import { afterAttempt, decide, planResponseHeaders, release } from '../gateway/pipeline/index.js';
+import { ResilienceRuntime } from '../gateway/resilience/index.js';
 import type { CompiledGateway, GatewayRuntime, GatewayState } from '../gateway/types.js';
 import { AdminServer } from './admin.js';
+import { HealthChecker } from './health-checks.js';
 import { type DecisionEngine, type ProxyObserver, ProxyServer } from './server.js';
 import { poolKey } from './upstreams.js';
 
@@ -18,6 +20,7 @@ export const pipelineEngine: DecisionEngine = {
   decide,
   responseHeaders: (upstream, decision, status) => planResponseHeaders(upstream, decision, { status }),
   release,
+  attempted: afterAttempt,
 };
 
 /** Options of {@link createGateway}. */
@@ -86,10 +89,15 @@ export interface Gateway {
   readonly proxy: ProxyServer | undefined;
   /** The admin server, once listening with `admin:` configured (add `/metrics` here). */
   readonly admin: AdminServer | undefined;
+  /**
+   * Breakers, health and retry budgets of every target, kept across reloads: subscribe with
+   * `resilience.onStateChange(listener)`, list with `resilience.targets(Date.now())`.
+   */
+  readonly resilience: ResilienceRuntime;
 }
 
 function freshRuntime(): GatewayRuntime {
-  return { cursors: new Map(), inFlight: new Map() };
+  return { cursors: new Map(), inFlight: new Map(), resilience: new ResilienceRuntime() };
 }
 
 /** Pool keys (origin + connect timeout) the state can send to: what to keep open after a swap. */
@@ -109,7 +117,13 @@ export function createGateway(configOrPath: string | object, options: GatewayOpt
   const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
   const source = typeof configOrPath === 'string' ? resolve(configOrPath) : configOrPath;
   let compiled: CompiledGateway | undefined;
-  let runtime: GatewayRuntime = freshRuntime();
+  const runtime: GatewayRuntime = freshRuntime();
+  const resilience = runtime.resilience!;
+  if (options.observer?.targetState) {
+    const observer = options.observer;
+    resilience.onStateChange((event) => observer.targetState?.(event));
+  }
+  let health: HealthChecker | undefined;
   let proxy: ProxyServer | undefined;
   let admin: AdminServer | undefined;
   let watcher: FSWatcher | undefined;
@@ -132,7 +146,10 @@ export function createGateway(configOrPath: string | object, options: GatewayOpt
       // Balancer cursors and in-flight counts are per service and target, not per config: they
       // carry over so least-requests still sees requests that started on the old state.
       const state: GatewayState = { compiled: next, runtime };
-      const old = await proxy.swap(state).then(
+      resilience.adopt(next);
+      const swapped = proxy.swap(state);
+      health?.update(next);
+      const old = await swapped.then(
         (o) => o,
         () => undefined,
       );
@@ -171,8 +188,8 @@ export function createGateway(configOrPath: string | object, options: GatewayOpt
   /** Compiles (if not yet) and builds the request handler, unbound. */
   const start = (): ProxyServer => {
     if (!compiled) compiled = compile(source, undefined);
-    runtime = freshRuntime();
-    proxy = new ProxyServer({
+    resilience.adopt(compiled);
+    const server = new ProxyServer({
       engine: pipelineEngine,
       state: { compiled, runtime },
       observer: options.observer,
@@ -181,7 +198,10 @@ export function createGateway(configOrPath: string | object, options: GatewayOpt
       headersTimeoutMs: options.headersTimeoutMs,
       requestTimeoutMs: options.requestTimeoutMs,
     });
-    return proxy;
+    proxy = server;
+    health = new HealthChecker(server.upstreams, () => server.state);
+    health.update(compiled);
+    return server;
   };
 
   const gateway: Gateway = {
@@ -194,6 +214,7 @@ export function createGateway(configOrPath: string | object, options: GatewayOpt
     get admin() {
       return admin;
     },
+    resilience,
 
     embed(): ProxyServer {
       if (proxy)
@@ -254,6 +275,7 @@ export function createGateway(configOrPath: string | object, options: GatewayOpt
         watcher?.close();
         for (const [sig, fn] of signalHandlers) process.removeListener(sig, fn);
         await reloading?.catch(() => undefined);
+        health?.close();
         await Promise.all([proxy?.close(), admin?.close()]);
         await compiled?.close?.().catch(() => {});
       })();

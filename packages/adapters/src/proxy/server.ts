@@ -8,6 +8,8 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
+import type { AttemptContext, AttemptPlan, AttemptRecord } from '../gateway/pipeline/attempts.js';
+import type { AttemptResult, TargetStateEvent } from '../gateway/resilience/index.js';
 import type {
   Decision,
   DecisionInputs,
@@ -29,14 +31,34 @@ export interface DecisionEngine {
   responseHeaders(upstream: HeaderMap, decision: ForwardDecision, status: number): HeaderList;
   /** The forwarded request is over: give back what `decide` took (in-flight counts). */
   release(state: GatewayState, decision: ForwardDecision): void;
+  /**
+   * How an upstream attempt of a decision whose service has resilience policies ended (the
+   * pipeline's `afterAttempt`): records it, and plans the retry, if any. Without it every
+   * request gets one attempt.
+   */
+  attempted?(
+    state: GatewayState,
+    decision: ForwardDecision,
+    result: AttemptResult,
+    context: AttemptContext,
+    inputs: DecisionInputs,
+  ): AttemptPlan;
 }
 
 /** Hooks for what happens to each request (access logs and metrics subscribe here later). */
 export interface ProxyObserver {
   /** A request the gateway answered itself. */
   responded?(decision: RespondDecision, startedNs: bigint): void;
-  /** A forwarded request that is over. */
+  /** A forwarded request that is over (`outcome.attempts` lists its attempts when its service has resilience policies). */
   forwarded?(decision: ForwardDecision, outcome: ForwardOutcome, startedNs: bigint): void;
+  /**
+   * One upstream attempt of a service with resilience policies ended: its target, result and
+   * retry verdict (`record.retry`: retried and why, or why not, e.g. `budget` when the retry
+   * budget was empty). Called before the retry, if any, is sent.
+   */
+  attempt?(decision: ForwardDecision, record: AttemptRecord): void;
+  /** A target's breaker or health state changed (the gateway subscribes this to its resilience state). */
+  targetState?(event: TargetStateEvent): void;
   /** A request the handler failed on (a bug): it got a 500. */
   failed?(error: unknown): void;
 }
@@ -289,14 +311,29 @@ export class ProxyServer {
         this.#observer.responded?.(decision, started);
         return;
       }
+      const engine = this.#engine;
       forwardHttp(req, res, decision, {
         upstreams: this.upstreams,
-        responseHeaders: (upstream, d, status) => this.#engine.responseHeaders(upstream, d, status),
+        responseHeaders: (upstream, d, status) => engine.responseHeaders(upstream, d, status),
         done: (d, outcome) => {
-          this.#engine.release(state, d);
+          engine.release(state, d);
           end();
           this.#observer.forwarded?.(d, outcome, started);
         },
+        attempted:
+          decision.service.resilience !== undefined && engine.attempted !== undefined
+            ? (d, result, context) => {
+                const plan = engine.attempted!(state, d, result, context, { nowMs: this.#now(), random: this.#random });
+                if (this.#observer.attempt !== undefined) {
+                  try {
+                    this.#observer.attempt(d, plan.record);
+                  } catch {
+                    // An observer that throws must not take the request down with it.
+                  }
+                }
+                return plan;
+              }
+            : undefined,
       });
     } catch (err) {
       this.#fail(res, err, end, onError);

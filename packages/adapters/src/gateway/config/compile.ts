@@ -128,6 +128,8 @@ export function compileGateway(config: GatewayConfig | string | object, options:
       targets: s.targets.map((t) => ({ id: t.origin, origin: t.origin, basePath: t.basePath, weight: t.weight })),
       balance,
       timeouts: s.timeouts,
+      resilience:
+        s.retries || s.breaker || s.health ? { retries: s.retries, breaker: s.breaker, health: s.health } : undefined,
       position: s.position,
     });
   }
@@ -254,6 +256,8 @@ function compileRoute(
     limits: r.rateLimit,
     rewrite: r.rewrite,
     timeoutMs: r.timeoutMs,
+    ...(r.timeouts ? { timeouts: r.timeouts } : {}),
+    retry: r.retry,
     position: r.position,
   };
 }
