@@ -1,13 +1,21 @@
 // The standalone proxy against the other ways to put a proxy in front of a service, on 127.0.0.1
-// with one load generator (wrk), one run each: requests per second and p50/p99 latency for the
-// upstream directly, a minimal undici pass-through proxy (the floor for a Node proxy),
-// @fastify/http-proxy, nginx (when installed) and Switchyard's proxy with routing, a rate limit
-// and consistent hashing on. Then where Switchyard's time goes: the pipeline decision and the
-// response header plan timed alone, per request, against the whole request's share of a core.
-// Issue 9's targets, as ratios of this one run: ≥ 1.5× @fastify/http-proxy's req/s, ≥ 0.9× the
-// undici floor's, p99 added over direct ≤ 1.2× the floor's.
+// with one load generator (wrk): requests per second and p50/p99 latency for the upstream
+// directly, a minimal undici pass-through proxy (the floor for a Node proxy), @fastify/http-proxy,
+// nginx (when installed) and Switchyard's proxy with routing, a rate limit and consistent hashing
+// on. Then where Switchyard's time goes: the pipeline decision and the response header plan timed
+// alone, per request, against the whole request's share of a core.
+// Issue 9's targets, as ratios: ≥ 1.5× @fastify/http-proxy's req/s, ≥ 0.9× the undici floor's,
+// p99 added over direct ≤ 1.2× the floor's.
 //
-// SWITCHYARD_BENCH_DURATION (seconds per contender, default 10) shortens it for a smoke run.
+// Fair conditions: every contender is its own process (started once, all against the same
+// upstream process), warmed up alike, then measured in interleaved rounds with the same wrk
+// settings; each round starts at a different contender so no one always runs first or last. On
+// a shared machine one run per contender swings by 2x; the median of the rounds does not, and a
+// ratio is taken between medians of the same rounds.
+//
+// SWITCHYARD_BENCH_DURATION (seconds per contender per round, default 5),
+// SWITCHYARD_BENCH_ROUNDS (default 5) and SWITCHYARD_BENCH_WARMUP (seconds, default 3) shorten or
+// lengthen it; SWITCHYARD_BENCH_ONLY=name,name runs a subset (names as in the table).
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -19,9 +27,11 @@ import { createGateway } from '@switchyard/adapters/proxy';
 import { root, table, writeDocsSection, writeResults } from '../lib.mjs';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
-const DURATION = Number(process.env.SWITCHYARD_BENCH_DURATION ?? 10);
+const DURATION = Number(process.env.SWITCHYARD_BENCH_DURATION ?? 5);
+const ROUNDS = Math.max(1, Number(process.env.SWITCHYARD_BENCH_ROUNDS ?? 5));
+const WARMUP = Number(process.env.SWITCHYARD_BENCH_WARMUP ?? 3);
+const ONLY = process.env.SWITCHYARD_BENCH_ONLY?.split(',').map((n) => n.trim());
 const CONNECTIONS = 32;
-const WARMUP = Math.min(3, DURATION);
 const PATH = '/api/users/42';
 const USER = 'user-42';
 
@@ -57,6 +67,13 @@ function startProcess(cmd, args, pattern, options = {}) {
       reject(new Error(`${cmd} exited (${code}): ${out}`));
     });
   });
+}
+
+function median(xs) {
+  const s = xs.filter((x) => x !== null && Number.isFinite(x)).sort((a, b) => a - b);
+  if (s.length === 0) return null;
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 }
 
 function stop(child) {
@@ -275,21 +292,47 @@ http {
       ],
     ];
 
+    // Start every contender once, each in its own process, and warm each up alike (JIT, pools,
+    // keep-alive sockets); idle contenders cost the measured one nothing.
+    const running = [];
     let switchyardFile;
     for (const [name, start] of contenders) {
+      if (ONLY && !ONLY.includes(name)) continue;
       const c = await start();
       if (c.skip) {
         skipped[name] = c.skip;
         console.log(`  ${name}: skipped (${c.skip})`);
         continue;
       }
+      if (c.child) children.push(c.child);
       if (c.file) switchyardFile = c.file;
-      wrk(c.url, WARMUP); // warm-up: JIT (the gateway's pipeline has the most to compile), pools, keep-alive
-      results[name] = wrk(c.url, DURATION);
+      if (WARMUP > 0) wrk(c.url, WARMUP);
+      running.push({ name, url: c.url });
+    }
+    const rounds = Object.fromEntries(running.map((c) => [c.name, []]));
+    for (let r = 0; r < ROUNDS; r++) {
+      const order = running.map((_, i) => running[(i + r) % running.length]);
+      const line = [];
+      for (const c of order) {
+        const one = wrk(c.url, DURATION);
+        rounds[c.name].push(one);
+        line.push(`${c.name} ${one.requestsPerSec}`);
+      }
+      console.log(`  round ${r + 1}/${ROUNDS}: ${line.join(', ')}`);
+    }
+    for (const c of running) {
+      const rs = rounds[c.name];
+      results[c.name] = {
+        requestsPerSec: Math.round(median(rs.map((x) => x.requestsPerSec))),
+        p50Ms: Number(median(rs.map((x) => x.p50Ms)).toFixed(3)),
+        p99Ms: Number(median(rs.map((x) => x.p99Ms)).toFixed(3)),
+        non2xx: rs.reduce((a, x) => a + x.non2xx, 0),
+        socketErrors: rs.map((x) => x.socketErrors).filter((x) => x !== null),
+        rounds: rs.map((x) => ({ requestsPerSec: x.requestsPerSec, p50Ms: x.p50Ms, p99Ms: x.p99Ms })),
+      };
       console.log(
-        `  ${name}: ${results[name].requestsPerSec} req/s, p50 ${results[name].p50Ms} ms, p99 ${results[name].p99Ms} ms`,
+        `  ${c.name}: median ${results[c.name].requestsPerSec} req/s, p50 ${results[c.name].p50Ms} ms, p99 ${results[c.name].p99Ms} ms`,
       );
-      if (c.child) await stop(c.child);
     }
 
     const cost = switchyardFile ? await decisionCost(switchyardFile) : undefined;
@@ -297,14 +340,32 @@ http {
     const floor = results['undici floor'];
     const fastify = results['@fastify/http-proxy'];
     const direct = results.direct;
+    const ratio = (x) => Number(x.toFixed(3));
+    const p99Added = (a, b, d) => (a.p99Ms - d.p99Ms) / Math.max(1e-3, b.p99Ms - d.p99Ms);
     const ratios = {
-      vsFastify: sy && fastify ? Number((sy.requestsPerSec / fastify.requestsPerSec).toFixed(3)) : null,
-      vsUndiciFloor: sy && floor ? Number((sy.requestsPerSec / floor.requestsPerSec).toFixed(3)) : null,
+      vsFastify: sy && fastify ? ratio(sy.requestsPerSec / fastify.requestsPerSec) : null,
+      vsUndiciFloor: sy && floor ? ratio(sy.requestsPerSec / floor.requestsPerSec) : null,
+      p99AddedVsFloorAdded: sy && floor && direct ? ratio(p99Added(sy, floor, direct)) : null,
+    };
+    // The same ratios round by round (contenders of one round ran within seconds of each other):
+    // their median is a check on the ratio of medians above.
+    const perRound = (f) => Array.from({ length: ROUNDS }, (_, r) => ratio(f(r))).filter((x) => Number.isFinite(x));
+    const at = (name, r) => rounds[name][r];
+    const ratiosPerRound = {
+      vsFastify:
+        sy && fastify
+          ? perRound((r) => at('switchyard', r).requestsPerSec / at('@fastify/http-proxy', r).requestsPerSec)
+          : null,
+      vsUndiciFloor:
+        sy && floor ? perRound((r) => at('switchyard', r).requestsPerSec / at('undici floor', r).requestsPerSec) : null,
       p99AddedVsFloorAdded:
         sy && floor && direct
-          ? Number(((sy.p99Ms - direct.p99Ms) / Math.max(1e-3, floor.p99Ms - direct.p99Ms)).toFixed(3))
+          ? perRound((r) => p99Added(at('switchyard', r), at('undici floor', r), at('direct', r)))
           : null,
     };
+    const medianRatios = Object.fromEntries(
+      Object.entries(ratiosPerRound).map(([k, v]) => [k, v ? ratio(median(v)) : null]),
+    );
     const perRequestUs = sy ? 1e6 / sy.requestsPerSec : null;
     const timeSplit =
       cost && perRequestUs
@@ -321,42 +382,49 @@ http {
       'p99 added <= 1.2x floor p99 added':
         ratios.p99AddedVsFloorAdded === null ? null : ratios.p99AddedVsFloorAdded <= 1.2,
     };
+    const tool = `wrk -t1 -c${CONNECTIONS} -d${DURATION}s --latency, ${ROUNDS} interleaved rounds, median (${WARMUP} s warm-up each)`;
+    console.log(`  ratios (of medians): ${JSON.stringify(ratios)}`);
+    console.log(`  ratios (median of rounds): ${JSON.stringify(medianRatios)}`);
+    if (timeSplit) console.log(`  time split: ${JSON.stringify(timeSplit)}`);
+    console.log(`  targets: ${JSON.stringify(targets)}`);
+    if (ONLY) return; // a subset is a probe, not the documented comparison: nothing is written
     const file = writeResults('proxy', {
-      tool: `wrk -t1 -c${CONNECTIONS} -d${DURATION}s --latency (${WARMUP} s warm-up each)`,
+      tool,
+      command: 'node --expose-gc bench/run.mjs proxy',
       path: PATH,
       results,
       skipped,
       ratios,
+      ratiosPerRound,
+      medianOfRoundRatios: medianRatios,
       timeSplit,
       decisionCost: cost,
       targets,
     });
-    console.log(`  ratios: ${JSON.stringify(ratios)}`);
-    if (timeSplit) console.log(`  time split: ${JSON.stringify(timeSplit)}`);
-    console.log(`  targets: ${JSON.stringify(targets)}`);
     console.log(`  wrote ${file}`);
 
     const rows = Object.entries(results).map(([n, r]) => [
       n,
       r.requestsPerSec,
+      `${Math.min(...r.rounds.map((x) => x.requestsPerSec))}–${Math.max(...r.rounds.map((x) => x.requestsPerSec))}`,
       r.p50Ms,
       r.p99Ms,
       sy ? (r.requestsPerSec / sy.requestsPerSec).toFixed(2) : '',
     ]);
-    for (const [n, why] of Object.entries(skipped)) rows.push([n, `skipped: ${why}`, '', '', '']);
+    for (const [n, why] of Object.entries(skipped)) rows.push([n, `skipped: ${why}`, '', '', '', '']);
     writeDocsSection(
       'proxy',
       `## Standalone proxy (bench/proxy)
 
-One \`wrk -t1 -c${CONNECTIONS} -d${DURATION}s --latency\` run per contender, all on 127.0.0.1 against the same node:http upstream (GET \`${PATH}\`, 39-byte JSON). Switchyard runs \`switchyard serve\` with 24 routes, a token-bucket rate limit on the route (never denying) and consistent hashing (maglev, \`x-user-id\`) over 3 targets.
+\`${tool}\` per contender, all on 127.0.0.1 against the same node:http upstream process (GET \`${PATH}\`, 39-byte JSON); each contender runs in its own process, and each round starts at a different one. Switchyard runs \`switchyard serve\` with 24 routes, a token-bucket rate limit on the route (never denying) and consistent hashing (maglev, \`x-user-id\`) over 3 targets. Figures are medians of the rounds.
 
-${table(['contender', 'req/s', 'p50 ms', 'p99 ms', 'req/s vs switchyard'], rows)}
+${table(['contender', 'req/s', 'req/s range', 'p50 ms', 'p99 ms', 'req/s vs switchyard'], rows)}
 
-Targets (issue 9): ≥ 1.5× @fastify/http-proxy's req/s: ${ratios.vsFastify ?? 'n/a'}×; ≥ 0.9× the undici floor's: ${ratios.vsUndiciFloor ?? 'n/a'}×; p99 added over direct ≤ 1.2× the floor's: ${ratios.p99AddedVsFloorAdded ?? 'n/a'}×.
+Targets (issue 9), ratios of the medians (median of the per-round ratios in brackets): ≥ 1.5× @fastify/http-proxy's req/s: ${ratios.vsFastify ?? 'n/a'}× (${medianRatios.vsFastify ?? 'n/a'}×); ≥ 0.9× the undici floor's: ${ratios.vsUndiciFloor ?? 'n/a'}× (${medianRatios.vsUndiciFloor ?? 'n/a'}×); p99 added over direct ≤ 1.2× the floor's: ${ratios.p99AddedVsFloorAdded ?? 'n/a'}× (${medianRatios.p99AddedVsFloorAdded ?? 'n/a'}×).
 
 Where the time goes: ${
         timeSplit
-          ? `at ${sy.requestsPerSec} req/s one request costs the proxy's core ${timeSplit.perRequestUs} µs; the pipeline decision (canonical path, match, limit, hash) takes ${timeSplit.decideUs} µs and the response header plan ${timeSplit.responseHeaderPlanUs} µs of it, timed alone in one process (${(timeSplit.pipelineShare * 100).toFixed(1)}%); the rest is node:http parsing and writing, undici and the sockets.`
+          ? `at ${sy.requestsPerSec} req/s one request costs the proxy's core ${timeSplit.perRequestUs} µs; the pipeline decision (canonical path, match, limit, hash, request header plan) takes ${timeSplit.decideUs} µs and the response header plan ${timeSplit.responseHeaderPlanUs} µs of it, timed alone in one process (${(timeSplit.pipelineShare * 100).toFixed(1)}%); the rest is node:http parsing and writing, undici and the sockets.`
           : 'not measured in this run.'
       }`,
     );
