@@ -396,7 +396,7 @@ export function planResponseHeaders(
   const out: HeaderList = [];
   for (const entry of entries) {
     const name = entry[0];
-    if (HOP_BY_HOP.has(name) || name === 'x-request-id' || (named !== undefined && named.includes(name))) continue;
+    if (HOP_BY_HOP.has(name) || name === 'x-request-id' || named?.includes(name)) continue;
     if (limited && RATE_LIMIT_RESPONSE_HEADERS.has(name)) continue;
     out.push(entry);
   }
