@@ -18,7 +18,7 @@ import type {
   HeaderMap,
   RespondDecision,
 } from '../gateway/types.js';
-import { type ForwardOutcome, flattenHeaders, forwardHttp, writeHead } from './forward.js';
+import { type ForwardContext, type ForwardOutcome, flattenHeaders, forwardHttp, writeHead } from './forward.js';
 import { forwardWebSocket, serveAsPlainHttp, wantsWebSocket, writeRawResponse } from './upgrade.js';
 import { Upstreams } from './upstreams.js';
 
@@ -74,6 +74,9 @@ export class ProxyServer {
   #draining = false;
   #drained: (() => void) | undefined;
   readonly #tunnels = new Set<Duplex>();
+  /** The engine's response header plan, bound once rather than per request. */
+  readonly #responseHeaders: ForwardContext['responseHeaders'] = (upstream, d, status) =>
+    this.#engine.responseHeaders(upstream, d, status);
 
   constructor(options: ProxyServerOptions) {
     this.#engine = options.engine;
@@ -259,7 +262,7 @@ export class ProxyServer {
       }
       forwardHttp(req, res, decision, {
         upstreams: this.upstreams,
-        responseHeaders: (upstream, d, status) => this.#engine.responseHeaders(upstream, d, status),
+        responseHeaders: this.#responseHeaders,
         done: (d, outcome) => {
           this.#engine.release(state, d);
           end();
