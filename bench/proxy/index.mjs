@@ -282,6 +282,18 @@ export async function run() {
         },
       ],
       [
+        'undici floor + contract headers',
+        async () => {
+          const port = await freePort();
+          const p = await startProcess(
+            process.execPath,
+            [join(here, 'undici-floor-contract.mjs'), String(port), origin],
+            /listening/,
+          );
+          return { url: `http://127.0.0.1:${port}${PATH}`, child: p.child };
+        },
+      ],
+      [
         '@fastify/http-proxy',
         async () => {
           const port = await freePort();
