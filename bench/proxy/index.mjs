@@ -22,7 +22,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { decide, planResponseHeaders, release } from '@switchyard/adapters/gateway';
@@ -247,7 +247,19 @@ async function decisionCost(configFile) {
   };
 }
 
+/** `nice -n N ` when the bench runs at a non-default priority (read from /proc), else ''. */
+function niceness() {
+  try {
+    const stat = readFileSync('/proc/self/stat', 'utf8');
+    const n = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]);
+    return Number.isFinite(n) && n !== 0 ? `nice -n ${n} ` : '';
+  } catch {
+    return '';
+  }
+}
+
 export async function run() {
+  const loadAtStart = Number(loadavg()[0].toFixed(2));
   const tmp = mkdtempSync(join(tmpdir(), 'switchyard-bench-proxy-'));
   const children = [];
   const results = {};
@@ -474,7 +486,13 @@ http {
     if (ONLY) return; // a subset is a probe, not the documented comparison: nothing is written
     const file = writeResults('proxy', {
       tool,
-      command: 'node --expose-gc bench/run.mjs proxy',
+      command: `${Object.entries(process.env)
+        .filter(([k]) => k.startsWith('SWITCHYARD_BENCH_'))
+        .map(([k, v]) => `${k}=${v} `)
+        .join('')}${niceness()}node --expose-gc bench/run.mjs proxy`,
+      // Other work on the machine is the largest source of spread: the 1-minute load average
+      // when the rounds started and when they ended.
+      loadAverage: { start: loadAtStart, end: Number(loadavg()[0].toFixed(2)) },
       path: PATH,
       results,
       skipped,
