@@ -47,8 +47,8 @@ export class Upstreams {
       });
       if (!this.#closed) {
         this.#pools.set(key, pool);
-        let byTimeout = this.#byOrigin.get(origin);
-        if (byTimeout === undefined) this.#byOrigin.set(origin, (byTimeout = new Map()));
+        const byTimeout = this.#byOrigin.get(origin) ?? new Map<number, Pool>();
+        this.#byOrigin.set(origin, byTimeout);
         byTimeout.set(connectMs, pool);
       }
     }
