@@ -102,12 +102,14 @@ describe('request-target forms', () => {
     expect(splitTarget('/a/b?x=1?y')).toEqual({ authority: undefined, pathAndQuery: '/a/b?x=1?y', query: 'x=1?y' });
     expect(splitTarget('/a')).toEqual({ authority: undefined, pathAndQuery: '/a', query: undefined });
   });
-  it('absolute-form gives its authority (userinfo dropped) and path', () => {
-    expect(splitTarget('http://user@api.example.com:8080/a?q')).toEqual({
+  it('absolute-form gives its authority and path; user info or another scheme is not routed', () => {
+    expect(splitTarget('http://api.example.com:8080/a?q')).toEqual({
       authority: 'api.example.com:8080',
       pathAndQuery: '/a?q',
       query: 'q',
     });
+    expect(splitTarget('http://user@api.example.com:8080/a?q')).toBeUndefined();
+    expect(splitTarget('ftp://api.example.com/a')).toBeUndefined();
     expect(splitTarget('https://h')?.pathAndQuery).toBe('/');
     expect(splitTarget('https://h?x=1')?.pathAndQuery).toBe('/?x=1');
   });

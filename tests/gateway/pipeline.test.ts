@@ -115,6 +115,47 @@ describe('decide: statuses the gateway answers itself', () => {
       expect(JSON.parse(d.body).error).toBe('rejected');
     }
   });
+  it('400 and Connection: close for a head it cannot trust: several or invalid Host, a transfer coding other than chunked', () => {
+    const state = freshState(seed);
+    const bad: [string, Parameters<typeof request>[0]][] = [
+      ['two Host fields', { rawHeaders: ['Host', 'api.example.com', 'Host', 'evil.test'] }],
+      ['a Host with a path', { headers: { host: 'api.example.com/x' } }],
+      ['a Host with user info', { headers: { host: 'u@api.example.com' } }],
+      ['a Host with a space', { headers: { host: 'a b' } }],
+      ['an empty Host', { headers: { host: '' } }],
+      ['a port past 65535', { headers: { host: 'api.example.com:65536' } }],
+      ['absolute-form with an empty authority', { target: 'http:///api/v1/users' }],
+      ['gzip, chunked', { headers: { 'transfer-encoding': 'gzip, chunked' } }],
+      ['chunked twice', { headers: { 'transfer-encoding': 'chunked, chunked' } }],
+    ];
+    for (const [what, partial] of bad) {
+      const d = answer(decide(request({ target: '/api/v1/users', ...partial }), state, inputs()));
+      expect(d.status, what).toBe(400);
+      expect(d.reason, what).toBe('rejected');
+      expect(header(d.headers, 'connection'), what).toBe('close');
+    }
+    for (const host of ['api.example.com:8080', '127.0.0.1', '[::1]:80', 'a_b.example']) {
+      const d = sync(decide(request({ target: '/api/v1/users', headers: { host } }), state, inputs()));
+      expect(d.kind, host).toBe('forward');
+    }
+    const chunked = request({ method: 'POST', target: '/api/v1/users', headers: { 'transfer-encoding': 'Chunked' } });
+    expect(sync(decide(chunked, state, inputs())).kind).toBe('forward');
+  });
+  it('400 for an absolute-form target with user info or another scheme', () => {
+    for (const target of ['http://u@api.example.com/api/v1/users', 'ftp://api.example.com/api/v1/users']) {
+      expect(answer(decide(request({ target }), freshState(seed), inputs())).status, target).toBe(400);
+    }
+  });
+  it('431 and Connection: close past 100 header fields', () => {
+    const rawHeaders = ['Host', 'api.example.com'];
+    for (let i = 0; i < 100; i++) rawHeaders.push(`x-f${i}`, 'v');
+    const d = answer(decide(request({ target: '/api/v1/users', rawHeaders }), freshState(seed), inputs()));
+    expect(d.status).toBe(431);
+    expect(d.reason).toBe('too-many-fields');
+    expect(header(d.headers, 'connection')).toBe('close');
+    const fewer = request({ target: '/api/v1/users', rawHeaders: rawHeaders.slice(0, 200) });
+    expect(sync(decide(fewer, freshState(seed), inputs())).kind).toBe('forward');
+  });
   it('bounds the path shown in a message', () => {
     const d = answer(decide(request({ target: `/${'a'.repeat(5000)}` }), freshState(seed), inputs()));
     expect(JSON.parse(d.body).message.length).toBeLessThan(300);

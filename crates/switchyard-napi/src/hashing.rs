@@ -26,6 +26,7 @@ use crate::toolkit::bound::{call, JsFunction, Native};
 use crate::toolkit::errors::{guard, internal, invalid_argument, to_js};
 use crate::toolkit::out::View;
 use crate::toolkit::read::{index_arg, number_arg, string_arg, Raw};
+use crate::toolkit::trim::{trim_buffer, Trim};
 
 /// The key hash of a string as `[hi, lo]` written into `out` (for the golden-vector tests and
 /// `keyHash` of `@switchyard/node`).
@@ -40,9 +41,11 @@ pub fn hashing_key_hash(key: Raw, mut out: View<u32>) -> napi::Result<()> {
             let mut buf = buf
                 .try_borrow_mut()
                 .map_err(|_| internal("key buffer re-entered"))?;
-            Ok(key_hash(
-                string_arg(key.env, key.value, &mut buf, "key").map_err(|e| *e)?,
-            ))
+            let hash = string_arg(key.env, key.value, &mut buf, "key")
+                .map(key_hash)
+                .map_err(|e| *e);
+            trim_buffer(&mut buf);
+            hash
         })?;
         let out = out.elements();
         if out.len() < KEY_HASH_FIELDS {
@@ -58,6 +61,12 @@ struct HashState {
     inner: ConsistentHash,
     key: Vec<u8>,
     order: Vec<u32>,
+}
+
+impl Trim for HashState {
+    fn trim(&mut self) {
+        trim_buffer(&mut self.key);
+    }
 }
 
 unsafe extern "C" fn raw_hash_pick(
@@ -232,6 +241,12 @@ impl NativeConsistentHash {
 struct SplitState {
     inner: WeightedSplit,
     key: Vec<u8>,
+}
+
+impl Trim for SplitState {
+    fn trim(&mut self) {
+        trim_buffer(&mut self.key);
+    }
 }
 
 unsafe extern "C" fn raw_split_pick(

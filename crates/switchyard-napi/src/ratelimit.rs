@@ -23,6 +23,7 @@ use crate::toolkit::bound::{call, JsFunction, Native};
 use crate::toolkit::errors::{guard, invalid_argument, to_js, Hot};
 use crate::toolkit::out::SharedOut;
 use crate::toolkit::read::{number_or, string_arg, Raw};
+use crate::toolkit::trim::{trim_buffer, Trim};
 
 /// A JS number the wrapper validated as an integer; anything else maps out of every domain so
 /// the core rejects it with a typed error instead of truncating.
@@ -46,8 +47,15 @@ enum AnyLimiter {
 struct LimiterState {
     limiter: AnyLimiter,
     out: SharedOut<Float64Array>,
-    /// UTF-8 bytes of the last key, in a buffer that only grows.
+    /// UTF-8 bytes of the last key, in a buffer reused from call to call (trimmed after an
+    /// oversized key).
     key: Vec<u8>,
+}
+
+impl Trim for LimiterState {
+    fn trim(&mut self) {
+        trim_buffer(&mut self.key);
+    }
 }
 
 impl LimiterState {

@@ -46,6 +46,7 @@ use crate::toolkit::bound::{call, JsFunction, Native};
 use crate::toolkit::errors::{guard, internal, to_js};
 use crate::toolkit::out::SharedOut;
 use crate::toolkit::read::{int32_or, read_str as read_string};
+use crate::toolkit::trim::{trim_buffer, Trim, KEEP_BYTES};
 
 fn route_error(err: RouteError) -> napi::Error {
     to_js(&err)
@@ -184,6 +185,21 @@ struct Shared {
     /// Where `resolve` writes a canonical path that differs from the request's.
     bytes: SharedOut<Uint8Array>,
     buffers: Buffers,
+}
+
+impl Trim for Shared {
+    fn trim(&mut self) {
+        trim_buffer(&mut self.buffers.path);
+        trim_buffer(&mut self.buffers.host);
+        self.router.shrink_scratch(KEEP_BYTES);
+    }
+}
+
+impl Trim for Canonicalizer {
+    fn trim(&mut self) {
+        trim_buffer(&mut self.buf);
+        self.scratch.shrink(KEEP_BYTES);
+    }
 }
 
 /// Where a hot call's path and host strings are copied, reused from call to call.
@@ -332,8 +348,9 @@ impl ObjectFinalize for NativeRouter {
 #[napi]
 impl NativeRouter {
     /// Options as their JS values (`undefined` = default), the shared output array (at least
-    /// `ROUTER_OUTPUT_SLOTS` elements) and the shared canonical bytes (at least
-    /// `CANONICAL_BYTES_MIN`).
+    /// `ROUTER_OUTPUT_SLOTS` elements), the shared canonical bytes (at least
+    /// `CANONICAL_BYTES_MIN`) and the seed of the tables over request text (`undefined` = 0;
+    /// the wrapper passes the process's random seed unless the caller fixed one).
     #[napi(constructor)]
     #[allow(clippy::too_many_arguments)]
     pub fn new(
@@ -348,6 +365,7 @@ impl NativeRouter {
         backslash: Option<String>,
         out: Int32Array,
         bytes: Uint8Array,
+        seed: Option<f64>,
     ) -> napi::Result<Self> {
         guard("Router constructor", || {
             let opts = RouterOptions::from_js(&JsRouterOptions {
@@ -359,6 +377,7 @@ impl NativeRouter {
                 dot_segments: dot_segments.as_deref(),
                 merge_slashes,
                 backslash: backslash.as_deref(),
+                seed,
             })
             .map_err(route_error)?;
             let out = SharedOut::new(out, ROUTER_OUTPUT_SLOTS, "router output")?;
@@ -420,12 +439,18 @@ impl NativeRouter {
         })
     }
 
-    /// Header names (lower case) constraints refer to, by slot.
+    /// Header names (lower case) constraints refer to, by slot, from slot `from` (default 0):
+    /// the wrapper asks only for the slots it does not have, so adding N routes is linear.
     #[napi]
-    pub fn header_slots(&self) -> napi::Result<Vec<String>> {
+    pub fn header_slots(&self, from: Option<u32>) -> napi::Result<Vec<String>> {
         guard("Router.headerSlots", || {
-            self.shared
-                .read(|shared| shared.router.header_slots().to_vec())
+            self.shared.read(|shared| {
+                let slots = shared.router.header_slots();
+                slots
+                    .get(from.unwrap_or(0) as usize..)
+                    .unwrap_or_default()
+                    .to_vec()
+            })
         })
     }
 
@@ -559,12 +584,18 @@ impl NativeRouter {
         })
     }
 
-    /// Method names by id, as `methodId` numbers them.
+    /// Method names by id, as `methodId` numbers them, from id `from` (default 0), like
+    /// `headerSlots`.
     #[napi]
-    pub fn method_names(&self) -> napi::Result<Vec<String>> {
+    pub fn method_names(&self, from: Option<u32>) -> napi::Result<Vec<String>> {
         guard("Router.methodNames", || {
-            self.shared
-                .read(|shared| shared.router.method_names().to_vec())
+            self.shared.read(|shared| {
+                let names = shared.router.method_names();
+                names
+                    .get(from.unwrap_or(0) as usize..)
+                    .unwrap_or_default()
+                    .to_vec()
+            })
         })
     }
 }

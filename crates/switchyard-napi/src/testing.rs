@@ -16,6 +16,7 @@ use napi_derive::napi;
 use crate::toolkit::bound::{call, JsFunction, Native};
 use crate::toolkit::errors::{guard, guard_hot, internal, throw};
 use crate::toolkit::read::{arguments, read_str, Raw};
+use crate::toolkit::trim::{trim_buffer, Trim};
 
 /// Does nothing; the boundary micro-benchmark measures the bare cost of one N-API call with it.
 #[napi]
@@ -46,6 +47,13 @@ pub fn touch_path_string(path: String) -> napi::Result<u32> {
     guard("touchPathString", || Ok(path.len() as u32))
 }
 
+/// Bytes the addon's allocator holds for this thread, net (allocated less freed; see
+/// toolkit/memory.rs): what the buffer tests read to see an oversized input's memory given back.
+#[napi]
+pub fn allocated_bytes() -> f64 {
+    crate::toolkit::memory::net_bytes() as f64
+}
+
 /// The isolate's total of external memory as V8 counts it (native tables report into it; see
 /// toolkit/memory.rs). `process.memoryUsage().external` does not show this counter on Node 20.
 #[napi]
@@ -60,6 +68,12 @@ pub fn external_memory_total(env: Env) -> f64 {
 struct Probe {
     buf: Vec<u8>,
     calls: u32,
+}
+
+impl Trim for Probe {
+    fn trim(&mut self) {
+        trim_buffer(&mut self.buf);
+    }
 }
 
 impl Probe {

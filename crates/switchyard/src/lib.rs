@@ -11,3 +11,5 @@ pub mod error;
 pub mod hashing;
 pub mod ratelimit;
 pub mod router;
+pub mod seeded;
+pub mod shrink;

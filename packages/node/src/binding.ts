@@ -32,6 +32,8 @@ export interface NativeBinding {
     backslash: string,
     out: Int32Array,
     bytes: Uint8Array,
+    /** Of the hash tables over request text; omitted: 0. The wrapper passes `options.seed` or the process seed. */
+    seed?: number,
   ) => NativeRouterHandle;
   /**
    * `canonicalizePath` as a plain N-API function with its own scratch: `(policy, target) =>
@@ -133,7 +135,8 @@ export interface NativeRouterHandle {
     priority: number,
   ): number;
   paramNames(route: number): string[];
-  headerSlots(): string[];
+  /** Header names by slot, from slot `from` (default 0). */
+  headerSlots(from?: number): string[];
   hasHostRoutes(): boolean;
   methodId(method: string): number;
   /** `[key, method, route, method, route, ...]` for the JS static fast path, or `[]`. */
@@ -162,8 +165,8 @@ export interface NativeRouterHandle {
   ): number;
   /** The value of the param the last match flagged `LAYOUT.paramJoined`. */
   joinedParam(): string;
-  /** Method names by id. */
-  methodNames(): string[];
+  /** Method names by id, from id `from` (default 0). */
+  methodNames(from?: number): string[];
   /** The methods of the last "method not allowed", by name (when the params region is too small for their ids). */
   allowedMethods(): string[];
 }
@@ -186,6 +189,8 @@ export interface NativeTestingExports {
   probeNative(): (key: string) => number;
   /** The isolate's external-memory total as V8 counts it, which native tables report into. */
   externalMemoryTotal(): number;
+  /** Net bytes the addon's allocator holds for this thread (allocated less freed). */
+  allocatedBytes(): number;
 }
 
 /**

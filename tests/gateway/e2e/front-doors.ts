@@ -3,13 +3,14 @@
 // is over implementations): the standalone proxy, the Express middleware and the Fastify plugin.
 // A scenario a door cannot run is listed in its `cannot` with the reason, and the suite prints
 // it: none is skipped silently.
-import { createServer } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { gateway } from '@switchyard/adapters/express';
 import switchyard from '@switchyard/adapters/fastify';
 import express from 'express';
 import Fastify from 'fastify';
 import { createGateway } from '../../../packages/adapters/src/proxy/index.js';
+import { clientTimeouts } from '../../../packages/adapters/src/proxy/server.js';
 
 /** A front door serving one gateway config. */
 export interface RunningDoor {
@@ -18,6 +19,17 @@ export interface RunningDoor {
   /** Swaps in a new config; rejects (keeping the old one) when it does not compile. */
   reload(config: object): Promise<void>;
   close(): Promise<void>;
+  /** The node:http server the door listens with (connection counts, for leak checks). */
+  server: Server;
+  /** Requests (and tunnels) the embedded gateway has in flight now. */
+  inFlight(): number;
+}
+
+/** Client-side deadlines of the door's server; the hostile-input suite sets short ones. */
+export interface DoorOptions {
+  keepAliveTimeoutMs?: number;
+  headersTimeoutMs?: number;
+  requestTimeoutMs?: number;
 }
 
 /** Scenarios that need something a front door may not have. */
@@ -25,7 +37,7 @@ export type Capability = 'websocket' | 'reload' | 'h2c';
 
 export interface FrontDoor {
   name: string;
-  start(config: object): Promise<RunningDoor>;
+  start(config: object, options?: DoorOptions): Promise<RunningDoor>;
   /** Scenarios this door cannot run, with why. */
   cannot: Partial<Record<Capability, string>>;
 }
@@ -33,11 +45,14 @@ export interface FrontDoor {
 export const proxyDoor: FrontDoor = {
   name: 'proxy',
   cannot: {},
-  async start(config) {
-    const gateway = createGateway(config, { log: () => {} });
+  async start(config, options = {}) {
+    const gateway = createGateway(config, { log: () => {}, ...options });
     const address = await gateway.listen(0, '127.0.0.1');
+    const proxy = gateway.proxy!;
     return {
       url: address.url,
+      server: proxy.server,
+      inFlight: () => proxy.inFlight,
       reload: async (next) => {
         await gateway.reload(next);
       },
@@ -50,11 +65,11 @@ export const proxyDoor: FrontDoor = {
 export const expressDoor: FrontDoor = {
   name: 'express',
   cannot: {},
-  async start(config) {
+  async start(config, options = {}) {
     const app = express();
     const middleware = gateway(config);
     app.use(middleware);
-    const server = middleware.attach(createServer(app));
+    const server = middleware.attach(createServer(clientTimeouts(options), app));
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(0, '127.0.0.1', () => resolve());
@@ -62,6 +77,8 @@ export const expressDoor: FrontDoor = {
     const { port } = server.address() as AddressInfo;
     return {
       url: `http://127.0.0.1:${port}`,
+      server,
+      inFlight: () => middleware.embedded.handler.inFlight,
       reload: async (next) => {
         await middleware.reload(next);
       },
@@ -80,13 +97,17 @@ export const expressDoor: FrontDoor = {
 export const fastifyDoor: FrontDoor = {
   name: 'fastify',
   cannot: {},
-  async start(config) {
-    const app = Fastify();
+  async start(config, options = {}) {
+    const t = clientTimeouts(options);
+    // Fastify sets keepAliveTimeout and requestTimeout on its server itself; the rest goes through `http`.
+    const app = Fastify({ http: t, keepAliveTimeout: t.keepAliveTimeout, requestTimeout: t.requestTimeout });
     await app.register(switchyard, { config });
     await app.listen({ port: 0, host: '127.0.0.1' });
     const { port } = app.server.address() as AddressInfo;
     return {
       url: `http://127.0.0.1:${port}`,
+      server: app.server,
+      inFlight: () => app.switchyard.embedded.handler.inFlight,
       reload: async (next) => {
         await app.switchyard.reload(next);
       },

@@ -20,6 +20,7 @@ use napi::sys;
 use super::errors::{guard_hot, internal, throw, Hot};
 use super::memory::{measure, report};
 use super::read::arguments;
+use super::trim::Trim;
 
 struct Inner<S> {
     state: RefCell<S>,
@@ -168,12 +169,13 @@ impl ToJs for () {
 }
 
 /// The body of a bound function's callback: reads `N` arguments, borrows the state, runs `body`
-/// (panics caught) and returns its result to JS, or throws its error.
+/// (panics caught), trims the state's reused buffers ([`Trim`]) and returns its result to JS,
+/// or throws its error.
 ///
 /// # Safety
 /// `env` and `info` must be those N-API passed to a callback of a function made by
 /// [`Native::bind`] on a `Native<S>` (the same `S`).
-pub unsafe fn call<S, R: ToJs, const N: usize>(
+pub unsafe fn call<S: Trim, R: ToJs, const N: usize>(
     env: sys::napi_env,
     info: sys::napi_callback_info,
     what: &str,
@@ -193,7 +195,9 @@ pub unsafe fn call<S, R: ToJs, const N: usize>(
             .state
             .try_borrow_mut()
             .map_err(|_| Box::new(reentered()))?;
-        body(&mut state, argv)
+        let result = body(&mut state, argv);
+        state.trim();
+        result
     });
     match result {
         Ok(value) => value.to_js(env),

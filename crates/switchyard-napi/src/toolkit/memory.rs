@@ -85,6 +85,13 @@ pub fn measure<R>(body: impl FnOnce() -> R) -> (R, i64) {
     )
 }
 
+/// Net bytes this thread's allocations hold (allocated less freed, since the addon loaded). For
+/// the buffer tests, which see an oversized input's memory handed back.
+#[cfg(feature = "testing")]
+pub fn net_bytes() -> i64 {
+    i64::try_from(NET.try_with(Cell::get).unwrap_or(0)).unwrap_or(i64::MAX)
+}
+
 /// What V8 has been told so far: the isolate's total of externally allocated memory, in bytes
 /// (array buffers included). For the memory tests.
 #[cfg(feature = "testing")]

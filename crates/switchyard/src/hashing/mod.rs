@@ -14,6 +14,7 @@ mod ring;
 mod split;
 
 pub use consistent::{Algorithm, ConsistentHash, NodeSpec, Options};
+pub(crate) use error::js_number;
 pub use error::HashingError;
 pub use key_hash::{key_hash, KeyHash};
 pub use options::{

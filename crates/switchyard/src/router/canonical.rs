@@ -290,6 +290,15 @@ pub enum Canonical<'a> {
 }
 
 impl PathScratch {
+    /// Gives back memory above `keep_bytes` per buffer that an oversized path made it take.
+    pub fn shrink(&mut self, keep_bytes: usize) {
+        crate::shrink::shrink_vec(&mut self.segs, keep_bytes);
+        crate::shrink::shrink_vec(&mut self.bytes, keep_bytes);
+        crate::shrink::shrink_vec(&mut self.canon, keep_bytes);
+    }
+}
+
+impl PathScratch {
     /// Splits the path part of `target` into canonical segments (spec §4.1). On success the
     /// segments, `query_at` and the flags describe the request; the canonical path is written by
     /// [`PathScratch::canonicalize`] only when asked for.

@@ -66,10 +66,10 @@ pub fn parse_path(
         return Err(format!("path longer than {MAX_PATH_LENGTH} characters"));
     }
     if !text.starts_with('/') {
-        return Err("path must start with `/`".into());
+        return Err("path must start with \"/\"".into());
     }
     if text.contains('\0') {
-        return Err("NUL in the path".into());
+        return Err("path contains NUL".into());
     }
     let chars: Vec<char> = text.chars().collect();
     let mut parsed = ParsedPath {

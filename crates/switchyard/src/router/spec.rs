@@ -110,6 +110,28 @@ fn is_js_space(c: char) -> bool {
     )
 }
 
+/// `text` quoted as JavaScript's `JSON.stringify` quotes a string, so that error messages read
+/// the same from both implementations.
+pub fn json_quote(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 2);
+    out.push('"');
+    for c in text.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            '\u{8}' => out.push_str("\\b"),
+            '\u{c}' => out.push_str("\\f"),
+            c if u32::from(c) < 0x20 => out.push_str(&format!("\\u{:04x}", u32::from(c))),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
 /// Normalizes and validates a route host.
 pub fn validate_host(host: Option<&str>) -> Result<HostRule, String> {
     let host = match host {
@@ -119,25 +141,30 @@ pub fn validate_host(host: Option<&str>) -> Result<HostRule, String> {
     let lower = fold_ascii(host);
     let h = lower.strip_suffix('.').unwrap_or(&lower);
     if h.chars().any(|c| c == '/' || is_js_space(c)) {
-        return Err(format!("host {host:?} must not contain whitespace or `/`"));
+        return Err(format!(
+            "host {}: must not contain whitespace or \"/\"",
+            json_quote(host)
+        ));
     }
     if let Some(suffix) = h.strip_prefix("*.") {
         if suffix.is_empty() || suffix.contains('*') {
             return Err(format!(
-                "host {host:?}: a wildcard host is `*.` and a suffix without `*`"
+                "host {}: a wildcard host is \"*.\" followed by a suffix without \"*\"",
+                json_quote(host)
             ));
         }
         return Ok(HostRule::Wildcard(suffix.to_owned()));
     }
     if h.is_empty() || h.contains('*') {
         return Err(format!(
-            "host {host:?} must be a host name, `*.suffix` or `*`"
+            "host {}: must be a host name, \"*.suffix\" or \"*\"",
+            json_quote(host)
         ));
     }
     // `:` and digits (or nothing) at the end is a port.
     if let Some(colon) = h.rfind(':') {
         if h[colon + 1..].bytes().all(|b| b.is_ascii_digit()) {
-            return Err(format!("host {host:?} must not carry a port"));
+            return Err(format!("host {}: must not carry a port", json_quote(host)));
         }
     }
     Ok(HostRule::Exact(h.to_owned()))
@@ -152,24 +179,28 @@ pub fn validate_constraints(
     for (name, constraint) in given {
         let name = if headers {
             if !is_token(name) {
-                return Err(format!("header name {name:?} is not an HTTP token"));
+                return Err(format!(
+                    "header name {} is not an HTTP token",
+                    json_quote(name)
+                ));
             }
             fold_ascii(name)
         } else {
             if name.is_empty() {
-                return Err("query key is empty".into());
+                return Err("query key must not be empty".into());
             }
             name.clone()
         };
         if let ConstraintSpec::Pattern(source) = constraint {
             let field = if headers { "headers" } else { "query" };
-            translate(source).map_err(|e| format!("{field}.{name} pattern `{source}`: {e}"))?;
+            translate(source).map_err(|e| format!("{field}.{name}: {e}"))?;
         }
         if out
             .iter()
             .any(|(seen, _): &(String, ConstraintSpec)| *seen == name)
         {
-            return Err(format!("{name} is constrained twice"));
+            let field = if headers { "headers" } else { "query" };
+            return Err(format!("{field}.{name} is constrained twice"));
         }
         out.push((name, constraint.clone()));
     }
@@ -181,7 +212,8 @@ pub fn validate_constraints(
 pub fn validate_priority(priority: f64) -> Result<i32, String> {
     if priority.fract() != 0.0 || !(f64::from(i32::MIN)..=f64::from(i32::MAX)).contains(&priority) {
         return Err(format!(
-            "priority {priority} is not an integer within int32"
+            "priority {} is not a 32-bit integer",
+            crate::hashing::js_number(priority)
         ));
     }
     Ok(priority as i32)

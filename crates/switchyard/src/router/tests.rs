@@ -549,3 +549,29 @@ fn unreachable_static_segments_are_refused_at_add() {
     assert_eq!(id(&mut keep, "/a/%2E%2e/b"), Some(0));
     assert_eq!(id(&mut keep, "/a%5cb"), Some(1));
 }
+
+#[test]
+fn working_memory_shrinks_back_after_an_oversized_path() {
+    const KEEP: usize = 64 * 1024;
+    let mut r = router(
+        RouterOptions::default(),
+        &[spec("/files/:name"), spec("/tail/*")],
+    );
+    let huge = format!("/tail/{}", "%7E/".repeat(1 << 20));
+    let scratch_bytes = |r: &Router| {
+        r.scratch.as_ref().map_or(0, |s| {
+            s.path.segs.capacity() * std::mem::size_of::<canonical::Seg>() + s.path.bytes.capacity()
+        })
+    };
+    assert!(find(&mut r, None, &huge, None).is_some());
+    let grown = scratch_bytes(&r);
+    assert!(
+        grown > 1 << 20,
+        "the oversized path grew the scratch to {grown}"
+    );
+    r.shrink_scratch(KEEP);
+    let kept = scratch_bytes(&r);
+    assert!(kept <= 2 * KEEP, "{kept} bytes kept");
+    // And it still works, from the shrunk buffers.
+    assert!(find(&mut r, None, "/files/a", None).is_some());
+}

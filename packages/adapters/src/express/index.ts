@@ -24,6 +24,7 @@ import {
   type RateLimitStore,
 } from '../frontdoor/index.js';
 import type { ReloadResult } from '../proxy/gateway.js';
+import { refuseConnect } from '../proxy/server.js';
 
 export type { EmbeddedGatewayOptions, ProxyOptions, RateLimitOptions, RateLimitStore };
 
@@ -48,7 +49,8 @@ export interface GatewayMiddleware extends RequestHandler {
   reload(config?: string | object): Promise<ReloadResult>;
   /**
    * Routes WebSocket upgrades of `server` (the one `app.listen` returned) through the gateway;
-   * Express has no upgrade hook of its own. Returns `server`.
+   * Express has no upgrade hook of its own. Also answers `CONNECT` 400 (node:http would drop the
+   * connection silently) unless the server already has a `connect` listener. Returns `server`.
    */
   attach(server: Server): Server;
   /** Lets requests in flight finish, then closes upstream pools and what compiling opened. */
@@ -79,6 +81,9 @@ export function gateway(config: string | object, options: EmbeddedGatewayOptions
     attach: {
       value: (server: Server) => {
         server.on('upgrade', (req, socket: Duplex, head: Buffer) => handler.handleUpgrade(req, socket, head, server));
+        // An app that serves CONNECT itself keeps doing so; otherwise it is refused 400, not dropped.
+        if (server.listenerCount('connect') === 0)
+          server.on('connect', (_req, socket: Duplex) => refuseConnect(socket));
         return server;
       },
     },

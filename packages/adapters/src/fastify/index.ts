@@ -10,6 +10,7 @@
  * @packageDocumentation
  */
 
+import type { Duplex } from 'node:stream';
 import { InvalidArgumentError } from '@switchyard/core';
 import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest, onRequestHookHandler } from 'fastify';
 import fp from 'fastify-plugin';
@@ -24,6 +25,7 @@ import {
   type RateLimitStore,
 } from '../frontdoor/index.js';
 import type { ReloadResult } from '../proxy/gateway.js';
+import { refuseConnect } from '../proxy/server.js';
 
 export type { EmbeddedGatewayOptions, LimitVerdict, RateLimitOptions, RateLimitStore };
 
@@ -110,6 +112,28 @@ function limitHook(check: LimitCheck): onRequestHookHandler {
   };
 }
 
+/**
+ * Fastify's `clientError` handlers (its default, and any `clientErrorHandler` an app gives) write
+ * an error status line even when an answer is already under way on that connection; Node's own
+ * default does not, because the extra bytes corrupt that answer (a client or cache then reads them
+ * as the next response). A parse error behind a request the gateway answered or forwards (a body
+ * that breaks its chunked framing, a smuggled request behind a refused head) would do exactly
+ * that, so while an answer is under way the connection is only cut, as Node does.
+ */
+function guardClientErrors(fastify: FastifyInstance): void {
+  const server = fastify.server;
+  const handlers = server.listeners('clientError') as ((err: Error, socket: Duplex) => void)[];
+  server.removeAllListeners('clientError');
+  server.on('clientError', (err: Error, socket: Duplex) => {
+    const current = (socket as { _httpMessage?: { headersSent?: boolean } | null })._httpMessage;
+    if (current?.headersSent === true) {
+      socket.destroy();
+      return;
+    }
+    for (const handler of handlers) handler.call(server, err, socket);
+  });
+}
+
 const switchyard: FastifyPluginAsync<SwitchyardPluginOptions> = async (fastify: FastifyInstance, options) => {
   if (options === null || typeof options !== 'object' || options.config === undefined)
     throw new InvalidArgumentError(
@@ -146,6 +170,10 @@ const switchyard: FastifyPluginAsync<SwitchyardPluginOptions> = async (fastify: 
       existing === undefined ? [hook] : Array.isArray(existing) ? [...existing, hook] : [existing, hook];
   });
 
+  guardClientErrors(fastify);
+  // An app that serves CONNECT itself keeps doing so; otherwise it is refused 400, not dropped.
+  if (fastify.server.listenerCount('connect') === 0)
+    fastify.server.on('connect', (_req, socket: Duplex) => refuseConnect(socket));
   if (upgrades) {
     const server = fastify.server;
     server.on('upgrade', (req, socket, head: Buffer) => handler.handleUpgrade(req, socket, head, server));

@@ -212,6 +212,7 @@ export type RespondReason =
   | 'no-route'
   | 'method-not-allowed'
   | 'rejected'
+  | 'too-many-fields'
   | 'rate-limited'
   | 'limit-store-unavailable'
   | 'no-target';

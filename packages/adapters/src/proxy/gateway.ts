@@ -32,6 +32,12 @@ export interface GatewayOptions {
   watchDebounceMs?: number;
   /** How long a drain waits for in-flight requests (default 30 s). */
   drainTimeoutMs?: number;
+  /** Idle time before a client keep-alive connection is closed (default 5 s); listening only. */
+  keepAliveTimeoutMs?: number;
+  /** Deadline for a client's request head (default 20 s; slowloris bound, answered 408); listening only. */
+  headersTimeoutMs?: number;
+  /** Deadline for a client's whole request, body included (default 300 s, `0` off); listening only. */
+  requestTimeoutMs?: number;
   /** Passed to `compileGateway` (a Redis client factory for `store: redis`, ...). */
   compile?: Omit<CompileOptions, 'previous'>;
   /** Per-request hooks (access logs, metrics). */
@@ -171,6 +177,9 @@ export function createGateway(configOrPath: string | object, options: GatewayOpt
       state: { compiled, runtime },
       observer: options.observer,
       drainTimeoutMs: options.drainTimeoutMs,
+      keepAliveTimeoutMs: options.keepAliveTimeoutMs,
+      headersTimeoutMs: options.headersTimeoutMs,
+      requestTimeoutMs: options.requestTimeoutMs,
     });
     return proxy;
   };

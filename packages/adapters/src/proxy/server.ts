@@ -54,7 +54,25 @@ export interface ProxyServerOptions {
   drainTimeoutMs?: number;
   /** Keep-alive timeout of client connections (default 5 s, Node's). */
   keepAliveTimeoutMs?: number;
+  /**
+   * How long a client may take to send a request's head (default 20 s): bounds slowloris
+   * connections that trickle header bytes (nginx's `client_header_timeout` is 60 s, Node's 60 s).
+   * Answered 408 and closed.
+   */
+  headersTimeoutMs?: number;
+  /**
+   * How long a client may take to send a whole request, head and body (default 300 s, Node's):
+   * bounds slow uploads. `0` turns it off. Answered 408 (or cut, once an answer started).
+   */
+  requestTimeoutMs?: number;
 }
+
+/** The defaults of {@link ProxyServerOptions}' client timeouts. */
+export const CLIENT_TIMEOUT_DEFAULTS = {
+  keepAliveTimeoutMs: 5_000,
+  headersTimeoutMs: 20_000,
+  requestTimeoutMs: 300_000,
+};
 
 const ERROR_BODY = '500 Internal Server Error: the gateway failed on this request\n';
 
@@ -77,6 +95,12 @@ export class ProxyServer {
   /** The engine's response header plan, bound once rather than per request. */
   readonly #responseHeaders: ForwardContext['responseHeaders'] = (upstream, d, status) =>
     this.#engine.responseHeaders(upstream, d, status);
+  /**
+   * Connections whose last answer said `Connection: close` because the request's head was not
+   * trusted: requests Node's parser already read behind it (pipelined, or smuggled by framing the
+   * gateway refused) are neither decided nor forwarded; the connection closes after that answer.
+   */
+  readonly #closing = new WeakSet<object>();
 
   constructor(options: ProxyServerOptions) {
     this.#engine = options.engine;
@@ -85,13 +109,12 @@ export class ProxyServer {
     this.#now = options.now ?? Date.now;
     this.#random = options.random ?? Math.random;
     this.#drainTimeoutMs = options.drainTimeoutMs ?? 30_000;
-    this.server = createServer({ keepAliveTimeout: options.keepAliveTimeoutMs ?? 5_000 }, (req, res) =>
-      this.#onRequest(req, res),
-    );
+    this.server = createServer(clientTimeouts(options), (req, res) => this.#onRequest(req, res));
     this.server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) =>
       this.#onUpgrade(req, socket, head),
     );
     this.server.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => onClientError(err, socket));
+    this.server.on('connect', (_req: IncomingMessage, socket: Duplex) => refuseConnect(socket));
   }
 
   /** The state new requests are decided on. */
@@ -214,6 +237,11 @@ export class ProxyServer {
     const started = process.hrtime.bigint();
     // A client that resets mid-body makes `req` emit 'error'; the forwarder sees it through undici.
     req.on('error', noop);
+    if (this.#closing.has(req.socket)) {
+      req.resume();
+      res.shouldKeepAlive = false;
+      return;
+    }
     const state = this.#state;
     this.#begin(state);
     let ended = false;
@@ -253,6 +281,10 @@ export class ProxyServer {
   ): void {
     try {
       if (decision.kind === 'respond') {
+        if (closes(decision)) {
+          this.#closing.add(req.socket);
+          res.shouldKeepAlive = false;
+        }
         respond(res, decision);
         // The request body, if any, is not wanted; drain it so keep-alive stays usable.
         req.resume();
@@ -364,6 +396,32 @@ export class ProxyServer {
 
 function noop(): void {}
 
+/** Whether a decision the gateway answers itself ends the connection. */
+function closes(decision: RespondDecision): boolean {
+  for (const [name, value] of decision.headers) if (name === 'connection' && value === 'close') return true;
+  return false;
+}
+
+/**
+ * node:http server options for the client timeouts. Node checks head and request deadlines only
+ * every `connectionsCheckingInterval` (30 s by default), so a 1 s deadline could take 31 s to
+ * fire: the interval follows the shortest deadline (a quarter of it, 50 ms to 1 s).
+ */
+export function clientTimeouts(options: {
+  keepAliveTimeoutMs?: number | undefined;
+  headersTimeoutMs?: number | undefined;
+  requestTimeoutMs?: number | undefined;
+}): { keepAliveTimeout: number; headersTimeout: number; requestTimeout: number; connectionsCheckingInterval: number } {
+  const keepAliveTimeout = options.keepAliveTimeoutMs ?? CLIENT_TIMEOUT_DEFAULTS.keepAliveTimeoutMs;
+  const requestTimeout = options.requestTimeoutMs ?? CLIENT_TIMEOUT_DEFAULTS.requestTimeoutMs;
+  let headersTimeout = options.headersTimeoutMs ?? CLIENT_TIMEOUT_DEFAULTS.headersTimeoutMs;
+  // Node refuses a head deadline longer than the whole request's.
+  if (requestTimeout > 0 && headersTimeout > requestTimeout) headersTimeout = requestTimeout;
+  const shortest = Math.min(headersTimeout, requestTimeout > 0 ? requestTimeout : headersTimeout);
+  const connectionsCheckingInterval = Math.min(1_000, Math.max(50, Math.floor(shortest / 4)));
+  return { keepAliveTimeout, headersTimeout, requestTimeout, connectionsCheckingInterval };
+}
+
 /** Writes a decision the gateway answers itself. */
 export function respond(res: ServerResponse, decision: RespondDecision): void {
   const headers = flattenHeaders(decision.headers, false);
@@ -373,9 +431,24 @@ export function respond(res: ServerResponse, decision: RespondDecision): void {
   res.end(decision.body);
 }
 
+const CONNECT_BODY = '400 Bad Request: CONNECT is not served; this gateway is not a forward proxy\n';
+
+/**
+ * Answers a `CONNECT` (authority-form, RFC 9110 §9.3.6) 400 and closes. Without a `connect`
+ * listener node:http drops such a connection without a word; the gateway routes paths and never
+ * opens tunnels to arbitrary hosts. Front doors on servers the gateway does not own use it too.
+ */
+export function refuseConnect(socket: Duplex): void {
+  socket.on('error', noop);
+  writeRawResponse(socket, 400, [], CONNECT_BODY);
+}
+
 /** A request the HTTP parser rejected (bad syntax, oversized head): answer it, never throw. */
 function onClientError(err: NodeJS.ErrnoException, socket: Duplex): void {
-  if (err.code === 'ECONNRESET' || !socket.writable) {
+  // An answer already under way on this connection (a timeout firing mid-upload after the upstream
+  // answered, a malformed pipelined request): a second status line would corrupt it, so only cut.
+  const current = (socket as Duplex & { _httpMessage?: { headersSent?: boolean } | null })._httpMessage;
+  if (err.code === 'ECONNRESET' || !socket.writable || current?.headersSent === true) {
     socket.destroy();
     return;
   }

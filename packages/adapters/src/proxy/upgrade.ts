@@ -37,7 +37,8 @@ export function writeRawResponse(socket: Duplex, status: number, headers: Header
     return;
   }
   let head = `HTTP/1.1 ${status} ${REASONS[status] ?? 'Error'}\r\n`;
-  for (const [name, value] of headers) head += `${name}: ${value}\r\n`;
+  // The connection always closes after a raw answer; a decision's own `connection` is not repeated.
+  for (const [name, value] of headers) if (name !== 'connection') head += `${name}: ${value}\r\n`;
   head += `content-type: text/plain; charset=utf-8\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n`;
   socket.end(head + body);
 }

@@ -8,6 +8,7 @@
  * a key allocates nothing.
  * @module
  */
+import { checkKey } from './validate.js';
 
 const C1 = 0xcc9e2d51;
 const C2 = 0x1b873593;
@@ -72,8 +73,10 @@ function feed(byte: number): void {
 /**
  * Hashes `key` (see the module doc for the spec) into `out` and returns it. Pass a reused object
  * to hash without allocating.
+ * @throws InvalidArgumentError (`key`) when `key` is not a string, as the native `keyHash` does.
  */
 export function keyHash(key: string, out: KeyHash = { hi: 0, lo: 0 }): KeyHash {
+  checkKey(key);
   laneHi = SEED_HI;
   laneLo = SEED_LO;
   block = 0;

@@ -31,74 +31,117 @@ const SPEC_KEYS: ReadonlySet<string> = new Set(['path', 'method', 'host', 'heade
 /** What a caller most likely meant by a key that is not a {@link RouteSpec} key. */
 const SPEC_KEY_HINTS: Readonly<Record<string, string>> = { methods: 'method', hosts: 'host', header: 'headers' };
 
-function fail(index: number, spec: unknown, reason: string): never {
-  const path = typeof spec === 'object' && spec !== null && typeof (spec as RouteSpec).path === 'string';
-  throw new InvalidRouteError(index, path ? (spec as RouteSpec).path : String(spec), reason);
+/**
+ * What an error names the spec by: its path when it is a string, else a description that runs
+ * none of the caller's code (no `toString`, no getter: `String()` of an object without a
+ * prototype would throw a `TypeError` of its own).
+ */
+function describe(spec: unknown, path: unknown): string {
+  if (typeof path === 'string') return path;
+  if ((typeof spec === 'object' && spec !== null) || typeof spec === 'function') {
+    return Object.prototype.toString.call(spec);
+  }
+  return String(spec);
+}
+
+/** `name` is what the error calls the spec ({@link describe}). */
+function fail(index: number, name: string, reason: string): never {
+  throw new InvalidRouteError(index, name, reason);
 }
 
 /** Lone surrogates cannot cross into Rust unchanged (they become U+FFFD), so no spec may hold one. */
-function wellFormed(index: number, spec: unknown, what: string, value: string): string {
-  if (!value.isWellFormed()) fail(index, spec, `${what} contains a lone UTF-16 surrogate`);
+function wellFormed(index: number, name: string, what: string, value: string): string {
+  if (!value.isWellFormed()) fail(index, name, `${what} contains a lone UTF-16 surrogate`);
   return value;
 }
 
-function readConstraints(index: number, spec: RouteSpec, field: 'headers' | 'query') {
-  const given = spec[field];
+/** The constraints of `given` (the spec's `headers` or `query`), each value read once. */
+function readConstraints(index: number, name: string, given: unknown, field: 'headers' | 'query') {
   if (given === undefined) return [];
   if (typeof given !== 'object' || given === null || Array.isArray(given)) {
-    fail(index, spec, `${field} must be an object of constraints`);
+    fail(index, name, `${field} must be an object of constraints`);
   }
   const out: Array<readonly [string, RawConstraint]> = [];
-  for (const [name, c] of Object.entries(given as Record<string, Constraint>)) {
-    wellFormed(index, spec, `${field} name`, name);
+  const shape = `${field}.%s must be a string, true, false or { pattern: string }`;
+  for (const [key, c] of Object.entries(given as Record<string, Constraint>)) {
+    wellFormed(index, name, `${field} name`, key);
     if (typeof c === 'string')
-      out.push([name, { kind: 'equals', value: wellFormed(index, spec, `${field}.${name}`, c) }]);
-    else if (c === true) out.push([name, { kind: 'present' }]);
-    else if (c === false) out.push([name, { kind: 'absent' }]);
-    else if (typeof c === 'object' && c !== null && typeof (c as { pattern?: unknown }).pattern === 'string') {
+      out.push([key, { kind: 'equals', value: wellFormed(index, name, `${field}.${key}`, c) }]);
+    else if (c === true) out.push([key, { kind: 'present' }]);
+    else if (c === false) out.push([key, { kind: 'absent' }]);
+    else if (typeof c === 'object' && c !== null) {
+      const pattern: unknown = (c as { pattern?: unknown }).pattern;
+      if (typeof pattern !== 'string') fail(index, name, shape.replace('%s', key));
       const extra = Object.keys(c).find((k) => k !== 'pattern');
       if (extra !== undefined)
-        fail(index, spec, `${field}.${name}: unknown key ${JSON.stringify(extra)} (only "pattern")`);
-      const pattern = wellFormed(index, spec, `${field}.${name}`, (c as { pattern: string }).pattern);
-      out.push([name, { kind: 'pattern', value: pattern }]);
+        fail(index, name, `${field}.${key}: unknown key ${JSON.stringify(extra)} (only "pattern")`);
+      out.push([key, { kind: 'pattern', value: wellFormed(index, name, `${field}.${key}`, pattern) }]);
     } else {
-      fail(index, spec, `${field}.${name} must be a string, true, false or { pattern: string }`);
+      fail(index, name, shape.replace('%s', key));
     }
   }
   return out;
 }
 
 /**
- * Checks the JS types of a {@link RouteSpec} and returns its fields in one shape.
+ * Checks the JS types of a {@link RouteSpec} and returns its fields in one shape: a copy, each
+ * field of the spec read exactly once (a getter is called once; what the spec answers later, or
+ * how it is mutated after, changes nothing). Both implementations keep only this copy.
  * @throws InvalidRouteError when a field has the wrong type.
  * @internal
  */
 export function readRouteSpec(spec: unknown, index: number): RawRoute {
-  if (typeof spec !== 'object' || spec === null) fail(index, spec, 'a route spec must be an object');
+  if (typeof spec !== 'object' || spec === null)
+    fail(index, describe(spec, undefined), 'a route spec must be an object');
+  const keys = Object.keys(spec);
   const s = spec as RouteSpec;
-  for (const key of Object.keys(s)) {
+  const path: unknown = s.path;
+  const name = describe(spec, path);
+  for (const key of keys) {
     if (!SPEC_KEYS.has(key)) {
       const hint = Object.hasOwn(SPEC_KEY_HINTS, key) ? ` (did you mean "${SPEC_KEY_HINTS[key]}"?)` : '';
-      fail(index, spec, `unknown key ${JSON.stringify(key)}${hint}; a route spec has ${[...SPEC_KEYS].join(', ')}`);
+      fail(index, name, `unknown key ${JSON.stringify(key)}${hint}; a route spec has ${[...SPEC_KEYS].join(', ')}`);
     }
   }
-  if (typeof s.path !== 'string') fail(index, spec, 'path must be a string');
-  wellFormed(index, spec, 'path', s.path);
+  if (typeof path !== 'string') fail(index, name, 'path must be a string');
+  wellFormed(index, name, 'path', path);
+  const method: unknown = s.method;
   let methods: string[] | null = null;
-  if (s.method !== undefined) {
-    const list: unknown[] = typeof s.method === 'string' ? [s.method] : Array.isArray(s.method) ? [...s.method] : [0];
-    if (list.some((m) => typeof m !== 'string')) fail(index, spec, 'method must be a string or an array of strings');
-    methods = (list as string[]).map((m) => wellFormed(index, spec, 'method', m));
+  if (method !== undefined) {
+    const list: unknown[] = typeof method === 'string' ? [method] : Array.isArray(method) ? [...method] : [0];
+    if (list.some((m) => typeof m !== 'string')) fail(index, name, 'method must be a string or an array of strings');
+    methods = (list as string[]).map((m) => wellFormed(index, name, 'method', m));
   }
-  if (s.host !== undefined && typeof s.host !== 'string') fail(index, spec, 'host must be a string');
-  if (s.host !== undefined) wellFormed(index, spec, 'host', s.host);
-  if (s.priority !== undefined && typeof s.priority !== 'number') fail(index, spec, 'priority must be a number');
+  const host: unknown = s.host;
+  if (host !== undefined && typeof host !== 'string') fail(index, name, 'host must be a string');
+  if (host !== undefined) wellFormed(index, name, 'host', host);
+  const headers = readConstraints(index, name, s.headers, 'headers');
+  const query = readConstraints(index, name, s.query, 'query');
+  const priority: unknown = s.priority;
+  if (priority !== undefined && typeof priority !== 'number') fail(index, name, 'priority must be a number');
+  return { path, methods, host: host ?? null, headers, query, priority: priority ?? 0 };
+}
+
+/**
+ * A plain {@link RouteSpec} holding exactly what `raw` holds, for a second router to add (the
+ * native router's reference for `explain` and `check`): it reads the same route as the first.
+ * @internal
+ */
+export function specOf(raw: RawRoute): RouteSpec {
+  const constraints = (list: RawRoute['headers']) => {
+    // No prototype: a header named `__proto__` is an ordinary key here, as it was given.
+    const out: Record<string, Constraint> = Object.create(null);
+    for (const [key, c] of list) {
+      out[key] = c.kind === 'equals' ? c.value : c.kind === 'pattern' ? { pattern: c.value } : c.kind === 'present';
+    }
+    return out;
+  };
   return {
-    path: s.path,
-    methods,
-    host: s.host ?? null,
-    headers: readConstraints(index, s, 'headers'),
-    query: readConstraints(index, s, 'query'),
-    priority: s.priority ?? 0,
+    path: raw.path,
+    ...(raw.methods === null ? {} : { method: [...raw.methods] }),
+    ...(raw.host === null ? {} : { host: raw.host }),
+    headers: constraints(raw.headers),
+    query: constraints(raw.query),
+    priority: raw.priority,
   };
 }

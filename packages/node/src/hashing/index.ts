@@ -5,6 +5,7 @@ import {
   keyHash as coreKeyHash,
   type KeyHash,
 } from '@switchyard/core';
+import { hashingInternals } from '@switchyard/core/internal';
 import type { NativeBinding } from '../binding.js';
 import { choose } from '../implementation.js';
 import { LAYOUT } from '../layout.js';
@@ -31,6 +32,7 @@ export type WeightedSplit = Contracts.WeightedSplit;
 function nativeKeyHash(binding: NativeBinding): typeof coreKeyHash {
   const hashOut = new Uint32Array(LAYOUT.keyHashFields);
   return (key: string, out: KeyHash = { hi: 0, lo: 0 }): KeyHash => {
+    hashingInternals.checkKey(key);
     try {
       binding.hashingKeyHash(key, hashOut);
     } catch (error) {

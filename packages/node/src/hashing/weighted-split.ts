@@ -55,17 +55,25 @@ export class NativeWeightedSplit implements Contracts.WeightedSplit {
   }
 
   pick(key?: string): string {
-    try {
-      if (key === undefined) {
-        const random = this.#random();
-        internals.checkRandom(random);
-        return this.#list.items[this.#pickRandom(random)]!.id;
+    let index: number;
+    if (key === undefined) {
+      // The caller's own source runs outside the try: what it throws reaches the caller as is.
+      const random = this.#random();
+      internals.checkRandom(random);
+      try {
+        index = this.#pickRandom(random);
+      } catch (error) {
+        throw fromNativeError(error);
       }
+    } else {
       internals.checkKey(key);
-      return this.#list.items[this.#pickKey(key)]!.id;
-    } catch (error) {
-      throw error instanceof Error && 'code' in error ? error : fromNativeError(error);
+      try {
+        index = this.#pickKey(key);
+      } catch (error) {
+        throw fromNativeError(error);
+      }
     }
+    return this.#list.items[index]!.id;
   }
 }
 

@@ -24,6 +24,7 @@ import {
   rejectionReason,
   resolveOptionsOnce,
   resolveRouterOptions,
+  specOf,
 } from '@switchyard/core/internal';
 import type { NativeBinding, NativeRouterHandle } from '../binding.js';
 import { LAYOUT } from '../layout.js';
@@ -89,7 +90,14 @@ function packPolicy(p: PathPolicy): number {
   );
 }
 
-/** A byte array for canonical paths of at least `length` bytes, a power of two: grown rarely, kept. */
+/**
+ * Largest shared byte array kept after a call: one grown for an oversized canonical path is
+ * replaced by the initial one right after it was read, so that a 200 MiB path leaves nothing
+ * behind (the addon trims its own buffers the same way, crates/switchyard-napi/src/toolkit/trim.rs).
+ */
+const KEEP_BYTES = 64 * 1024;
+
+/** A byte array for canonical paths of at least `length` bytes, a power of two: grown rarely. */
 function bytesFor(length: number): Buffer {
   let size: number = LAYOUT.canonicalBytesMin;
   while (size < length) size *= 2;
@@ -139,6 +147,7 @@ function constraintColumns(list: ReadonlyArray<readonly [string, RawConstraint]>
  * Built for a binding by `nativeRouter` (./index.ts).
  */
 export class NativeRouter<T> implements Contracts.Router<T> {
+  /** The options as resolved at construction (a copy): the reference router gets these too. */
   readonly #options: RouterOptions;
   readonly #resolved: ResolvedRouterOptions;
   readonly #native: NativeRouterHandle;
@@ -169,7 +178,7 @@ export class NativeRouter<T> implements Contracts.Router<T> {
   /** @throws InvalidArgumentError for an option outside its domain. */
   constructor(binding: NativeBinding, options: RouterOptions = {}) {
     const resolved = resolveRouterOptions(options);
-    this.#options = options;
+    this.#options = { ...resolved };
     this.#resolved = resolved;
     try {
       this.#native = new binding.NativeRouter(
@@ -183,6 +192,7 @@ export class NativeRouter<T> implements Contracts.Router<T> {
         resolved.backslash,
         this.#out,
         this.#bytes,
+        resolved.seed,
       );
       this.#match = this.#native.matcher();
       this.#resolve = this.#native.resolver();
@@ -226,12 +236,15 @@ export class NativeRouter<T> implements Contracts.Router<T> {
     if (id !== index) throw new InternalError(`native router returned id ${id} for route #${index}`);
     this.#values.push(value);
     this.#paths.push(raw.path);
-    this.#added.push([{ ...spec }, value]);
+    // The copy `add` read, not the caller's object: `explain` and `check` see this same route.
+    this.#added.push([specOf(raw), value]);
     this.#names.push(this.#native.paramNames(id));
-    if (raw.headers.length > 0) this.#headerSlots = this.#native.headerSlots();
+    // Only the names this route added: fetching them all on every add made adding N routes
+    // with N names quadratic.
+    if (raw.headers.length > 0) this.#headerSlots.push(...this.#native.headerSlots(this.#headerSlots.length));
     if (raw.methods !== null) {
       this.#methodIds.clear();
-      this.#methodNames = this.#native.methodNames();
+      this.#methodNames.push(...this.#native.methodNames(this.#methodNames.length));
     }
     if (raw.host !== null) this.#hostMatters = this.#native.hasHostRoutes();
     this.#updateFastPath(id);
@@ -302,11 +315,17 @@ export class NativeRouter<T> implements Contracts.Router<T> {
   #cross(req: RequestInfo, method: string, path: string, resolve: boolean): number {
     const methodId = method === '' ? LAYOUT.routerNoMethod : this.#methodId(method);
     const host = this.#hostMatters && typeof req.host === 'string' ? req.host : undefined;
-    try {
-      if (this.#headerSlots.length === 0) {
+    if (this.#headerSlots.length === 0) {
+      try {
         return resolve ? this.#resolve(methodId, path, host) : this.#match(methodId, path, host);
+      } catch (error) {
+        throw fromNativeError(error);
       }
-      const headers = this.#headerSlots.map((name) => readHeader(req.headers, name));
+    }
+    // Read before the crossing, outside the `try`: a getter of the caller's that throws reaches
+    // the caller unchanged, as from the reference.
+    const headers = this.#headerSlots.map((name) => readHeader(req.headers, name));
+    try {
       return resolve
         ? this.#native.resolveWithHeaders(methodId, path, host, headers)
         : this.#native.matchWithHeaders(methodId, path, host, headers);
@@ -387,14 +406,10 @@ export class NativeRouter<T> implements Contracts.Router<T> {
       canonical = end === path.length ? path : path.slice(0, end);
     } else if (length <= this.#bytes.length) {
       canonical = this.#bytes.toString('latin1', 0, length);
+      if (this.#bytes.length > KEEP_BYTES) this.#shareBytes(bytesFor(0));
     } else {
       // Did not fit: share a larger array and ask again (the answer does not change).
-      this.#bytes = bytesFor(length);
-      try {
-        this.#native.shareCanonicalBytes(this.#bytes);
-      } catch (error) {
-        throw fromNativeError(error);
-      }
+      this.#shareBytes(bytesFor(length));
       return this.resolve(req);
     }
     if (id !== LAYOUT.routerNoRoute)
@@ -406,6 +421,15 @@ export class NativeRouter<T> implements Contracts.Router<T> {
     if (outcome === LAYOUT.routerOutcomeMethodNotAllowed)
       return { outcome: 'method-not-allowed', allow: this.#allow(), path: canonical };
     return { outcome: 'no-route', path: canonical };
+  }
+
+  #shareBytes(bytes: Buffer): void {
+    this.#bytes = bytes;
+    try {
+      this.#native.shareCanonicalBytes(bytes);
+    } catch (error) {
+      throw fromNativeError(error);
+    }
   }
 
   /** The `Allow` methods of the last resolve, from the ids in the params region. */
@@ -495,6 +519,12 @@ export function nativeCanonicalizePath(binding: NativeBinding): Contracts.Canoni
       canonicalizer = null;
       return canonicalizePath(target, options);
     }
-    return { ok: true, path: bytes.toString('latin1', 0, length) };
+    const path = bytes.toString('latin1', 0, length);
+    if (bytes.length > KEEP_BYTES) {
+      // Oversized: back to the initial size, with a new function over it on the next call.
+      bytes = bytesFor(0);
+      canonicalizer = null;
+    }
+    return { ok: true, path };
   };
 }

@@ -43,25 +43,74 @@ export interface TargetParts {
   query: string | undefined;
 }
 
-const ABSOLUTE = /^[A-Za-z][A-Za-z0-9+.-]*:\/\/([^/?#]*)/;
+const ABSOLUTE = /^[Hh][Tt][Tt][Pp][Ss]?:\/\/([^/?#]*)/;
 
 /**
  * Splits a request-target: origin-form `/p?q`, or absolute-form `http://host/p?q` (whose authority
- * then is the request's host, RFC 9112 §3.2.2). `undefined` for asterisk- and authority-form and
- * anything else: the gateway routes paths.
+ * then is the request's host, RFC 9112 §3.2.2). `undefined` for asterisk- and authority-form, an
+ * absolute-form of another scheme than `http`/`https`, one with user info (RFC 9110 §4.2.4: a
+ * recipient treats it as an error; `http://good@evil/` is a classic confusion) and anything else:
+ * the gateway routes paths.
  */
 export function splitTarget(target: string): TargetParts | undefined {
   let authority: string | undefined;
   let pathAndQuery = target;
   if (!target.startsWith('/')) {
     const m = ABSOLUTE.exec(target);
-    if (!m) return undefined;
-    authority = m[1]!.slice(m[1]!.lastIndexOf('@') + 1);
+    if (!m || m[1]!.includes('@')) return undefined;
+    authority = m[1]!;
     pathAndQuery = target.slice(m[0].length);
     if (pathAndQuery === '' || pathAndQuery.startsWith('?')) pathAndQuery = `/${pathAndQuery}`;
   }
   const q = pathAndQuery.indexOf('?');
   return { authority, pathAndQuery, query: q < 0 ? undefined : pathAndQuery.slice(q + 1) };
+}
+
+/**
+ * A request host as RFC 3986 §3.2.2 allows one and DNS can name: a name of letters, digits and
+ * `-._~`, an IPv4 address, or a bracketed IPv6 literal, then an optional port up to 65535.
+ * Stricter than reg-name on purpose: a space, `,`, `/`, `\`, `@` or `%` in a host is a confusion
+ * attempt (cache poisoning, routing by one host and forwarding another), never a real name.
+ */
+const HOST = /^(?:[A-Za-z0-9._~-]+|\[[0-9A-Fa-f:.]+\])(?::(\d{1,5}))?$/;
+
+/** Whether `host` is a well-formed request host (see {@link HOST}); `''` is not. */
+export function isValidHost(host: string): boolean {
+  const m = HOST.exec(host);
+  return m !== null && (m[1] === undefined || Number(m[1]) <= 65_535);
+}
+
+/**
+ * Most header fields a request may carry. Node keeps only the first 2000 (`maxHeadersCount`) and
+ * drops the rest silently, so a gateway that forwarded "what it saw" could forward a different
+ * request than the client sent; past this many the request is answered 431 instead. Envoy's and
+ * Apache's default limits are 100.
+ */
+export const MAX_HEADER_FIELDS = 100;
+
+/** What is wrong with the head of a request, before routing: `[reason, message]`, or `undefined`. */
+function headProblem(req: GatewayRequest, host: string | undefined): [RespondReason, string] | undefined {
+  const raw = req.rawHeaders;
+  if (raw !== undefined) {
+    if (raw.length > 2 * MAX_HEADER_FIELDS)
+      return ['too-many-fields', `the request has more than ${MAX_HEADER_FIELDS} header fields`];
+    let hosts = 0;
+    for (let i = 0; i < raw.length; i += 2) {
+      const name = raw[i]!;
+      if (name.length === 4 && name.toLowerCase() === 'host') hosts++;
+    }
+    // RFC 9112 §3.2: a request with more than one Host field line is answered 400.
+    if (hosts > 1) return ['rejected', 'the request has more than one Host field'];
+  }
+  if (host !== undefined && !isValidHost(host))
+    return ['rejected', `the request host ${JSON.stringify(host.slice(0, 100))} is not a valid host[:port]`];
+  // RFC 9112 §6.1: chunked must be the final coding and is the only one the gateway can re-frame;
+  // `chunked, identity`, `gzip, chunked` or a doubled `chunked` would reach the upstream as
+  // something other than what the client framed (the smuggling class of CVE-2022-32215).
+  const te = req.headers['transfer-encoding'];
+  if (te !== undefined && (typeof te !== 'string' || te.trim().toLowerCase() !== 'chunked'))
+    return ['rejected', 'the only transfer coding a request may use is chunked, once'];
+  return undefined;
 }
 
 /** The `Host` header (or HTTP/2 `:authority`) as one string, `undefined` when absent. */
@@ -83,6 +132,7 @@ export const RESPOND_STATUS: Readonly<Record<RespondReason, number>> = {
   'no-route': 404,
   'method-not-allowed': 405,
   rejected: 400,
+  'too-many-fields': 431,
   'rate-limited': 429,
   'limit-store-unavailable': 503,
   'no-target': 503,
@@ -164,6 +214,10 @@ export function begin(req: GatewayRequest, state: GatewayState, inputs: Decision
     return early(respond('rejected', message, requestId, [], none));
   }
   const host = parts.authority ?? hostHeader(req.headers);
+  const problem = headProblem(req, host);
+  // A head the gateway cannot trust ends the connection: whatever follows it on the wire was framed
+  // by rules the gateway just refused, so nothing after it is read as a request (RFC 9112 §9.6).
+  if (problem !== undefined) return early(respond(problem[0], problem[1], requestId, [['connection', 'close']], none));
   // 3 before 2: versioned routes are told apart by the router itself, through the version header
   // it is given, so the version is resolved from the canonical path before matching. Without
   // versioned routes the router's own canonicalization (inside resolve) is the only one.

@@ -42,6 +42,47 @@ export const GATEWAY_REQUEST_HEADERS: ReadonlySet<string> = new Set([
 ]);
 
 /**
+ * Client-address and routing fields other than the standard forwarding ones, which upstream
+ * frameworks read as if a proxy had set them (`X-Real-IP`, `True-Client-IP`, ...; `X-Original-URL`
+ * and `X-Rewrite-URL` even override the routed path in IIS/Symfony/Laravel, a known access-control
+ * bypass). From an untrusted peer they are spoofed and dropped; a trusted proxy's are kept.
+ */
+export const FORWARDING_ALIASES: ReadonlySet<string> = new Set([
+  'x-real-ip',
+  'true-client-ip',
+  'x-client-ip',
+  'x-cluster-client-ip',
+  'cf-connecting-ip',
+  'fastly-client-ip',
+  'x-originating-ip',
+  'x-forwarded-port',
+  'x-forwarded-prefix',
+  'x-forwarded-server',
+  'x-original-url',
+  'x-rewrite-url',
+  'x-original-host',
+]);
+
+/**
+ * Fields an underscore look-alike of which is dropped: CGI, WSGI, Rack and PHP name request
+ * fields `HTTP_X_FORWARDED_FOR` for both `X-Forwarded-For` and `X_Forwarded_For`, so a client's
+ * `X_Forwarded_For` would pass for the gateway's own (nginx drops every underscore name by default
+ * for this reason; here only the look-alikes of fields that carry trust or framing are dropped).
+ */
+function isLookAlike(name: string): boolean {
+  if (!name.includes('_')) return false;
+  const dashed = name.replaceAll('_', '-');
+  return (
+    HOP_BY_HOP.has(dashed) ||
+    GATEWAY_REQUEST_HEADERS.has(dashed) ||
+    FORWARDING_ALIASES.has(dashed) ||
+    PROTECTED.has(dashed) ||
+    dashed === 'authorization' ||
+    dashed === 'cookie'
+  );
+}
+
+/**
  * Fields a `Connection` header may not remove from the upstream request, because the request
  * cannot be carried without them: `Host` names the resource and `Content-Length` frames the body.
  */
@@ -255,7 +296,9 @@ function joined(values: string[]): string | undefined {
  *    `100-continue` itself); every field the gateway writes ({@link GATEWAY_REQUEST_HEADERS});
  *    `tracestate` when the `traceparent` was not continued; a second `Host` or `Content-Length`
  *    (the first, the one routed by, is kept; an absolute-form target's authority is the `Host`);
- *    HTTP/2 pseudo-headers (`:authority` becomes `Host` when there is none). Several `Cookie`
+ *    HTTP/2 pseudo-headers (`:authority` becomes `Host` when there is none); from an untrusted
+ *    peer, the {@link FORWARDING_ALIASES}; underscore look-alikes of all of these
+ *    (`X_Forwarded_For`). Several `Cookie`
  *    fields (as HTTP/2 sends them) become one, joined with `; `;
  * 2. `X-Forwarded-For`: the client's list plus the peer when the peer is a trusted proxy, else
  *    the peer alone; `X-Forwarded-Proto` and `X-Forwarded-Host`: a trusted peer's if it sent them,
@@ -325,6 +368,8 @@ export function planRequestHeaders(input: RequestHeaderInput): HeaderList {
     if (name.charCodeAt(0) === 0x3a) continue;
     if (HOP_BY_HOP.has(name) || GATEWAY_REQUEST_HEADERS.has(name)) continue;
     if (named.has(name) && !PROTECTED.has(name)) continue;
+    if (!input.peerTrusted && FORWARDING_ALIASES.has(name)) continue;
+    if (isLookAlike(name)) continue;
     out.push(entry);
   }
   if (!hostSeen && input.host !== undefined) out.unshift(['host', input.host]);

@@ -1,0 +1,149 @@
+// Hostile input from the other side: an upstream (compromised, buggy, or a shared backend serving
+// attacker-controlled bytes) answers with framing or fields a client must never see, or with extra
+// bytes that would desynchronize a pooled connection and hand one client's answer to another
+// (response smuggling / queue poisoning, the mirror image of request smuggling; response
+// splitting, CWE-113). The
+// upstream here is a raw TCP server that writes exactly the bytes of each case. Outcome asserted:
+// a 502 (the gateway's own answer, never the malformed one), no byte of the poison at the client,
+// and the next request on the pool gets a real answer.
+import { type AddressInfo, createServer, type Server, type Socket } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { frontDoors, type RunningDoor } from '../e2e/front-doors.js';
+import { eventually, exchange, expectNoNewHandles, HOST, handleCounts, marker, ROOMY_DEADLINES } from './harness.js';
+
+/** What the raw upstream answers, by the first path segment after `/raw/`. */
+const ANSWERS: Record<string, string> = {
+  fold: 'HTTP/1.1 200 OK\r\nContent-Length: 2\r\nX-Folded: a\r\n POISON\r\n\r\nok',
+  barecr: 'HTTP/1.1 200 OK\r\nContent-Length: 2\r\nX-Cr: a\rPOISON: 1\r\n\r\nok',
+  nul: 'HTTP/1.1 200 OK\r\nContent-Length: 2\r\nX-Nul: a\x00POISON\r\n\r\nok',
+  clte: 'HTTP/1.1 200 OK\r\nContent-Length: 2\r\nTransfer-Encoding: chunked\r\n\r\n6\r\nPOISON\r\n0\r\n\r\n',
+  twocl: 'HTTP/1.1 200 OK\r\nContent-Length: 2\r\nContent-Length: 6\r\n\r\nPOISON',
+  badte: 'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked, identity\r\n\r\nPOISON',
+  badstatus: 'HTTP/1.1 2000 POISON\r\nContent-Length: 0\r\n\r\n',
+  huge: `HTTP/1.1 200 OK\r\nX-Huge: ${'P'.repeat(70_000)}POISON\r\nContent-Length: 2\r\n\r\nok`,
+  space: 'HTTP/1.1 200 OK\r\nContent-Length : 6\r\n\r\nPOISON',
+};
+
+/** A raw upstream: `/raw/<case>` gets its bytes; `/extra` an answer with a poisoned tail; anything else `real`. */
+async function rawUpstream(): Promise<{ origin: string; server: Server; open: Set<Socket> }> {
+  const open = new Set<Socket>();
+  const server = createServer((socket) => {
+    open.add(socket);
+    socket.on('close', () => open.delete(socket));
+    socket.on('error', () => {});
+    let buffered = '';
+    socket.on('data', (d: Buffer) => {
+      buffered += d.toString('latin1');
+      for (;;) {
+        const end = buffered.indexOf('\r\n\r\n');
+        if (end < 0) return;
+        const line = buffered.slice(0, buffered.indexOf('\r\n'));
+        buffered = buffered.slice(end + 4);
+        const path = line.split(' ')[1] ?? '/';
+        const answer = ANSWERS[/^\/raw\/([a-z]+)/.exec(path)?.[1] ?? ''];
+        if (answer !== undefined) {
+          socket.end(answer);
+          return;
+        }
+        if (path.startsWith('/extra')) {
+          // A complete answer, then a second one nobody asked for, on a connection kept open.
+          socket.write(
+            'HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok' +
+              'HTTP/1.1 200 OK\r\nContent-Length: 6\r\nX-Smuggled: 1\r\n\r\nPOISON',
+          );
+          continue;
+        }
+        if (path.startsWith('/short')) {
+          socket.end('HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nonly-part');
+          return;
+        }
+        socket.write('HTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\nreal');
+      }
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { origin: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, server, open };
+}
+
+for (const door of frontDoors) {
+  describe(`hostile input, upstream responses: ${door.name}`, () => {
+    let raw: Awaited<ReturnType<typeof rawUpstream>>;
+    let gw: RunningDoor;
+    let handles: Record<string, number>;
+
+    beforeAll(async () => {
+      raw = await rawUpstream();
+      handles = handleCounts();
+      gw = await door.start(
+        {
+          name: 'hostile-upstream',
+          services: {
+            raw: { targets: [raw.origin], timeouts: { connect_ms: 1000, headers_ms: 2000, request_ms: 3000 } },
+          },
+          routes: [{ path: '/*', service: 'raw' }],
+        },
+        ROOMY_DEADLINES,
+      );
+    });
+
+    afterAll(async () => {
+      await gw.close();
+      expect(await eventually(() => raw.open.size === 0), 'upstream connections after close').toBe(true);
+      await expectNoNewHandles(handles);
+      await new Promise<void>((resolve) => raw.server.close(() => resolve()));
+    });
+
+    for (const [name, why] of [
+      ['fold', 'obs-fold in a field (RFC 9112 §5.2)'],
+      ['barecr', 'a bare CR in a field (RFC 9112 §2.2)'],
+      ['nul', 'a NUL in a field'],
+      ['clte', 'Content-Length with Transfer-Encoding (RFC 9112 §6.3)'],
+      ['twocl', 'two different Content-Length fields'],
+      ['badstatus', 'a four-digit status'],
+      ['huge', 'a head past the gateway client limit'],
+      ['space', 'whitespace before a colon (RFC 9112 §5.1)'],
+    ] as const) {
+      it.concurrent(`an upstream answer with ${why} becomes 502; none of it reaches the client`, async () => {
+        const x = await exchange(gw.url, `GET /raw/${name}/${marker('r')} HTTP/1.1\r\nHost: ${HOST}\r\n\r\n`);
+        expect(x.status).toBe(502);
+        expect(x.raw.toString('latin1')).not.toContain('POISON');
+      });
+    }
+
+    it.concurrent('an answer whose last coding is not chunked is read until close and re-framed (RFC 9112 §6.3 rule 4)', async () => {
+      const x = await exchange(gw.url, `GET /raw/badte/${marker('t')} HTTP/1.1\r\nHost: ${HOST}\r\n\r\n`, {
+        responses: 0,
+        timeoutMs: 4_000,
+      });
+      // The upstream's coding list is hop-by-hop: the client gets the bytes in the door's own framing.
+      expect(x.responses.map((r) => r.status)).toEqual([200]);
+      expect(x.responses[0]!.header('transfer-encoding') ?? 'chunked').toBe('chunked');
+      expect(x.responses[0]!.body.toString('latin1')).toBe('POISON');
+    });
+
+    it('bytes past the end of an answer never become the next client answer (pool desync)', async () => {
+      const first = await exchange(gw.url, `GET /extra/${marker('x')} HTTP/1.1\r\nHost: ${HOST}\r\n\r\n`);
+      expect(first.status).toBe(200);
+      expect(first.responses[0]!.body.toString()).toBe('ok');
+      for (let i = 0; i < 5; i++) {
+        const next = await exchange(gw.url, `GET /plain/${i} HTTP/1.1\r\nHost: ${HOST}\r\n\r\n`);
+        expect(next.status).toBe(200);
+        expect(next.responses[0]!.body.toString()).toBe('real');
+        expect(next.raw.toString('latin1')).not.toContain('POISON');
+        expect(next.responses[0]!.header('x-smuggled')).toBeUndefined();
+      }
+    });
+
+    it('an answer cut short by the upstream is cut short to the client, never padded or reused', async () => {
+      const x = await exchange(gw.url, `GET /short/${marker('s')} HTTP/1.1\r\nHost: ${HOST}\r\n\r\n`, {
+        responses: 0,
+        timeoutMs: 4_000,
+      });
+      expect(x.responses).toHaveLength(1);
+      expect(x.responses[0]!.status).toBe(200);
+      expect(x.responses[0]!.complete).toBe(false);
+      expect(x.closedByServer).toBe(true);
+      expect(await eventually(() => gw.inFlight() === 0)).toBe(true);
+    });
+  });
+}
