@@ -2,7 +2,7 @@
 // benchmark page. Each chart says what it compares, on which machine, when, and the command
 // that reproduces it; values are drawn as the results file has them, nothing is recomputed.
 
-const escape = (text) =>
+const escapeXml = (text) =>
   String(text).replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]);
 
 /**
@@ -21,16 +21,16 @@ export function barChart({ title, subtitle, bars, unit, better, format = (v) => 
     const width = Math.max(1, (bar.value / max) * plotWidth);
     const color = bar.ours ? '#d9480f' : '#868e96';
     return [
-      `<text x="${labelWidth - 8}" y="${y + 17}" text-anchor="end" class="label">${escape(bar.label)}</text>`,
+      `<text x="${labelWidth - 8}" y="${y + 17}" text-anchor="end" class="label">${escapeXml(bar.label)}</text>`,
       `<rect x="${labelWidth}" y="${y + 4}" width="${width.toFixed(1)}" height="${rowHeight - 8}" fill="${color}"/>`,
-      `<text x="${labelWidth + width + 6}" y="${y + 17}" class="value">${escape(format(bar.value))}</text>`,
+      `<text x="${labelWidth + width + 6}" y="${y + 17}" class="value">${escapeXml(format(bar.value))}</text>`,
     ].join('');
   });
   return [
-    `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${labelWidth + plotWidth + 120} ${height}" role="img" aria-label="${escape(title)}">`,
+    `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${labelWidth + plotWidth + 120} ${height}" role="img" aria-label="${escapeXml(title)}">`,
     '<style>text{font:13px system-ui,sans-serif;fill:#212529}.title{font-weight:600;font-size:15px}.sub{fill:#495057;font-size:12px}.value{font-size:12px}</style>',
-    `<text x="8" y="20" class="title">${escape(title)}</text>`,
-    `<text x="8" y="40" class="sub">${escape(subtitle)} — ${escape(unit)}, ${better} is better</text>`,
+    `<text x="8" y="20" class="title">${escapeXml(title)}</text>`,
+    `<text x="8" y="40" class="sub">${escapeXml(subtitle)} — ${escapeXml(unit)}, ${better} is better</text>`,
     ...rows,
     '</svg>',
   ].join('\n');

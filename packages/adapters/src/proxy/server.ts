@@ -20,7 +20,7 @@ import type {
   HeaderMap,
   RespondDecision,
 } from '../gateway/types.js';
-import { type ForwardOutcome, flattenHeaders, forwardHttp, writeHead } from './forward.js';
+import { type ForwardContext, type ForwardOutcome, flattenHeaders, forwardHttp, writeHead } from './forward.js';
 import { forwardWebSocket, serveAsPlainHttp, wantsWebSocket, writeRawResponse } from './upgrade.js';
 import { Upstreams } from './upstreams.js';
 
@@ -114,6 +114,9 @@ export class ProxyServer {
   #draining = false;
   #drained: (() => void) | undefined;
   readonly #tunnels = new Set<Duplex>();
+  /** The engine's response header plan, bound once rather than per request. */
+  readonly #responseHeaders: ForwardContext['responseHeaders'] = (upstream, d, status) =>
+    this.#engine.responseHeaders(upstream, d, status);
   /**
    * Connections whose last answer said `Connection: close` because the request's head was not
    * trusted: requests Node's parser already read behind it (pipelined, or smuggled by framing the
@@ -314,7 +317,7 @@ export class ProxyServer {
       const engine = this.#engine;
       forwardHttp(req, res, decision, {
         upstreams: this.upstreams,
-        responseHeaders: (upstream, d, status) => engine.responseHeaders(upstream, d, status),
+        responseHeaders: this.#responseHeaders,
         done: (d, outcome) => {
           engine.release(state, d);
           end();

@@ -20,6 +20,8 @@ export class Upstreams {
   readonly #pools = new Map<string, Pool>();
   readonly #options: UpstreamPoolOptions;
   #closed = false;
+  /** The same pools as `#pools`, by origin then connect timeout. */
+  readonly #byOrigin = new Map<string, Map<number, Pool>>();
 
   constructor(options: Partial<UpstreamPoolOptions> = {}) {
     this.#options = { ...DEFAULTS, ...options };
@@ -27,6 +29,10 @@ export class Upstreams {
 
   /** The pool for `origin` whose connections time out after `connectMs` (0 = undici's default). */
   pool(origin: string, connectMs: number): Pool {
+    // Asked on every forwarded request: looked up by the target's own origin string (whose hash
+    // V8 keeps) rather than by a key string built and hashed per request.
+    const found = this.#byOrigin.get(origin)?.get(connectMs);
+    if (found !== undefined && !this.#closed) return found;
     const key = poolKey(origin, connectMs);
     let pool = this.#pools.get(key);
     if (pool === undefined || this.#closed) {
@@ -39,7 +45,12 @@ export class Upstreams {
         headersTimeout: 0,
         connect: connectMs > 0 ? { timeout: connectMs } : {},
       });
-      if (!this.#closed) this.#pools.set(key, pool);
+      if (!this.#closed) {
+        this.#pools.set(key, pool);
+        const byTimeout = this.#byOrigin.get(origin) ?? new Map<number, Pool>();
+        this.#byOrigin.set(origin, byTimeout);
+        byTimeout.set(connectMs, pool);
+      }
     }
     return pool;
   }
@@ -53,6 +64,8 @@ export class Upstreams {
     for (const [key, pool] of this.#pools) {
       if (keep.has(key)) continue;
       this.#pools.delete(key);
+      for (const byTimeout of this.#byOrigin.values())
+        for (const [ms, p] of byTimeout) if (p === pool) byTimeout.delete(ms);
       pool.close().catch(() => pool.destroy().catch(() => {}));
     }
   }
@@ -60,6 +73,7 @@ export class Upstreams {
   /** Closes every pool gracefully (in-flight requests finish), or forcibly when `force`. */
   async close(force = false): Promise<void> {
     this.#closed = true;
+    this.#byOrigin.clear();
     const pools = [...this.#pools.values()];
     this.#pools.clear();
     await Promise.all(pools.map((p) => (force ? p.destroy() : p.close()).catch(() => p.destroy().catch(() => {}))));

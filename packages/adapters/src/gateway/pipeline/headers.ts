@@ -433,14 +433,15 @@ export function planResponseHeaders(
   const entries: HeaderList = Array.isArray(upstreamHeaders)
     ? upstreamHeaders.map(([n, v]) => [n.toLowerCase(), v])
     : mapEntries(upstreamHeaders, true);
-  const connection: string[] = [];
-  for (const [n, v] of entries) if (n === 'connection') connection.push(v);
-  const named = new Set(tokenList(connection));
+  // The tokens of the upstream's `Connection`: nearly always none or just `keep-alive`/`close`,
+  // so a short array beats building a Set per response.
+  let named: string[] | undefined;
+  for (const [n, v] of entries) if (n === 'connection') named = named ? [...named, ...tokenList(v)] : tokenList(v);
   const limited = decision.limits !== undefined && decision.limits.results.length > 0;
   const out: HeaderList = [];
   for (const entry of entries) {
     const name = entry[0];
-    if (HOP_BY_HOP.has(name) || named.has(name) || name === 'x-request-id') continue;
+    if (HOP_BY_HOP.has(name) || name === 'x-request-id' || named?.includes(name)) continue;
     if (limited && RATE_LIMIT_RESPONSE_HEADERS.has(name)) continue;
     out.push(entry);
   }

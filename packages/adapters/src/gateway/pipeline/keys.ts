@@ -16,6 +16,13 @@ export class ClientAddress {
   readonly #xff: ClientIpResolver;
   readonly #forwarded: ClientIpResolver;
   readonly #trusted: Cidr[];
+  // Without trusted proxies the answer depends on the peer address alone, and a gateway's
+  // requests mostly come from a few peers (a load balancer, keep-alive connections): the last
+  // peer's answer is kept, which spares parsing the address on every request.
+  #ipOf: string | undefined;
+  #ip: string | undefined;
+  #keyOf: string | undefined;
+  #key = '';
 
   /** @param trustProxies CIDR blocks or addresses, as in `trust_proxies:`. */
   constructor(trustProxies: readonly string[]) {
@@ -31,11 +38,25 @@ export class ClientAddress {
 
   /** The client address as text (IPv6 fully expanded), `undefined` when the peer is unknown. */
   clientIp(remoteAddress: string | undefined, headers: HeaderMap): string | undefined {
+    if (this.#trusted.length === 0) {
+      if (remoteAddress !== this.#ipOf || this.#ipOf === undefined) {
+        this.#ip = this.#xff.clientIp({ remoteAddress, headers });
+        this.#ipOf = remoteAddress;
+      }
+      return this.#ip;
+    }
     return this.#resolver(headers).clientIp({ remoteAddress, headers });
   }
 
   /** A rate-limit key for the client: `ip:<v4>` or `ip:<v6 /64 network>/64`, `ip:unknown`. */
   limitKey(remoteAddress: string | undefined, headers: HeaderMap): string {
+    if (this.#trusted.length === 0) {
+      if (remoteAddress !== this.#keyOf || this.#keyOf === undefined) {
+        this.#key = this.#xff.key({ remoteAddress, headers });
+        this.#keyOf = remoteAddress;
+      }
+      return this.#key;
+    }
     return this.#resolver(headers).key({ remoteAddress, headers });
   }
 

@@ -163,5 +163,18 @@ export function headerOptions(compiled: CompiledGateway): RateLimitHeaderOptions
 export function limitHeaderList(decision: MultiDecision | undefined, options: RateLimitHeaderOptions): HeaderList {
   if (decision === undefined || decision.results.length === 0) return [];
   const { headers } = rateLimitHeaders(decision, options);
-  return Object.entries(headers).map(([n, v]) => [n.toLowerCase(), v]);
+  const out: HeaderList = [];
+  for (const name in headers) {
+    let lower = LOWER.get(name);
+    if (lower === undefined) {
+      lower = name.toLowerCase();
+      // The names are the few the header options allow (the warning's is configured once).
+      if (LOWER.size < 64) LOWER.set(name, lower);
+    }
+    out.push([lower, headers[name]!]);
+  }
+  return out;
 }
+
+/** Lower-case spellings of the limit header names, computed once rather than per response. */
+const LOWER = new Map<string, string>();
