@@ -144,23 +144,39 @@ export function scriptSha(script: string): string {
 }
 
 /**
- * What the distributed limiters share: one Lua script per take on one hash-tagged key, a
- * deadline on every take, the failure modes and the health state. A subclass supplies the script,
- * its arguments and the in-process limiter of the same rule. @internal
+ * What a distributed limiter's rule supplies: its Lua script, the script's arguments for a take,
+ * and the in-process limiter of the same rule. @internal
  */
-export abstract class RedisLimiterBase {
+export interface RedisRule {
+  /** The Lua script and its SHA-1. */
+  readonly source: string;
+  readonly sha: string;
+  /** ARGV after the key, for a take of `cost` (the clock override is appended). */
+  args(cost: number): (string | number)[];
+  /** The in-process limiter of the same rule, for `onFailure: 'local'` without `local`. */
+  makeLocal(): KeyedLimiter;
+}
+
+/**
+ * What the distributed limiters share: one Lua script per take on one hash-tagged key, a
+ * deadline on every take, the failure modes and the health state. The public limiters hold one
+ * (with their {@link RedisRule}) rather than extend it, so that an editor's hover and the API
+ * reference name `RedisRateLimiter.take`, not this internal class. @internal
+ */
+export class RedisScriptLimiter {
   readonly #client: RedisEvalClient;
   readonly #onStateChange: ((state: RedisLimiterState) => void) | undefined;
   readonly #prefix: string;
   readonly #timeoutMs: number;
   readonly #onFailure: RedisFailureMode;
   readonly #limit: number;
+  readonly #rule: RedisRule;
   #local: KeyedLimiter | undefined;
   #state: RedisLimiterState = { status: 'ok', lastError: undefined, failures: 0 };
   /** Server-clock override for tests (ms); `undefined` uses Redis `TIME`. @internal */
   clockOverride: number | undefined;
 
-  protected constructor(options: RedisLimiterCommonOptions, redis: NormalizedRedisOptions, limit: number) {
+  constructor(options: RedisLimiterCommonOptions, redis: NormalizedRedisOptions, limit: number, rule: RedisRule) {
     const { prefix, timeoutMs, onFailure } = redis;
     this.#client = options.client;
     this.#onStateChange = options.onStateChange;
@@ -168,15 +184,9 @@ export abstract class RedisLimiterBase {
     this.#timeoutMs = timeoutMs;
     this.#onFailure = onFailure;
     this.#limit = limit;
+    this.#rule = rule;
     this.#local = onFailure === 'local' ? options.local : undefined;
   }
-
-  /** The Lua script and its SHA-1. */
-  protected abstract get script(): { source: string; sha: string };
-  /** ARGV after the key, for a take of `cost` (the clock override is appended). */
-  protected abstract scriptArgs(cost: number): (string | number)[];
-  /** The in-process limiter of the same rule, for `onFailure: 'local'` without `local`. */
-  protected abstract makeLocal(): KeyedLimiter;
 
   /** Health of the Redis path. */
   get state(): RedisLimiterState {
@@ -189,8 +199,8 @@ export abstract class RedisLimiterBase {
   }
 
   async #eval(key: string, cost: number): Promise<unknown> {
-    const args = [this.redisKey(key), ...this.scriptArgs(cost), this.clockOverride ?? ''];
-    const { source, sha } = this.script;
+    const args = [this.redisKey(key), ...this.#rule.args(cost), this.clockOverride ?? ''];
+    const { source, sha } = this.#rule;
     try {
       return await this.#client.evalsha(sha, 1, ...args);
     } catch (error) {
@@ -258,7 +268,7 @@ export abstract class RedisLimiterBase {
           source: 'fail-closed',
         };
       default:
-        this.#local ??= this.makeLocal();
+        this.#local ??= this.#rule.makeLocal();
         return { ...this.#local.take(key, undefined, cost), source: 'local' };
     }
   }

@@ -4,6 +4,7 @@ import { canonicalPathOf, rejectionReason, splitPath } from './canonical.js';
 import { checkRoutes } from './check.js';
 import { type CompiledRoute, compileRoute } from './compile.js';
 import { compareRank, evaluateRoute, RequestContext } from './evaluate.js';
+import { copyRouteSpec, RouteMatch } from './match.js';
 import { readRouteSpec } from './read-spec.js';
 import { asciiLower, normalizeRequest, type RequestOptions, wellFormed } from './request.js';
 import type {
@@ -165,6 +166,7 @@ export class Router<T> implements Contract.Router<T> {
   readonly #options: ResolvedRouterOptions;
   readonly #routes: CompiledRoute[] = [];
   readonly #values: T[] = [];
+  readonly #specs: RouteSpec[] = [];
   /** Routes without a wildcard whose first segment is static, by segment count and first segment. */
   readonly #buckets = new Map<string, CompiledRoute[]>();
   /** Every other route. */
@@ -201,6 +203,7 @@ export class Router<T> implements Contract.Router<T> {
     this.#shapes.set(route.shape, same);
     this.#routes.push(route);
     this.#values.push(value);
+    this.#specs.push(copyRouteSpec(spec));
     const first = route.segments[0];
     if (!route.wildcard && first?.segment.kind === 'static') {
       const key = `${route.segments.length}/${first.text}`;
@@ -282,7 +285,7 @@ export class Router<T> implements Contract.Router<T> {
         j++;
       }
       const result = evaluateRoute(route, ctx);
-      if (typeof result !== 'string') return { value: this.#values[route.id] as T, route: route.id, params: result };
+      if (typeof result !== 'string') return new RouteMatch(this.#values[route.id] as T, route.id, result, this.#specs);
     }
     return null;
   }

@@ -15,10 +15,12 @@ import {
   type RouteSpec,
 } from '@switchyard/core';
 import {
+  copyRouteSpec,
   decodeRequestSegment,
   type PathPolicy,
   type RawConstraint,
   type ResolvedRouterOptions,
+  RouteMatch,
   readHeader,
   readRouteSpec,
   rejectionReason,
@@ -151,7 +153,8 @@ export class NativeRouter<T> implements Contracts.Router<T> {
   readonly #values: T[] = [];
   readonly #paths: string[] = [];
   readonly #names: string[][] = [];
-  readonly #added: Array<readonly [RouteSpec, T]> = [];
+  /** Each spec as added (a frozen copy), by route id: what a match's `spec` gives back. */
+  readonly #specs: RouteSpec[] = [];
   #reference: CoreRouter<T> | null = null;
   #referenceCount = 0;
   #methodIds = new Map<string, number>();
@@ -226,7 +229,7 @@ export class NativeRouter<T> implements Contracts.Router<T> {
     if (id !== index) throw new InternalError(`native router returned id ${id} for route #${index}`);
     this.#values.push(value);
     this.#paths.push(raw.path);
-    this.#added.push([{ ...spec }, value]);
+    this.#specs.push(copyRouteSpec(spec));
     this.#names.push(this.#native.paramNames(id));
     if (raw.headers.length > 0) this.#headerSlots = this.#native.headerSlots();
     if (raw.methods !== null) {
@@ -284,14 +287,14 @@ export class NativeRouter<T> implements Contracts.Router<T> {
         for (let i = 0; i < answers.length; i += 2) {
           if (answers[i] === method) {
             const id = answers[i + 1] as number;
-            return { value: this.#values[id] as T, route: id, params: Object.create(null) };
+            return new RouteMatch(this.#values[id] as T, id, Object.create(null), this.#specs);
           }
         }
       }
     }
     const id = this.#cross(req, method, path, false);
     if (id === LAYOUT.routerNoRoute) return null;
-    return { value: this.#values[id] as T, route: id, params: this.#params(id, path) };
+    return new RouteMatch(this.#values[id] as T, id, this.#params(id, path), this.#specs);
   }
 
   /**
@@ -364,7 +367,7 @@ export class NativeRouter<T> implements Contracts.Router<T> {
         for (let i = 0; i < answers.length; i += 2) {
           if (answers[i] === method) {
             const id = answers[i + 1] as number;
-            const match = { value: this.#values[id] as T, route: id, params: Object.create(null) };
+            const match = new RouteMatch(this.#values[id] as T, id, Object.create(null), this.#specs);
             return { outcome: 'matched', match, path };
           }
         }
@@ -400,7 +403,7 @@ export class NativeRouter<T> implements Contracts.Router<T> {
     if (id !== LAYOUT.routerNoRoute)
       return {
         outcome: 'matched',
-        match: { value: this.#values[id] as T, route: id, params: this.#params(id, path) },
+        match: new RouteMatch(this.#values[id] as T, id, this.#params(id, path), this.#specs),
         path: canonical,
       };
     if (outcome === LAYOUT.routerOutcomeMethodNotAllowed)
@@ -422,8 +425,9 @@ export class NativeRouter<T> implements Contracts.Router<T> {
   #syncedReference(): CoreRouter<T> {
     this.#reference ??= new CoreRouter<T>(this.#options);
     const reference = this.#reference;
-    for (; this.#referenceCount < this.#added.length; this.#referenceCount++) {
-      const [spec, value] = this.#added[this.#referenceCount] as readonly [RouteSpec, T];
+    for (; this.#referenceCount < this.#specs.length; this.#referenceCount++) {
+      const spec = this.#specs[this.#referenceCount] as RouteSpec;
+      const value = this.#values[this.#referenceCount] as T;
       try {
         reference.add(spec, value);
       } catch (error) {
