@@ -23,7 +23,9 @@ async function get(port: number): Promise<string> {
 
 describe('ClientIpResolver reads the requests Node servers give', () => {
   it('node:http IncomingMessage', async () => {
-    const server = createServer((req: IncomingMessage, res) => res.end(`${resolver.key(req)} ${resolver.clientIp(req)}`));
+    const server = createServer((req: IncomingMessage, res) =>
+      res.end(`${resolver.key(req)} ${resolver.clientIp(req)}`),
+    );
     await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
     closers.push(() => new Promise((done) => server.close(done)));
     expect(await get((server.address() as AddressInfo).port)).toBe('ip:203.0.113.9 203.0.113.9');
