@@ -1,3 +1,4 @@
+import { EventEmitter } from 'node:events';
 import {
   type KeyedLimiter,
   type NormalizedRateLimiterOptions,
@@ -10,6 +11,7 @@ import {
   normalizeRedisLimiterOptions,
   REDIS_COMMON_OPTIONS,
   type RedisLimiterCommonOptions,
+  type RedisLimiterEvents,
   type RedisLimiterState,
   type RedisRateLimitDecision,
   RedisScriptLimiter,
@@ -21,6 +23,7 @@ export type {
   RedisEvalClient,
   RedisFailureMode,
   RedisLimiterCommonOptions,
+  RedisLimiterEvents,
   RedisLimiterState,
   RedisRateLimitDecision,
 } from './base.js';
@@ -54,7 +57,7 @@ const REDIS_RATE_LIMITER_OPTIONS: readonly string[] = [
  * in-process limiter: no `maxKeys` (Redis memory is bounded by expiry: a bucket lives only until
  * it is full again), and time cannot be passed in (the server clock decides).
  */
-export class RedisRateLimiter {
+export class RedisRateLimiter extends EventEmitter<RedisLimiterEvents> {
   /** Normalized options: the token bucket's (seed 0), prefix, timeout and failure mode. */
   readonly options: NormalizedRedisRateLimiterOptions;
 
@@ -65,6 +68,7 @@ export class RedisRateLimiter {
   readonly #redis: RedisScriptLimiter;
 
   constructor(options: RedisRateLimiterOptions) {
+    super();
     const { normalized, redis } = normalizeRedisLimiterOptions(
       options,
       REDIS_RATE_LIMITER_OPTIONS,
@@ -73,15 +77,21 @@ export class RedisRateLimiter {
     );
     this.options = { ...normalized, ...redis };
     const opts = this.options;
-    this.#redis = new RedisScriptLimiter(options, redis, normalized.capacity, {
-      source: RedisRateLimiter.script,
-      sha: RedisRateLimiter.sha,
-      args: (cost: number) => [opts.capacity, opts.refillMicroPerMs, cost],
-      makeLocal: (): KeyedLimiter => {
-        const { capacity, refillPerSecond, maxKeys } = opts;
-        return new RateLimiter({ capacity, refillPerSecond, maxKeys });
+    this.#redis = new RedisScriptLimiter(
+      options,
+      redis,
+      normalized.capacity,
+      {
+        source: RedisRateLimiter.script,
+        sha: RedisRateLimiter.sha,
+        args: (cost: number) => [opts.capacity, opts.refillMicroPerMs, cost],
+        makeLocal: (): KeyedLimiter => {
+          const { capacity, refillPerSecond, maxKeys } = opts;
+          return new RateLimiter({ capacity, refillPerSecond, maxKeys });
+        },
       },
-    });
+      this,
+    );
   }
 
   /** Health of the Redis path. */

@@ -1,3 +1,4 @@
+import { EventEmitter } from 'node:events';
 import {
   type KeyedLimiter,
   type NormalizedSlidingWindowLimiterOptions,
@@ -10,6 +11,7 @@ import {
   normalizeRedisLimiterOptions,
   REDIS_COMMON_OPTIONS,
   type RedisLimiterCommonOptions,
+  type RedisLimiterEvents,
   type RedisLimiterState,
   type RedisRateLimitDecision,
   RedisScriptLimiter,
@@ -34,7 +36,7 @@ const REDIS_SLIDING_WINDOW_OPTIONS: readonly string[] = ['limit', 'windowMs', 'm
  * the Redis server's clock, on one hash-tagged key per limiter key (`<prefix>{<key>}`), with the
  * deadline, failure modes and health state of {@link RedisRateLimiter}.
  */
-export class RedisSlidingWindowLimiter {
+export class RedisSlidingWindowLimiter extends EventEmitter<RedisLimiterEvents> {
   /** Normalized options: the sliding window's (seed 0), prefix, timeout and failure mode. */
   readonly options: NormalizedRedisSlidingWindowLimiterOptions;
 
@@ -45,6 +47,7 @@ export class RedisSlidingWindowLimiter {
   readonly #redis: RedisScriptLimiter;
 
   constructor(options: RedisSlidingWindowLimiterOptions) {
+    super();
     const { normalized, redis } = normalizeRedisLimiterOptions(
       options,
       REDIS_SLIDING_WINDOW_OPTIONS,
@@ -53,15 +56,21 @@ export class RedisSlidingWindowLimiter {
     );
     this.options = { ...normalized, ...redis };
     const opts = this.options;
-    this.#redis = new RedisScriptLimiter(options, redis, normalized.limit, {
-      source: RedisSlidingWindowLimiter.script,
-      sha: RedisSlidingWindowLimiter.sha,
-      args: (cost: number) => [opts.limit, opts.windowMs, cost],
-      makeLocal: (): KeyedLimiter => {
-        const { limit, windowMs, maxKeys } = opts;
-        return new SlidingWindowLimiter({ limit, windowMs, maxKeys });
+    this.#redis = new RedisScriptLimiter(
+      options,
+      redis,
+      normalized.limit,
+      {
+        source: RedisSlidingWindowLimiter.script,
+        sha: RedisSlidingWindowLimiter.sha,
+        args: (cost: number) => [opts.limit, opts.windowMs, cost],
+        makeLocal: (): KeyedLimiter => {
+          const { limit, windowMs, maxKeys } = opts;
+          return new SlidingWindowLimiter({ limit, windowMs, maxKeys });
+        },
       },
-    });
+      this,
+    );
   }
 
   /** Health of the Redis path. */
