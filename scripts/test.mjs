@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Runs every check `npm test` promises, in order, and ends with one line `N passed, N failed`
-// summing cargo's and vitest's test counts (a failed format, lint or type check counts as one
+// summing cargo's, vitest's and the release check's counts (a failed format, lint or type check counts as one
 // failure), so CI reads one total. Exit code is non-zero when anything failed.
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
@@ -81,6 +81,29 @@ if (existsSync(report)) {
 } else {
   failed += 1;
   failures.push('vitest (no report)');
+}
+
+// The API reference: every warning (a broken link, an undocumented export's hover) is an error.
+check('typedoc (warnings are errors)', process.execPath, [
+  bin('typedoc', 'bin/typedoc'),
+  '--treatWarningsAsErrors',
+  '--out',
+  join(root, 'docs', 'api'),
+]);
+
+// The packed tarballs, installed with npm into fresh apps (scripts/release-check.mjs); its checks
+// are counted like tests.
+const release = step('release-check', process.execPath, [join(root, 'scripts', 'release-check.mjs')], {
+  capture: true,
+});
+const releaseTotals = /release-check: (\d+) passed, (\d+) failed/.exec(release.stdout);
+if (releaseTotals) {
+  passed += Number(releaseTotals[1]);
+  failed += Number(releaseTotals[2]);
+  if (!release.ok) failures.push('release-check');
+} else {
+  failed += 1;
+  failures.push('release-check (did not finish)');
 }
 
 if (failures.length > 0) console.log(`\nfailed steps: ${failures.join(', ')}`);

@@ -1,5 +1,6 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -58,12 +59,84 @@ describe('@switchyard/node loader (built package, as users load it)', () => {
     // A copy of the package without its binary: what a user gets when the build failed.
     withCopiedPackage(false, (copy) => {
       const load = `const m = require(${JSON.stringify(join(copy, 'dist', 'cjs', 'index.js'))});`;
-      const fallback = runNode(`${load} console.log(m.implementation, m.nativeLoadError?.code)`);
-      expect(fallback.stdout, fallback.stderr).toBe('fallback MODULE_NOT_FOUND');
+      const fallback = runNode(
+        `${load} console.log(m.implementation, m.nativeLoadError?.code, m.nativeLoadError?.cause?.code)`,
+      );
+      expect(fallback.stdout, fallback.stderr).toBe('fallback SWITCHYARD_NATIVE_UNAVAILABLE MODULE_NOT_FOUND');
+      // Not asked for: one warning that says how to get the native core.
+      expect(fallback.stderr.match(/\[SWITCHYARD_NATIVE_FALLBACK\]/g)).toHaveLength(1);
+      expect(fallback.stderr).toMatch(/install @switchyard\/node with its optional dependencies/);
+      expect(fallback.stderr).toMatch(/the platform package @switchyard\/node-[\w-]+: not installed/);
+      const chosen = runNode(`${load} console.log(m.implementation)`, {
+        env: { SWITCHYARD_IMPLEMENTATION: 'fallback' },
+      });
+      expect([chosen.stdout, chosen.stderr]).toEqual(['fallback', '']);
       const forced = runNode(`try { ${load} } catch (e) { console.log(e.name, e.code, e.cause?.code) }`, {
         env: { SWITCHYARD_IMPLEMENTATION: 'native' },
       });
       expect(forced.stdout).toBe('NativeUnavailableError SWITCHYARD_NATIVE_UNAVAILABLE MODULE_NOT_FOUND');
+    });
+  });
+});
+
+describe('@switchyard/node loader order: SWITCHYARD_NATIVE_PATH, the local build, the platform package', () => {
+  const { target } = createRequire(import.meta.url)(join(nodePkg, 'native.cjs')) as { target: string };
+  // Which .node file the child process loaded.
+  const loadedAddon = `console.log(JSON.stringify([m.implementation, Object.keys(require.cache).find((k) => k.endsWith('.node')) ?? null]))`;
+
+  /** The copy gets a node_modules of its own: @switchyard/core, and the platform package when asked. */
+  function ownNodeModules(copy: string, dir: string, withPlatformPackage: boolean): string {
+    rmSync(join(copy, 'node_modules'));
+    mkdirSync(join(copy, 'node_modules', '@switchyard'), { recursive: true });
+    symlinkSync(join(root, 'packages', 'core'), join(copy, 'node_modules', '@switchyard', 'core'));
+    const platform = join(copy, 'node_modules', '@switchyard', `node-${target}`);
+    if (withPlatformPackage) {
+      mkdirSync(platform);
+      const main = `switchyard.${target}.node`;
+      writeFileSync(join(platform, 'package.json'), JSON.stringify({ name: `@switchyard/node-${target}`, main }));
+      copyFileSync(join(nodePkg, 'switchyard.node'), join(platform, main));
+    }
+    const explicit = join(dir, 'explicit.node');
+    copyFileSync(join(nodePkg, 'switchyard.node'), explicit);
+    return explicit;
+  }
+
+  it('an installed package (no local build) loads its platform package; SWITCHYARD_NATIVE_PATH goes first', () => {
+    withCopiedPackage(false, (copy, dir) => {
+      const explicit = ownNodeModules(copy, dir, true);
+      const load = `const m = require(${JSON.stringify(join(copy, 'dist', 'cjs', 'index.js'))});`;
+      const platform = runNode(`${load} ${loadedAddon}`);
+      expect(JSON.parse(platform.stdout), platform.stderr).toEqual([
+        'native',
+        join(copy, 'node_modules', '@switchyard', `node-${target}`, `switchyard.${target}.node`),
+      ]);
+      const chosen = runNode(`${load} ${loadedAddon}`, { env: { SWITCHYARD_NATIVE_PATH: explicit } });
+      expect(JSON.parse(chosen.stdout)).toEqual(['native', explicit]);
+    });
+  });
+
+  it('a source checkout loads its local build before the platform package', () => {
+    withCopiedPackage(true, (copy, dir) => {
+      ownNodeModules(copy, dir, true);
+      const out = runNode(
+        `const m = require(${JSON.stringify(join(copy, 'dist', 'cjs', 'index.js'))}); ${loadedAddon}`,
+      );
+      expect(JSON.parse(out.stdout), out.stderr).toEqual(['native', join(copy, 'switchyard.node')]);
+    });
+  });
+
+  it('nativeLoadError lists every candidate tried and why, in order', () => {
+    withCopiedPackage(false, (copy, dir) => {
+      ownNodeModules(copy, dir, false);
+      const out = runNode(
+        `const m = require(${JSON.stringify(join(copy, 'dist', 'cjs', 'index.js'))}); console.log(m.nativeLoadError.message)`,
+        { env: { SWITCHYARD_NATIVE_PATH: join(dir, 'missing.node') } },
+      );
+      expect(out.stdout).toMatch(
+        new RegExp(
+          `tried 2: \\(1\\) SWITCHYARD_NATIVE_PATH=.*missing\\.node: not installed .*\\(2\\) the platform package @switchyard/node-${target}: not installed`,
+        ),
+      );
     });
   });
 });
@@ -131,7 +204,7 @@ describe('@switchyard/node loader handshake (a copied package whose addon differ
          console.log(JSON.stringify([m.implementation, e?.name, e?.code, e?.message, r.match({ path: '/u/7' }).params.id]))`,
           { preload, env: { DOCTOR: mode } },
         );
-        expect(fallback.stderr).toBe('');
+        expect(fallback.stderr.match(/\[SWITCHYARD_NATIVE_FALLBACK\]/g)).toHaveLength(1);
         const [implementation, name, code, message, param] = JSON.parse(fallback.stdout) as string[];
         expect([implementation, name, code, param]).toEqual([
           'fallback',

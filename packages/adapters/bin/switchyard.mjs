@@ -1,6 +1,9 @@
 #!/usr/bin/env node
 // The `switchyard` command (see `switchyard --help`): runs the built CLI of @switchyard/adapters.
-import { main } from '../dist/esm/proxy/cli.js';
+import { createRequire } from 'node:module';
+
+// The CLI lives in the CommonJS build, the one copy of the package's code (scripts/build-ts.mjs).
+const { main } = createRequire(import.meta.url)('../dist/cjs/proxy/cli.js');
 
 main(process.argv.slice(2)).then(
   (code) => {

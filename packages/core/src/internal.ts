@@ -30,7 +30,8 @@ export {
   rejectionReason,
 } from './router/canonical.js';
 export { decodePercent, utf8Length } from './router/decode.js';
-export { type RawConstraint, type RawRoute, readRouteSpec, specOf } from './router/read-spec.js';
+export { copyRouteSpec, RouteMatch } from './router/match.js';
+export { type RawConstraint, type RawRoute, readRouteSpec } from './router/read-spec.js';
 export { normalizeHost, readHeader } from './router/request.js';
 export { type ResolvedRouterOptions, resolveOptionsOnce, resolveRouterOptions } from './router/router.js';
 export { processSeed } from './seed.js';

@@ -6,6 +6,7 @@
  * imported at runtime (only its types), so loading this module loads no framework.
  *
  * @packageDocumentation
+ * @module @switchyard/adapters/express
  */
 import type { Server } from 'node:http';
 import type { Duplex } from 'node:stream';

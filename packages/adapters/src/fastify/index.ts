@@ -8,6 +8,7 @@
  * an `onRequest` hook. Fastify is never imported at runtime (only its types).
  *
  * @packageDocumentation
+ * @module @switchyard/adapters/fastify
  */
 
 import type { Duplex } from 'node:stream';

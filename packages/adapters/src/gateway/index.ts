@@ -4,6 +4,7 @@
  * shared by the pipeline and the front doors.
  *
  * @packageDocumentation
+ * @module @switchyard/adapters/gateway
  */
 
 // The config: load, validate, compile, check, print.

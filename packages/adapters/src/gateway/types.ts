@@ -30,7 +30,7 @@ export type KeySource =
   | { from: 'client-ip' }
   | { from: 'path' };
 
-/** Canonicalisation policy of gateway.yaml's `paths:` block. */
+/** Canonicalization policy of gateway.yaml's `paths:` block. */
 export interface PathPolicy {
   escapedSlashes: 'reject' | 'keep' | 'decode';
   mergeSlashes: boolean;
@@ -255,7 +255,7 @@ export interface RespondDecision {
   body: string;
   reason: RespondReason;
   requestId: string;
-  /** Canonical path, when the canonicaliser accepted the request. */
+  /** Canonical path, when the canonicalizer accepted the request. */
   path: string | undefined;
   route: CompiledRoute | undefined;
   limits: MultiDecision | undefined;

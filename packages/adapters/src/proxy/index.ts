@@ -1,7 +1,9 @@
 /**
  * `@switchyard/adapters/proxy`: the standalone reverse proxy. {@link createGateway} runs a
  * gateway.yaml (or a config object) over node:http and undici; {@link main} is the `switchyard` CLI.
- * @module
+ *
+ * @packageDocumentation
+ * @module @switchyard/adapters/proxy
  */
 export { type AdminHandler, AdminServer, routesDocument } from './admin.js';
 export { type CliIo, main, USAGE } from './cli.js';

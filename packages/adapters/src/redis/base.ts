@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { EventEmitter } from 'node:events';
+import type { EventEmitter } from 'node:events';
 import {
   InvalidArgumentError,
   type KeyedLimiter,
@@ -169,25 +169,48 @@ export function scriptSha(script: string): string {
 }
 
 /**
- * What the distributed limiters share: one Lua script per take on one hash-tagged key, a
- * deadline on every take, the failure modes and the health state. A subclass supplies the script,
- * its arguments and the in-process limiter of the same rule. @internal
+ * What a distributed limiter's rule supplies: its Lua script, the script's arguments for a take,
+ * and the in-process limiter of the same rule. @internal
  */
-export abstract class RedisLimiterBase extends EventEmitter<RedisLimiterEvents> {
+export interface RedisRule {
+  /** The Lua script and its SHA-1. */
+  readonly source: string;
+  readonly sha: string;
+  /** ARGV after the key, for a take of `cost` (the clock override is appended). */
+  args(cost: number): (string | number)[];
+  /** The in-process limiter of the same rule, for `onFailure: 'local'` without `local`. */
+  makeLocal(): KeyedLimiter;
+}
+
+/**
+ * What the distributed limiters share: one Lua script per take on one hash-tagged key, a
+ * deadline on every take, the failure modes and the health state. The public limiters hold one
+ * (with their {@link RedisRule}) rather than extend it, so that an editor's hover and the API
+ * reference name `RedisRateLimiter.take`, not this internal class. Its events go out on the public
+ * limiter (`events`), which is the `EventEmitter` users listen to. @internal
+ */
+export class RedisScriptLimiter {
   readonly #client: RedisEvalClient;
   readonly #onStateChange: ((state: RedisLimiterState) => void) | undefined;
   readonly #prefix: string;
   readonly #timeoutMs: number;
   readonly #onFailure: RedisFailureMode;
   readonly #limit: number;
+  readonly #rule: RedisRule;
+  readonly #events: EventEmitter<RedisLimiterEvents>;
   #local: KeyedLimiter | undefined;
   #state: RedisLimiterState = { status: 'ok', lastError: undefined, failures: 0 };
   #seenReady = false;
   /** Server-clock override for tests (ms); `undefined` uses Redis `TIME`. @internal */
   clockOverride: number | undefined;
 
-  protected constructor(options: RedisLimiterCommonOptions, redis: NormalizedRedisOptions, limit: number) {
-    super();
+  constructor(
+    options: RedisLimiterCommonOptions,
+    redis: NormalizedRedisOptions,
+    limit: number,
+    rule: RedisRule,
+    events: EventEmitter<RedisLimiterEvents>,
+  ) {
     const { prefix, timeoutMs, onFailure } = redis;
     this.#client = options.client;
     this.#onStateChange = options.onStateChange;
@@ -195,16 +218,11 @@ export abstract class RedisLimiterBase extends EventEmitter<RedisLimiterEvents> 
     this.#timeoutMs = timeoutMs;
     this.#onFailure = onFailure;
     this.#limit = limit;
+    this.#rule = rule;
+    this.#events = events;
     this.#local = onFailure === 'local' ? options.local : undefined;
     listenForClientErrors(this.#client, this);
   }
-
-  /** The Lua script and its SHA-1. */
-  protected abstract get script(): { source: string; sha: string };
-  /** ARGV after the key, for a take of `cost` (the clock override is appended). */
-  protected abstract scriptArgs(cost: number): (string | number)[];
-  /** The in-process limiter of the same rule, for `onFailure: 'local'` without `local`. */
-  protected abstract makeLocal(): KeyedLimiter;
 
   /** Health of the Redis path. */
   get state(): RedisLimiterState {
@@ -217,8 +235,8 @@ export abstract class RedisLimiterBase extends EventEmitter<RedisLimiterEvents> 
   }
 
   async #eval(key: string, cost: number): Promise<unknown> {
-    const args = [this.redisKey(key), ...this.scriptArgs(cost), this.clockOverride ?? ''];
-    const { source, sha } = this.script;
+    const args = [this.redisKey(key), ...this.#rule.args(cost), this.clockOverride ?? ''];
+    const { source, sha } = this.#rule;
     try {
       return await this.#client.evalsha(sha, 1, ...args);
     } catch (error) {
@@ -234,7 +252,7 @@ export abstract class RedisLimiterBase extends EventEmitter<RedisLimiterEvents> 
 
   #fail(error: StoreTimeoutError | StoreUnavailableError): void {
     this.#setState('degraded', error);
-    if (this.listenerCount('error') > 0) this.emit('error', error);
+    if (this.#events.listenerCount('error') > 0) this.#events.emit('error', error);
   }
 
   /**
@@ -321,7 +339,7 @@ export abstract class RedisLimiterBase extends EventEmitter<RedisLimiterEvents> 
           source: 'fail-closed',
         };
       default:
-        this.#local ??= this.makeLocal();
+        this.#local ??= this.#rule.makeLocal();
         return { ...this.#local.take(key, undefined, cost), source: 'local' };
     }
   }
@@ -339,13 +357,13 @@ function describe(error: unknown): string {
  * policy on one client: a listener each would trip Node's max-listeners warning). Limiters are
  * held weakly, so a dropped limiter (a reload) is not kept alive by its client.
  */
-const limitersByClient = new WeakMap<object, Set<WeakRef<RedisLimiterBase>>>();
+const limitersByClient = new WeakMap<object, Set<WeakRef<RedisScriptLimiter>>>();
 
-function listenForClientErrors(client: RedisEvalClient, limiter: RedisLimiterBase): void {
+function listenForClientErrors(client: RedisEvalClient, limiter: RedisScriptLimiter): void {
   if (typeof client.on !== 'function') return;
   let limiters = limitersByClient.get(client);
   if (limiters === undefined) {
-    const set = new Set<WeakRef<RedisLimiterBase>>();
+    const set = new Set<WeakRef<RedisScriptLimiter>>();
     limiters = set;
     limitersByClient.set(client, set);
     client.on('error', (error) => {

@@ -1,3 +1,4 @@
+import { EventEmitter } from 'node:events';
 import {
   type KeyedLimiter,
   type NormalizedRateLimiterOptions,
@@ -9,8 +10,11 @@ import {
   type NormalizedRedisOptions,
   normalizeRedisLimiterOptions,
   REDIS_COMMON_OPTIONS,
-  RedisLimiterBase,
   type RedisLimiterCommonOptions,
+  type RedisLimiterEvents,
+  type RedisLimiterState,
+  type RedisRateLimitDecision,
+  RedisScriptLimiter,
   scriptSha,
 } from './base.js';
 import { TOKEN_BUCKET_LUA } from './script.js';
@@ -53,7 +57,7 @@ const REDIS_RATE_LIMITER_OPTIONS: readonly string[] = [
  * in-process limiter: no `maxKeys` (Redis memory is bounded by expiry: a bucket lives only until
  * it is full again), and time cannot be passed in (the server clock decides).
  */
-export class RedisRateLimiter extends RedisLimiterBase {
+export class RedisRateLimiter extends EventEmitter<RedisLimiterEvents> {
   /** Normalized options: the token bucket's (seed 0), prefix, timeout and failure mode. */
   readonly options: NormalizedRedisRateLimiterOptions;
 
@@ -61,28 +65,59 @@ export class RedisRateLimiter extends RedisLimiterBase {
   static readonly script = TOKEN_BUCKET_LUA;
   /** SHA-1 of {@link RedisRateLimiter.script}, as `EVALSHA` names it. */
   static readonly sha = scriptSha(TOKEN_BUCKET_LUA);
+  readonly #redis: RedisScriptLimiter;
 
   constructor(options: RedisRateLimiterOptions) {
+    super();
     const { normalized, redis } = normalizeRedisLimiterOptions(
       options,
       REDIS_RATE_LIMITER_OPTIONS,
       ({ capacity, refillPerSecond }): RateLimiterOptions => ({ capacity, refillPerSecond, seed: 0 }),
       normalizeRateLimiterOptions,
     );
-    super(options, redis, normalized.capacity);
     this.options = { ...normalized, ...redis };
+    const opts = this.options;
+    this.#redis = new RedisScriptLimiter(
+      options,
+      redis,
+      normalized.capacity,
+      {
+        source: RedisRateLimiter.script,
+        sha: RedisRateLimiter.sha,
+        args: (cost: number) => [opts.capacity, opts.refillMicroPerMs, cost],
+        makeLocal: (): KeyedLimiter => {
+          const { capacity, refillPerSecond, maxKeys } = opts;
+          return new RateLimiter({ capacity, refillPerSecond, maxKeys });
+        },
+      },
+      this,
+    );
   }
 
-  protected get script(): { source: string; sha: string } {
-    return { source: RedisRateLimiter.script, sha: RedisRateLimiter.sha };
+  /** Health of the Redis path. */
+  get state(): RedisLimiterState {
+    return this.#redis.state;
   }
 
-  protected scriptArgs(cost: number): (string | number)[] {
-    return [this.options.capacity, this.options.refillMicroPerMs, cost];
+  /** The Redis key a limiter key is stored under. */
+  redisKey(key: string): string {
+    return this.#redis.redisKey(key);
   }
 
-  protected makeLocal(): KeyedLimiter {
-    const { capacity, refillPerSecond, maxKeys } = this.options;
-    return new RateLimiter({ capacity, refillPerSecond, maxKeys });
+  /**
+   * Takes `cost` (default 1) from `key`'s shared budget. Never rejects for a Redis failure; an
+   * invalid `key` or `cost` throws `InvalidArgumentError` before Redis is asked.
+   */
+  take(key: string, cost?: number): Promise<RedisRateLimitDecision> {
+    return this.#redis.take(key, cost);
+  }
+
+  /** Server-clock override for tests (ms); `undefined` uses Redis `TIME`. @internal */
+  get clockOverride(): number | undefined {
+    return this.#redis.clockOverride;
+  }
+
+  set clockOverride(ms: number | undefined) {
+    this.#redis.clockOverride = ms;
   }
 }

@@ -1,3 +1,4 @@
+import { EventEmitter } from 'node:events';
 import {
   type KeyedLimiter,
   type NormalizedSlidingWindowLimiterOptions,
@@ -9,8 +10,11 @@ import {
   type NormalizedRedisOptions,
   normalizeRedisLimiterOptions,
   REDIS_COMMON_OPTIONS,
-  RedisLimiterBase,
   type RedisLimiterCommonOptions,
+  type RedisLimiterEvents,
+  type RedisLimiterState,
+  type RedisRateLimitDecision,
+  RedisScriptLimiter,
   scriptSha,
 } from './base.js';
 import { SLIDING_WINDOW_LUA } from './script.js';
@@ -32,7 +36,7 @@ const REDIS_SLIDING_WINDOW_OPTIONS: readonly string[] = ['limit', 'windowMs', 'm
  * the Redis server's clock, on one hash-tagged key per limiter key (`<prefix>{<key>}`), with the
  * deadline, failure modes and health state of {@link RedisRateLimiter}.
  */
-export class RedisSlidingWindowLimiter extends RedisLimiterBase {
+export class RedisSlidingWindowLimiter extends EventEmitter<RedisLimiterEvents> {
   /** Normalized options: the sliding window's (seed 0), prefix, timeout and failure mode. */
   readonly options: NormalizedRedisSlidingWindowLimiterOptions;
 
@@ -40,28 +44,59 @@ export class RedisSlidingWindowLimiter extends RedisLimiterBase {
   static readonly script = SLIDING_WINDOW_LUA;
   /** SHA-1 of {@link RedisSlidingWindowLimiter.script}, as `EVALSHA` names it. */
   static readonly sha = scriptSha(SLIDING_WINDOW_LUA);
+  readonly #redis: RedisScriptLimiter;
 
   constructor(options: RedisSlidingWindowLimiterOptions) {
+    super();
     const { normalized, redis } = normalizeRedisLimiterOptions(
       options,
       REDIS_SLIDING_WINDOW_OPTIONS,
       ({ limit, windowMs }): SlidingWindowLimiterOptions => ({ limit, windowMs, seed: 0 }),
       normalizeSlidingWindowOptions,
     );
-    super(options, redis, normalized.limit);
     this.options = { ...normalized, ...redis };
+    const opts = this.options;
+    this.#redis = new RedisScriptLimiter(
+      options,
+      redis,
+      normalized.limit,
+      {
+        source: RedisSlidingWindowLimiter.script,
+        sha: RedisSlidingWindowLimiter.sha,
+        args: (cost: number) => [opts.limit, opts.windowMs, cost],
+        makeLocal: (): KeyedLimiter => {
+          const { limit, windowMs, maxKeys } = opts;
+          return new SlidingWindowLimiter({ limit, windowMs, maxKeys });
+        },
+      },
+      this,
+    );
   }
 
-  protected get script(): { source: string; sha: string } {
-    return { source: RedisSlidingWindowLimiter.script, sha: RedisSlidingWindowLimiter.sha };
+  /** Health of the Redis path. */
+  get state(): RedisLimiterState {
+    return this.#redis.state;
   }
 
-  protected scriptArgs(cost: number): (string | number)[] {
-    return [this.options.limit, this.options.windowMs, cost];
+  /** The Redis key a limiter key is stored under. */
+  redisKey(key: string): string {
+    return this.#redis.redisKey(key);
   }
 
-  protected makeLocal(): KeyedLimiter {
-    const { limit, windowMs, maxKeys } = this.options;
-    return new SlidingWindowLimiter({ limit, windowMs, maxKeys });
+  /**
+   * Takes `cost` (default 1) from `key`'s shared budget. Never rejects for a Redis failure; an
+   * invalid `key` or `cost` throws `InvalidArgumentError` before Redis is asked.
+   */
+  take(key: string, cost?: number): Promise<RedisRateLimitDecision> {
+    return this.#redis.take(key, cost);
+  }
+
+  /** Server-clock override for tests (ms); `undefined` uses Redis `TIME`. @internal */
+  get clockOverride(): number | undefined {
+    return this.#redis.clockOverride;
+  }
+
+  set clockOverride(ms: number | undefined) {
+    this.#redis.clockOverride = ms;
   }
 }

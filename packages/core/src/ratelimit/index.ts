@@ -8,7 +8,14 @@ export {
   type RateLimitHeaders,
   rateLimitHeaders,
 } from './headers.js';
-export { type ClientAddressInfo, type ClientIpOptions, ClientIpResolver, rateLimitKeys } from './keys.js';
+export {
+  type ClientAddressInfo,
+  type ClientIpOptions,
+  ClientIpResolver,
+  type ClientRequest,
+  type NodeRequestLike,
+  rateLimitKeys,
+} from './keys.js';
 export { type AppliedLimit, type MultiDecision, type TakeAllOptions, takeAll } from './multi.js';
 export {
   type NormalizedSlidingWindowLimiterOptions,

@@ -9,6 +9,56 @@ export interface ClientAddressInfo {
   headers: Record<string, string | string[] | undefined>;
 }
 
+/**
+ * A request as the HTTP servers users run give it: Node's `IncomingMessage` (also what Express
+ * hands a middleware) with `socket.remoteAddress`, or a Fastify request (`raw` is the
+ * `IncomingMessage`). Only the fields read are named, so this needs no framework's types.
+ */
+export interface NodeRequestLike {
+  /** The connection; `null` once Node has detached it. */
+  socket?: { remoteAddress?: string | undefined } | null;
+  /** Fastify's wrapped `IncomingMessage`. */
+  raw?: { socket?: { remoteAddress?: string | undefined } | null };
+  /** Request headers, lower-case names (Node's `req.headers` shape). */
+  headers: Record<string, string | string[] | undefined>;
+}
+
+/** Anything {@link ClientIpResolver} reads a client address from. */
+export type ClientRequest = ClientAddressInfo | NodeRequestLike;
+
+const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null;
+
+/**
+ * The peer address and headers of `req`, whichever shape it has. A shape that has neither a
+ * `remoteAddress` key nor a socket is a caller's mistake, reported as such: guessing would give
+ * every such request the one key `ip:unknown`, and so one shared budget.
+ */
+function clientAddressOf(req: unknown): ClientAddressInfo {
+  if (!isObject(req) || !isObject(req.headers)) {
+    throw new InvalidArgumentError(
+      'req',
+      `expected a request with headers ({ remoteAddress, headers }, an IncomingMessage, an Express or a Fastify request), got ${req === null ? 'null' : typeof req === 'object' ? 'an object without headers' : typeof req}`,
+    );
+  }
+  const headers = req.headers as ClientAddressInfo['headers'];
+  if ('remoteAddress' in req) {
+    const { remoteAddress } = req;
+    // The plain shape is what the gateway passes per request: used as is, no copy.
+    if (remoteAddress === undefined || typeof remoteAddress === 'string') return req as unknown as ClientAddressInfo;
+    throw new InvalidArgumentError('req.remoteAddress', `expected a string or undefined, got ${typeof remoteAddress}`);
+  }
+  const socket = 'socket' in req ? req.socket : isObject(req.raw) && 'socket' in req.raw ? req.raw.socket : undefined;
+  if (socket === null) return { remoteAddress: undefined, headers };
+  if (isObject(socket)) {
+    const address = socket.remoteAddress;
+    return { remoteAddress: typeof address === 'string' ? address : undefined, headers };
+  }
+  throw new InvalidArgumentError(
+    'req',
+    'expected remoteAddress, a socket (IncomingMessage, Express) or raw.socket (Fastify); the request has none of them',
+  );
+}
+
 /** Options of {@link ClientIpResolver}. */
 export interface ClientIpOptions {
   /**
@@ -82,9 +132,13 @@ export class ClientIpResolver {
     return this.#trusted.some((c) => inCidr(ip, c));
   }
 
-  /** The client address as text (IPv6 fully expanded), or `undefined` when the peer is unknown. */
-  clientIp(req: ClientAddressInfo): string | undefined {
-    const ip = this.#client(req);
+  /**
+   * The client address as text (IPv6 fully expanded), or `undefined` when the peer is unknown.
+   * `req` is `{ remoteAddress, headers }`, a Node `IncomingMessage`, or an Express or Fastify
+   * request; any other shape throws `InvalidArgumentError`.
+   */
+  clientIp(req: ClientRequest): string | undefined {
+    const ip = this.#client(clientAddressOf(req));
     return ip ? formatIp(ip) : undefined;
   }
 
@@ -104,10 +158,12 @@ export class ClientIpResolver {
 
   /**
    * `ip:<address>` for IPv4 (masked to `ipv4Prefix`), `ip:<network>/<prefix>` for IPv6 masked to
-   * `ipv6Prefix`; `ip:unknown` when the peer address is missing or invalid.
+   * `ipv6Prefix`; `ip:unknown` when the peer address is missing or invalid (a closed socket).
+   * `req` is `{ remoteAddress, headers }`, a Node `IncomingMessage`, or an Express or Fastify
+   * request; any other shape throws `InvalidArgumentError`.
    */
-  key(req: ClientAddressInfo): string {
-    const ip = this.#client(req);
+  key(req: ClientRequest): string {
+    const ip = this.#client(clientAddressOf(req));
     if (!ip) return 'ip:unknown';
     const p = ip.length === 4 ? this.#v4 : this.#v6;
     const text = formatIp(maskIp(ip, p));

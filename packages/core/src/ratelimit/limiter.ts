@@ -12,7 +12,7 @@ export interface Policy {
   readonly width: number;
   /** Writes the state of a key first seen at `nowMs`. */
   fresh(state: Float64Array, at: number, nowMs: number): void;
-  /** Whether forgetting the key now is indistinguishable from keeping it (see {@link KeyedLimiterBase}). */
+  /** Whether forgetting the key now is indistinguishable from keeping it (see {@link KeyedTable}). */
   isIdle(state: Float64Array, at: number, nowMs: number): boolean;
   /** Decides a take of `cost`, updating the state as a take does. */
   decide(state: Float64Array, at: number, nowMs: number, cost: number): RateLimitDecision;
@@ -26,9 +26,12 @@ export interface Policy {
  * reuses the first idle one; when none is idle, the take is charged to one shared overflow bucket
  * with the same limits. So spraying keys cannot reset a client's own bucket; it can only drain the
  * overflow bucket, which new keys share while every slot is busy.
+ *
+ * The public limiters hold one of these rather than extend it, so that a user's editor and the API
+ * reference show `RateLimiter.take`, not the name of an internal class.
  * @internal
  */
-export abstract class KeyedLimiterBase implements KeyedLimiter {
+export class KeyedTable implements KeyedLimiter {
   readonly #policy: Policy;
   readonly #seed: number;
   readonly #table: KeyTable;
@@ -37,7 +40,7 @@ export abstract class KeyedLimiterBase implements KeyedLimiter {
   #overflowUsed = false;
   readonly #scratch: Float64Array;
 
-  protected constructor(policy: Policy, options: TableOptions) {
+  constructor(policy: Policy, options: TableOptions) {
     this.#policy = policy;
     this.#seed = options.seed;
     this.#table = new KeyTable(options.maxKeys, policy.width);

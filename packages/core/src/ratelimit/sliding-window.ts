@@ -1,7 +1,7 @@
 import type * as Contract from '../contracts.js';
 import { checkKnownKeys } from '../options.js';
 import { checkInteger, floorDiv, MAX_LIMIT, type RateLimitDecision, tableOptions } from './decision.js';
-import { KeyedLimiterBase, type Policy } from './limiter.js';
+import { KeyedTable, type Policy } from './limiter.js';
 
 /** Largest accepted `limit × windowMs`, so every term of the rule stays below 2^53. */
 export const MAX_LIMIT_TIMES_WINDOW = 2 ** 51;
@@ -130,13 +130,49 @@ export function normalizeSlidingWindowOptions(
  *
  * Same decision shape, time input, integer arithmetic and bounded store as {@link RateLimiter}.
  */
-export class SlidingWindowLimiter extends KeyedLimiterBase implements Contract.SlidingWindowLimiter {
+export class SlidingWindowLimiter implements Contract.SlidingWindowLimiter {
   /** Normalized options. */
   readonly options: NormalizedSlidingWindowLimiterOptions;
+  readonly #keys: KeyedTable;
 
   constructor(options: SlidingWindowLimiterOptions) {
     const normalized = normalizeSlidingWindowOptions(options);
-    super(new SlidingWindowPolicy(normalized.limit, normalized.windowMs), normalized);
     this.options = normalized;
+    this.#keys = new KeyedTable(new SlidingWindowPolicy(normalized.limit, normalized.windowMs), normalized);
+  }
+
+  /** Keys currently stored (idle keys stay until a new key needs their slot, or `reset`). */
+  get size(): number {
+    return this.#keys.size;
+  }
+
+  /** `limit`. */
+  get limit(): number {
+    return this.#keys.limit;
+  }
+
+  /**
+   * Takes `cost` (integer, 0 to the limit; default 1) from `key`'s budget at `nowMs` (integer ms;
+   * default: the monotonic clock) if the budget holds it, and says what happened. A key not seen
+   * before starts full. Throws `InvalidArgumentError` for a non-string key or an out-of-domain
+   * `nowMs`/`cost`.
+   */
+  take(key: string, nowMs?: number, cost?: number): RateLimitDecision {
+    return this.#keys.take(key, nowMs, cost);
+  }
+
+  /** The decision {@link take} would make with the same arguments, changing nothing. */
+  peek(key: string, nowMs?: number, cost?: number): RateLimitDecision {
+    return this.#keys.peek(key, nowMs, cost);
+  }
+
+  /** Forgets `key` (its next take starts full); returns whether it was stored. */
+  reset(key: string): boolean {
+    return this.#keys.reset(key);
+  }
+
+  /** Slot index where `key` is stored, or -1 (layout introspection for the differential test). @internal */
+  slotOf(key: string): number {
+    return this.#keys.slotOf(key);
   }
 }

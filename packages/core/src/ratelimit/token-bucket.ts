@@ -2,7 +2,7 @@ import type * as Contract from '../contracts.js';
 import { InvalidArgumentError } from '../errors.js';
 import { checkKnownKeys } from '../options.js';
 import { ceilDiv, checkInteger, MAX_LIMIT, type RateLimitDecision, tableOptions } from './decision.js';
-import { KeyedLimiterBase, type Policy } from './limiter.js';
+import { KeyedTable, type Policy } from './limiter.js';
 
 /** Micro-tokens per token: bucket state is kept in millionths of a token. */
 const MICRO = 1_000_000;
@@ -142,13 +142,49 @@ export function normalizeRateLimiterOptions(options: RateLimiterOptions): Normal
  * if (!d.allowed) reply(429, { 'Retry-After': Math.ceil(d.retryAfterMs / 1000) });
  * ```
  */
-export class RateLimiter extends KeyedLimiterBase implements Contract.RateLimiter {
+export class RateLimiter implements Contract.RateLimiter {
   /** Normalized options: capacity, refill in micro-tokens per ms, maxKeys, seed. */
   readonly options: NormalizedRateLimiterOptions;
+  readonly #keys: KeyedTable;
 
   constructor(options: RateLimiterOptions) {
     const normalized = normalizeRateLimiterOptions(options);
-    super(new TokenBucketPolicy(normalized.capacity, normalized.refillMicroPerMs), normalized);
     this.options = normalized;
+    this.#keys = new KeyedTable(new TokenBucketPolicy(normalized.capacity, normalized.refillMicroPerMs), normalized);
+  }
+
+  /** Keys currently stored (idle keys stay until a new key needs their slot, or `reset`). */
+  get size(): number {
+    return this.#keys.size;
+  }
+
+  /** `capacity`. */
+  get limit(): number {
+    return this.#keys.limit;
+  }
+
+  /**
+   * Takes `cost` (integer, 0 to the limit; default 1) from `key`'s budget at `nowMs` (integer ms;
+   * default: the monotonic clock) if the budget holds it, and says what happened. A key not seen
+   * before starts full. Throws `InvalidArgumentError` for a non-string key or an out-of-domain
+   * `nowMs`/`cost`.
+   */
+  take(key: string, nowMs?: number, cost?: number): RateLimitDecision {
+    return this.#keys.take(key, nowMs, cost);
+  }
+
+  /** The decision {@link take} would make with the same arguments, changing nothing. */
+  peek(key: string, nowMs?: number, cost?: number): RateLimitDecision {
+    return this.#keys.peek(key, nowMs, cost);
+  }
+
+  /** Forgets `key` (its next take starts full); returns whether it was stored. */
+  reset(key: string): boolean {
+    return this.#keys.reset(key);
+  }
+
+  /** Slot index where `key` is stored, or -1 (layout introspection for the differential test). @internal */
+  slotOf(key: string): number {
+    return this.#keys.slotOf(key);
   }
 }

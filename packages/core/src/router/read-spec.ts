@@ -121,27 +121,3 @@ export function readRouteSpec(spec: unknown, index: number): RawRoute {
   if (priority !== undefined && typeof priority !== 'number') fail(index, name, 'priority must be a number');
   return { path, methods, host: host ?? null, headers, query, priority: priority ?? 0 };
 }
-
-/**
- * A plain {@link RouteSpec} holding exactly what `raw` holds, for a second router to add (the
- * native router's reference for `explain` and `check`): it reads the same route as the first.
- * @internal
- */
-export function specOf(raw: RawRoute): RouteSpec {
-  const constraints = (list: RawRoute['headers']) => {
-    // No prototype: a header named `__proto__` is an ordinary key here, as it was given.
-    const out: Record<string, Constraint> = Object.create(null);
-    for (const [key, c] of list) {
-      out[key] = c.kind === 'equals' ? c.value : c.kind === 'pattern' ? { pattern: c.value } : c.kind === 'present';
-    }
-    return out;
-  };
-  return {
-    path: raw.path,
-    ...(raw.methods === null ? {} : { method: [...raw.methods] }),
-    ...(raw.host === null ? {} : { host: raw.host }),
-    headers: constraints(raw.headers),
-    query: constraints(raw.query),
-    priority: raw.priority,
-  };
-}

@@ -5,6 +5,7 @@ import { canonicalPathOf, rejectionReason, splitPath } from './canonical.js';
 import { checkRoutes } from './check.js';
 import { type CompiledRoute, compileRoute, type ProgramCache } from './compile.js';
 import { compareRank, evaluateRoute, RequestContext } from './evaluate.js';
+import { copyRouteSpec, RouteMatch } from './match.js';
 import { readRouteSpec } from './read-spec.js';
 import { normalizeRequest, type RequestOptions, wellFormed } from './request.js';
 import { RouteIndex } from './route-index.js';
@@ -178,6 +179,8 @@ export class Router<T> implements Contract.Router<T> {
   /** Every route by host rule and path: lookups and `check()` walk it instead of every route. */
   readonly #index = new RouteIndex();
   readonly #programs: ProgramCache = new Map();
+  /** Each route's spec as added (what a match's `spec` and `pattern` give back). */
+  readonly #specs: RouteSpec[] = [];
 
   /** @throws InvalidArgumentError for an option outside its domain. */
   constructor(options: RouterOptions = {}) {
@@ -196,7 +199,8 @@ export class Router<T> implements Contract.Router<T> {
    */
   add(spec: RouteSpec, value: T): number {
     const id = this.#routes.length;
-    const route = compileRoute(id, readRouteSpec(spec, id), this.#options, this.#programs);
+    const raw = readRouteSpec(spec, id);
+    const route = compileRoute(id, raw, this.#options, this.#programs);
     // Routes that §7 could call the same share the index list `at` holds for them (host rule
     // and path shape); of those, the ones with the same constraints and priority are compared.
     const at = this.#index.locate(route);
@@ -210,6 +214,7 @@ export class Router<T> implements Contract.Router<T> {
     this.#routes.push(route);
     this.#values.push(value);
     this.#index.insert(at, route);
+    this.#specs.push(copyRouteSpec(raw));
     return id;
   }
 
@@ -265,7 +270,7 @@ export class Router<T> implements Contract.Router<T> {
     const found = this.#index.best(ctx);
     return found === null
       ? null
-      : { value: this.#values[found.route.id] as T, route: found.route.id, params: found.params };
+      : new RouteMatch(this.#values[found.route.id] as T, found.route.id, found.params, this.#specs);
   }
 
   /** Every route with whether and why it matched `req`; for debugging a routing table. */

@@ -51,6 +51,13 @@ export interface Match<T> {
   readonly route: number;
   /** Decoded params. */
   readonly params: Params;
+  /**
+   * The route's path pattern as added (`'/users/:id(\\d+)'`): what to key a per-route limit or a
+   * metric by, without storing it in the value (see `rateLimitKeys.route`).
+   */
+  readonly pattern: string;
+  /** The route's spec as added: a frozen copy taken at `add`, unaffected by later changes to the caller's object. */
+  readonly spec: RouteSpec;
 }
 
 /**

@@ -15,16 +15,17 @@ import {
   type RouteSpec,
 } from '@switchyard/core';
 import {
+  copyRouteSpec,
   decodeRequestSegment,
   type PathPolicy,
   type RawConstraint,
   type ResolvedRouterOptions,
+  RouteMatch,
   readHeader,
   readRouteSpec,
   rejectionReason,
   resolveOptionsOnce,
   resolveRouterOptions,
-  specOf,
 } from '@switchyard/core/internal';
 import type { NativeBinding, NativeRouterHandle } from '../binding.js';
 import { LAYOUT } from '../layout.js';
@@ -160,7 +161,8 @@ export class NativeRouter<T> implements Contracts.Router<T> {
   readonly #values: T[] = [];
   readonly #paths: string[] = [];
   readonly #names: string[][] = [];
-  readonly #added: Array<readonly [RouteSpec, T]> = [];
+  /** Each spec as added (a frozen copy), by route id: what a match's `spec` gives back. */
+  readonly #specs: RouteSpec[] = [];
   #reference: CoreRouter<T> | null = null;
   #referenceCount = 0;
   #methodIds = new Map<string, number>();
@@ -236,8 +238,9 @@ export class NativeRouter<T> implements Contracts.Router<T> {
     if (id !== index) throw new InternalError(`native router returned id ${id} for route #${index}`);
     this.#values.push(value);
     this.#paths.push(raw.path);
-    // The copy `add` read, not the caller's object: `explain` and `check` see this same route.
-    this.#added.push([specOf(raw), value]);
+    // The copy `add` read, not the caller's object: `match`'s spec, `explain` and `check` (the
+    // reference filled from these) see this same route.
+    this.#specs.push(copyRouteSpec(raw));
     this.#names.push(this.#native.paramNames(id));
     // Only the names this route added: fetching them all on every add made adding N routes
     // with N names quadratic.
@@ -297,14 +300,14 @@ export class NativeRouter<T> implements Contracts.Router<T> {
         for (let i = 0; i < answers.length; i += 2) {
           if (answers[i] === method) {
             const id = answers[i + 1] as number;
-            return { value: this.#values[id] as T, route: id, params: Object.create(null) };
+            return new RouteMatch(this.#values[id] as T, id, Object.create(null), this.#specs);
           }
         }
       }
     }
     const id = this.#cross(req, method, path, false);
     if (id === LAYOUT.routerNoRoute) return null;
-    return { value: this.#values[id] as T, route: id, params: this.#params(id, path) };
+    return new RouteMatch(this.#values[id] as T, id, this.#params(id, path), this.#specs);
   }
 
   /**
@@ -383,7 +386,7 @@ export class NativeRouter<T> implements Contracts.Router<T> {
         for (let i = 0; i < answers.length; i += 2) {
           if (answers[i] === method) {
             const id = answers[i + 1] as number;
-            const match = { value: this.#values[id] as T, route: id, params: Object.create(null) };
+            const match = new RouteMatch(this.#values[id] as T, id, Object.create(null), this.#specs);
             return { outcome: 'matched', match, path };
           }
         }
@@ -415,7 +418,7 @@ export class NativeRouter<T> implements Contracts.Router<T> {
     if (id !== LAYOUT.routerNoRoute)
       return {
         outcome: 'matched',
-        match: { value: this.#values[id] as T, route: id, params: this.#params(id, path) },
+        match: new RouteMatch(this.#values[id] as T, id, this.#params(id, path), this.#specs),
         path: canonical,
       };
     if (outcome === LAYOUT.routerOutcomeMethodNotAllowed)
@@ -446,8 +449,9 @@ export class NativeRouter<T> implements Contracts.Router<T> {
   #syncedReference(): CoreRouter<T> {
     this.#reference ??= new CoreRouter<T>(this.#options);
     const reference = this.#reference;
-    for (; this.#referenceCount < this.#added.length; this.#referenceCount++) {
-      const [spec, value] = this.#added[this.#referenceCount] as readonly [RouteSpec, T];
+    for (; this.#referenceCount < this.#specs.length; this.#referenceCount++) {
+      const spec = this.#specs[this.#referenceCount] as RouteSpec;
+      const value = this.#values[this.#referenceCount] as T;
       try {
         reference.add(spec, value);
       } catch (error) {

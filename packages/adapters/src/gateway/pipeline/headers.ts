@@ -293,8 +293,8 @@ function joined(values: string[]): string | undefined {
  * 1. the client's fields in order (from `rawHeaders` when given, so repeated fields stay
  *    separate), less: hop-by-hop fields; fields named in the client's `Connection` (except `Host`
  *    and `Content-Length`, which carry the request); `Expect` (the front door answers
- *    `100-continue` itself); every field the gateway writes ({@link GATEWAY_REQUEST_HEADERS});
- *    `tracestate` when the `traceparent` was not continued; a second `Host` or `Content-Length`
+ *    `100-continue` itself); every field the gateway writes itself (`X-Forwarded-*`, `Forwarded`,
+ *    `Via`, `X-Request-ID`, `traceparent`, the version constraint); `tracestate` when the `traceparent` was not continued; a second `Host` or `Content-Length`
  *    (the first, the one routed by, is kept; an absolute-form target's authority is the `Host`);
  *    HTTP/2 pseudo-headers (`:authority` becomes `Host` when there is none); from an untrusted
  *    peer, the {@link FORWARDING_ALIASES}; underscore look-alikes of all of these
