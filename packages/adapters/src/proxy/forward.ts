@@ -7,6 +7,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Dispatcher } from 'undici';
+import { type GatewayEvents, type ObservedRequest, secondsSince } from '../gateway/events.js';
 import type { ForwardDecision, HeaderList, HeaderMap } from '../gateway/types.js';
 import type { Upstreams } from './upstreams.js';
 
@@ -23,6 +24,9 @@ export interface ForwardContext {
   responseHeaders(upstream: HeaderMap, decision: ForwardDecision, status: number): HeaderList;
   /** Called exactly once per forwarded request, when it is over. */
   done(decision: ForwardDecision, outcome: ForwardOutcome): void;
+  /** The request as observed, when someone listens to `events`: the attempt is reported there. */
+  observed?: ObservedRequest | undefined;
+  events?: GatewayEvents;
 }
 
 /** Header names undici refuses to be given (it manages them itself); never sent upstream. */
@@ -69,8 +73,8 @@ class Cut extends Error {
 
 const TIMEOUT_CODES = new Set(['UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT']);
 
-/** Short text for an upstream failure, for the 502/504 body and logs. */
-function describe(err: unknown): string {
+/** Short text for an upstream failure (or any error), for logs and events. */
+export function describe(err: unknown): string {
   if (err instanceof Cut) return err.message;
   const e = err as { code?: unknown; message?: unknown } | null;
   const code = typeof e?.code === 'string' ? e.code : undefined;
@@ -123,6 +127,7 @@ export function forwardHttp(
     over = true;
     if (timer !== undefined) clearTimeout(timer);
     res.removeListener('close', onClose);
+    if (attemptStartNs !== undefined) attemptEnded(ctx, decision, outcome, attemptStartNs);
     ctx.done(decision, outcome);
   };
   const abort = (why: Cut) => {
@@ -155,6 +160,12 @@ export function forwardHttp(
     finish({ kind: 'upstream-failed', status: code, error: describe(cut ?? err), afterHeaders });
   };
 
+  let headers = flattenHeaders(decision.requestHeaders, true);
+  let attemptStartNs: bigint | undefined;
+  if (ctx.observed !== undefined && ctx.events !== undefined) {
+    attemptStartNs = process.hrtime.bigint();
+    headers = attemptStarted(ctx.events, ctx.observed, decision, headers);
+  }
   let pool: Dispatcher;
   try {
     pool = ctx.upstreams.pool(decision.target.origin, timeouts.connectMs);
@@ -195,7 +206,7 @@ export function forwardHttp(
       {
         path: decision.upstreamPath,
         method: req.method as Dispatcher.HttpMethod,
-        headers: flattenHeaders(decision.requestHeaders, true),
+        headers,
         body: hasBody(req) ? req : null,
         headersTimeout: timeouts.headersMs,
         bodyTimeout: 0,
@@ -205,4 +216,52 @@ export function forwardHttp(
   } catch (err) {
     fail(err);
   }
+}
+
+/** Emits `upstream-attempt-start`; returns the headers to send, with the `traceparent` a listener chose. */
+function attemptStarted(
+  events: GatewayEvents,
+  request: ObservedRequest,
+  decision: ForwardDecision,
+  headers: string[],
+): string[] {
+  const at = headers.indexOf('traceparent');
+  const planned = at >= 0 && at % 2 === 0 ? headers[at + 1] : undefined;
+  const event = {
+    type: 'upstream-attempt-start' as const,
+    request,
+    decision,
+    service: decision.service,
+    target: decision.target,
+    attempt: 1,
+    traceparent: planned,
+  };
+  events.emit(event);
+  if (event.traceparent === planned || event.traceparent === undefined) return headers;
+  if (at >= 0 && at % 2 === 0) headers[at + 1] = event.traceparent;
+  else headers.push('traceparent', event.traceparent);
+  return headers;
+}
+
+/** Emits `upstream-attempt-end` for the one attempt of a forwarded request. */
+function attemptEnded(ctx: ForwardContext, decision: ForwardDecision, outcome: ForwardOutcome, startNs: bigint): void {
+  ctx.events!.emit({
+    type: 'upstream-attempt-end',
+    request: ctx.observed!,
+    decision,
+    service: decision.service,
+    target: decision.target,
+    attempt: 1,
+    outcome:
+      outcome.kind === 'completed'
+        ? 'response'
+        : outcome.kind === 'client-aborted'
+          ? 'client-aborted'
+          : outcome.status === 504
+            ? 'timeout'
+            : 'failed',
+    status: outcome.kind === 'upstream-failed' ? undefined : outcome.status,
+    error: outcome.kind === 'upstream-failed' ? outcome.error : undefined,
+    durationSeconds: secondsSince(startNs),
+  });
 }

@@ -7,10 +7,12 @@ import { type FSWatcher, watch } from 'node:fs';
 import { basename, dirname, resolve } from 'node:path';
 import { InvalidArgumentError } from '@switchyard/core';
 import { type CompileOptions, compileGateway, formatProblems } from '../gateway/config/index.js';
+import type { GatewayObserver, ObservedGateway } from '../gateway/events.js';
 import { decide, planResponseHeaders, release } from '../gateway/pipeline/index.js';
 import type { CompiledGateway, GatewayRuntime, GatewayState } from '../gateway/types.js';
+import { observabilityOf } from '../observe/config.js';
 import { AdminServer } from './admin.js';
-import { type DecisionEngine, type ProxyObserver, ProxyServer } from './server.js';
+import { type DecisionEngine, ProxyServer } from './server.js';
 import { poolKey } from './upstreams.js';
 
 /** The pipeline of `src/gateway/`, as the proxy calls it. */
@@ -34,8 +36,12 @@ export interface GatewayOptions {
   drainTimeoutMs?: number;
   /** Passed to `compileGateway` (a Redis client factory for `store: redis`, ...). */
   compile?: Omit<CompileOptions, 'previous'>;
-  /** Per-request hooks (access logs, metrics). */
-  observer?: ProxyObserver;
+  /**
+   * Observers to attach (access logs, metrics, traces: `observe()` of
+   * `@switchyard/adapters/observe`), besides what the config's `observability:` turns on. An
+   * observer with endpoints (`/metrics`) gets them on the admin listener.
+   */
+  observe?: GatewayObserver | readonly GatewayObserver[];
 }
 
 /** Where a gateway listens. */
@@ -111,6 +117,14 @@ export function createGateway(configOrPath: string | object, options: GatewayOpt
   let reloading: Promise<ReloadResult> | undefined;
   let closing: Promise<void> | undefined;
   const signalHandlers: [NodeJS.Signals, () => void][] = [];
+  const observers: GatewayObserver[] =
+    options.observe === undefined
+      ? []
+      : Array.isArray(options.observe)
+        ? [...options.observe]
+        : [options.observe as GatewayObserver];
+  const detach: (() => void)[] = [];
+  let fromConfig: (GatewayObserver & { close(): Promise<void> }) | undefined;
 
   const compile = (from: string | object, previous: CompiledGateway | undefined) =>
     compileGateway(from, { ...options.compile, previous });
@@ -166,13 +180,21 @@ export function createGateway(configOrPath: string | object, options: GatewayOpt
   const start = (): ProxyServer => {
     if (!compiled) compiled = compile(source, undefined);
     runtime = freshRuntime();
-    proxy = new ProxyServer({
+    const server = new ProxyServer({
       engine: pipelineEngine,
       state: { compiled, runtime },
-      observer: options.observer,
       drainTimeoutMs: options.drainTimeoutMs,
     });
-    return proxy;
+    proxy = server;
+    // What `observability:` turns on is read once, here: a reload does not change it (docs say so).
+    fromConfig = observabilityOf(compiled);
+    const observed: ObservedGateway = {
+      events: server.events,
+      state: () => server.state,
+      upstreams: () => server.upstreams.stats(),
+    };
+    for (const o of fromConfig ? [...observers, fromConfig] : observers) detach.push(o.attach(observed));
+    return server;
   };
 
   const gateway: Gateway = {
@@ -204,6 +226,8 @@ export function createGateway(configOrPath: string | object, options: GatewayOpt
           () => compiled!,
           () => ({ name: compiled?.name, inFlight: proxy?.inFlight ?? 0, pid: process.pid }),
         );
+        for (const o of fromConfig ? [...observers, fromConfig] : observers)
+          for (const [path, handler] of Object.entries(o.endpoints ?? {})) admin.handle(path, handler);
         const a = await admin.listen(compiled.admin.port, compiled.admin.host);
         adminAddress = { host: a.address, port: a.port, url: `http://${hostText(a.address)}:${a.port}` };
       }
@@ -246,6 +270,8 @@ export function createGateway(configOrPath: string | object, options: GatewayOpt
         for (const [sig, fn] of signalHandlers) process.removeListener(sig, fn);
         await reloading?.catch(() => undefined);
         await Promise.all([proxy?.close(), admin?.close()]);
+        for (const d of detach.splice(0)) d();
+        await fromConfig?.close().catch(() => {});
         await compiled?.close?.().catch(() => {});
       })();
       return closing;

@@ -8,6 +8,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
+import { GatewayEvents, type ObservedRequest, type RequestOutcome } from '../gateway/events.js';
 import type {
   Decision,
   DecisionInputs,
@@ -18,7 +19,7 @@ import type {
   HeaderMap,
   RespondDecision,
 } from '../gateway/types.js';
-import { type ForwardOutcome, flattenHeaders, forwardHttp, writeHead } from './forward.js';
+import { describe, type ForwardOutcome, flattenHeaders, forwardHttp, writeHead } from './forward.js';
 import { forwardWebSocket, serveAsPlainHttp, wantsWebSocket, writeRawResponse } from './upgrade.js';
 import { Upstreams } from './upstreams.js';
 
@@ -31,21 +32,12 @@ export interface DecisionEngine {
   release(state: GatewayState, decision: ForwardDecision): void;
 }
 
-/** Hooks for what happens to each request (access logs and metrics subscribe here later). */
-export interface ProxyObserver {
-  /** A request the gateway answered itself. */
-  responded?(decision: RespondDecision, startedNs: bigint): void;
-  /** A forwarded request that is over. */
-  forwarded?(decision: ForwardDecision, outcome: ForwardOutcome, startedNs: bigint): void;
-  /** A request the handler failed on (a bug): it got a 500. */
-  failed?(error: unknown): void;
-}
-
 /** Options of {@link ProxyServer}. */
 export interface ProxyServerOptions {
   engine: DecisionEngine;
   state: GatewayState;
-  observer?: ProxyObserver;
+  /** Where the proxy emits its request events (default: a hub of its own, {@link ProxyServer.events}). */
+  events?: GatewayEvents;
   /** Wall clock for decisions (default `Date.now`). */
   now?: () => number;
   /** Random source for decisions (default `Math.random`). */
@@ -62,9 +54,10 @@ const ERROR_BODY = '500 Internal Server Error: the gateway failed on this reques
 export class ProxyServer {
   readonly server: Server;
   readonly upstreams = new Upstreams();
+  /** The request events of this proxy: access logs, metrics and traces subscribe here. */
+  readonly events: GatewayEvents;
   #state: GatewayState;
   readonly #engine: DecisionEngine;
-  readonly #observer: ProxyObserver;
   readonly #now: () => number;
   readonly #random: () => number;
   readonly #drainTimeoutMs: number;
@@ -78,7 +71,7 @@ export class ProxyServer {
   constructor(options: ProxyServerOptions) {
     this.#engine = options.engine;
     this.#state = options.state;
-    this.#observer = options.observer ?? {};
+    this.events = options.events ?? new GatewayEvents();
     this.#now = options.now ?? Date.now;
     this.#random = options.random ?? Math.random;
     this.#drainTimeoutMs = options.drainTimeoutMs ?? 30_000;
@@ -208,7 +201,6 @@ export class ProxyServer {
   }
 
   #onRequest(req: IncomingMessage, res: ServerResponse, onError?: (err: unknown) => void): void {
-    const started = process.hrtime.bigint();
     // A client that resets mid-body makes `req` emit 'error'; the forwarder sees it through undici.
     req.on('error', noop);
     const state = this.#state;
@@ -221,21 +213,21 @@ export class ProxyServer {
       }
     };
     if (this.#draining) res.shouldKeepAlive = false;
+    let observed: ObservedRequest | undefined;
     try {
-      const decision = this.#engine.decide(this.#gatewayRequest(req), state, {
-        nowMs: this.#now(),
-        random: this.#random,
-      });
+      const gr = this.#gatewayRequest(req);
+      if (this.events.active) observed = this.events.start(gr, false, state, process.hrtime.bigint());
+      const decision = this.#engine.decide(gr, state, { nowMs: this.#now(), random: this.#random });
       if (decision instanceof Promise) {
         decision.then(
-          (d) => this.#carryOut(req, res, d, state, started, end, onError),
-          (err) => this.#fail(res, err, end, onError),
+          (d) => this.#carryOut(req, res, d, state, observed, end, onError),
+          (err) => this.#fail(res, err, end, onError, observed),
         );
       } else {
-        this.#carryOut(req, res, decision, state, started, end, onError);
+        this.#carryOut(req, res, decision, state, observed, end, onError);
       }
     } catch (err) {
-      this.#fail(res, err, end, onError);
+      this.#fail(res, err, end, onError, observed);
     }
   }
 
@@ -244,17 +236,30 @@ export class ProxyServer {
     res: ServerResponse,
     decision: Decision,
     state: GatewayState,
-    started: bigint,
+    observed: ObservedRequest | undefined,
     end: () => void,
     onError: ((err: unknown) => void) | undefined,
   ): void {
     try {
+      if (observed !== undefined) this.events.decided(observed, decision);
       if (decision.kind === 'respond') {
         respond(res, decision);
         // The request body, if any, is not wanted; drain it so keep-alive stays usable.
         req.resume();
-        res.once('close', end);
-        this.#observer.responded?.(decision, started);
+        if (observed === undefined) res.once('close', end);
+        else
+          res.once('close', () => {
+            end();
+            const whole = res.writableFinished;
+            this.events.finished(
+              observed,
+              decision,
+              whole ? 'responded' : 'client-aborted',
+              decision.status,
+              undefined,
+              0,
+            );
+          });
         return;
       }
       forwardHttp(req, res, decision, {
@@ -263,20 +268,29 @@ export class ProxyServer {
         done: (d, outcome) => {
           this.#engine.release(state, d);
           end();
-          this.#observer.forwarded?.(d, outcome, started);
+          if (observed !== undefined) this.#forwardFinished(observed, d, outcome);
         },
+        observed,
+        events: this.events,
       });
     } catch (err) {
-      this.#fail(res, err, end, onError);
+      this.#fail(res, err, end, onError, observed);
     }
   }
 
-  #fail(res: ServerResponse, err: unknown, end: () => void, onError?: (err: unknown) => void): void {
-    try {
-      this.#observer.failed?.(err);
-    } catch {
-      // An observer that throws must not take the request down with it.
-    }
+  #forwardFinished(observed: ObservedRequest, decision: ForwardDecision, outcome: ForwardOutcome): void {
+    const error = outcome.kind === 'upstream-failed' ? outcome.error : undefined;
+    this.events.finished(observed, decision, outcome.kind, outcome.status ?? 0, error, 1);
+  }
+
+  #fail(
+    res: ServerResponse,
+    err: unknown,
+    end: () => void,
+    onError?: (err: unknown) => void,
+    observed?: ObservedRequest,
+  ): void {
+    if (observed !== undefined) this.events.finished(observed, undefined, 'failed', 500, describe(err), 0);
     if (onError !== undefined && !res.headersSent) {
       end();
       onError(err);
@@ -301,7 +315,6 @@ export class ProxyServer {
       writeRawResponse(socket, 503, [], '503 Service Unavailable: the gateway is shutting down\n');
       return;
     }
-    const started = process.hrtime.bigint();
     const state = this.#state;
     this.#begin(state);
     let ended = false;
@@ -311,16 +324,22 @@ export class ProxyServer {
         this.#end(state);
       }
     };
+    let observed: ObservedRequest | undefined;
+    const finished = (decision: Decision | undefined, outcome: RequestOutcome, status: number, error?: string) => {
+      if (observed !== undefined) this.events.finished(observed, decision, outcome, status, error, 0);
+    };
     const carry = (decision: Decision) => {
+      if (observed !== undefined) this.events.decided(observed, decision);
       if (decision.kind === 'respond') {
         writeRawResponse(socket, decision.status, decision.headers, decision.body);
         end();
-        this.#observer.responded?.(decision, started);
+        finished(decision, 'responded', decision.status);
         return;
       }
       if (!decision.websocket) {
         // The pipeline did not see a WebSocket where the proxy did; serve the request as plain HTTP.
         end();
+        finished(decision, 'responded', 0);
         serveAsPlainHttp(server, req, socket, head);
         return;
       }
@@ -333,24 +352,19 @@ export class ProxyServer {
         done: (d, outcome) => {
           this.#engine.release(state, d);
           end();
-          this.#observer.forwarded?.(d, outcome, started);
+          if (observed !== undefined) this.#forwardFinished(observed, d, outcome);
         },
       });
     };
     const fail = (err: unknown) => {
-      try {
-        this.#observer.failed?.(err);
-      } catch {
-        // see #fail
-      }
+      finished(undefined, 'failed', 500, describe(err));
       writeRawResponse(socket, 500, [], ERROR_BODY);
       end();
     };
     try {
-      const decision = this.#engine.decide(this.#gatewayRequest(req), state, {
-        nowMs: this.#now(),
-        random: this.#random,
-      });
+      const gr = this.#gatewayRequest(req);
+      if (this.events.active) observed = this.events.start(gr, true, state, process.hrtime.bigint());
+      const decision = this.#engine.decide(gr, state, { nowMs: this.#now(), random: this.#random });
       if (decision instanceof Promise) decision.then(carry, fail);
       else carry(decision);
     } catch (err) {

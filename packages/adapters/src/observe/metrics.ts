@@ -1,0 +1,262 @@
+/**
+ * Prometheus metrics of the gateway (prom-client), from its events. Labels are bounded by the
+ * config, never by clients: a route is labelled by its path pattern (never the request path), a
+ * method outside the standard ones is `_OTHER`, a request without a route or service gets
+ * `none`. Figures that are states rather than counts (open connections, target health, breaker
+ * state) are read when `/metrics` is scraped, so requests pay nothing for them.
+ * @module
+ */
+
+import type { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import deps from '#observe-deps';
+import type {
+  BreakerState,
+  BreakerStateEvent,
+  GatewayEventHandlers,
+  HealthChangeEvent,
+  LimitDecidedEvent,
+  ObservedGateway,
+  RequestFinishedEvent,
+  RetryEvent,
+  UpstreamAttemptEndEvent,
+  UpstreamAttemptStartEvent,
+} from '../gateway/events.js';
+
+/** Options of the metrics. */
+export interface MetricsOptions {
+  /** The registry to register in (default: a new one, so that two gateways never collide). */
+  registry?: Registry;
+  /** Also collect Node's own metrics (CPU, memory, event-loop lag, GC): prom-client's defaults. */
+  process?: boolean;
+  /** Buckets of the latency histograms, in seconds. */
+  buckets?: readonly number[];
+}
+
+/** Default latency buckets: 1 ms to 10 s, dense where a proxy's requests fall. */
+export const LATENCY_BUCKETS: readonly number[] = [
+  0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10,
+];
+
+/** Methods labelled as themselves; any other is `_OTHER` (OpenTelemetry's rule, for bounded labels). */
+const KNOWN_METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'CONNECT', 'OPTIONS', 'TRACE', 'PATCH']);
+
+/** The method as a label value. */
+export function methodLabel(method: string): string {
+  return KNOWN_METHODS.has(method) ? method : '_OTHER';
+}
+
+const NONE = 'none';
+const BREAKER_STATES: readonly BreakerState[] = ['closed', 'open', 'half-open'];
+
+/** The metrics of one {@link Observability}; see the module comment. */
+export class GatewayMetrics {
+  readonly registry: Registry;
+  readonly #requests: Counter<'method' | 'route' | 'service' | 'status'>;
+  readonly #duration: Histogram<'route' | 'service'>;
+  readonly #attempts: Counter<'service' | 'target' | 'outcome'>;
+  readonly #upstreamDuration: Histogram<'service' | 'target'>;
+  readonly #inFlight: Gauge<'service' | 'target'>;
+  readonly #limitRejections: Counter<'policy' | 'reason'>;
+  readonly #retries: Counter<'service' | 'reason'>;
+  readonly #budgetExhausted: Counter<'service'>;
+  readonly #breakerTransitions: Counter<'service' | 'target' | 'to'>;
+  /** Last reported health and breaker state per `service\0target` (absent: healthy, closed). */
+  readonly #health = new Map<string, boolean>();
+  readonly #breakers = new Map<string, BreakerState>();
+  readonly #gateways = new Set<ObservedGateway>();
+
+  constructor(options: MetricsOptions = {}) {
+    const prom = deps.promClient();
+    const registry = options.registry ?? new prom.Registry();
+    this.registry = registry;
+    const buckets = [...(options.buckets ?? LATENCY_BUCKETS)];
+    const registers = [registry];
+    this.#requests = new prom.Counter({
+      name: 'switchyard_http_requests_total',
+      help: 'Requests served, by method, route (path pattern), service and status (0: the client left before a status).',
+      labelNames: ['method', 'route', 'service', 'status'],
+      registers,
+    });
+    this.#duration = new prom.Histogram({
+      name: 'switchyard_http_request_duration_seconds',
+      help: 'Time from arrival to the end of the response, by route and service.',
+      labelNames: ['route', 'service'],
+      buckets,
+      registers,
+    });
+    this.#attempts = new prom.Counter({
+      name: 'switchyard_upstream_attempts_total',
+      help: 'Exchanges with upstream targets, by outcome: response, failed, timeout, client-aborted.',
+      labelNames: ['service', 'target', 'outcome'],
+      registers,
+    });
+    this.#upstreamDuration = new prom.Histogram({
+      name: 'switchyard_upstream_request_duration_seconds',
+      help: 'Time of one exchange with an upstream target, from sending to the end of its response.',
+      labelNames: ['service', 'target'],
+      buckets,
+      registers,
+    });
+    this.#inFlight = new prom.Gauge({
+      name: 'switchyard_upstream_in_flight_requests',
+      help: 'Exchanges with an upstream target in progress now.',
+      labelNames: ['service', 'target'],
+      registers,
+    });
+    this.#limitRejections = new prom.Counter({
+      name: 'switchyard_rate_limit_rejections_total',
+      help: 'Requests a rate limit turned away, by policy; reason exceeded (429) or store-unavailable (503).',
+      labelNames: ['policy', 'reason'],
+      registers,
+    });
+    this.#retries = new prom.Counter({
+      name: 'switchyard_retries_total',
+      help: 'Upstream attempts retried, by service and the reason the attempt failed.',
+      labelNames: ['service', 'reason'],
+      registers,
+    });
+    this.#budgetExhausted = new prom.Counter({
+      name: 'switchyard_retry_budget_exhausted_total',
+      help: "Retries not made because the service's retry budget was empty.",
+      labelNames: ['service'],
+      registers,
+    });
+    this.#breakerTransitions = new prom.Counter({
+      name: 'switchyard_breaker_transitions_total',
+      help: 'Circuit breaker state changes of upstream targets, by the state entered.',
+      labelNames: ['service', 'target', 'to'],
+      registers,
+    });
+    const gateways = this.#gateways;
+    const health = this.#health;
+    const breakers = this.#breakers;
+    new prom.Gauge({
+      name: 'switchyard_upstream_connections',
+      help: 'Open TCP connections to an upstream origin.',
+      labelNames: ['upstream'],
+      registers,
+      collect() {
+        this.reset();
+        for (const [origin, n] of upstreamSums(gateways)) this.set({ upstream: origin }, n);
+      },
+    });
+    new prom.Gauge({
+      name: 'switchyard_target_healthy',
+      help: 'Whether an upstream target is taking requests (1) or not (0: failed health checks or outlier detection).',
+      labelNames: ['service', 'target'],
+      registers,
+      collect() {
+        this.reset();
+        for (const [service, target] of targetsOf(gateways))
+          this.set({ service, target }, health.get(`${service}\0${target}`) === false ? 0 : 1);
+      },
+    });
+    new prom.Gauge({
+      name: 'switchyard_breaker_state',
+      help: 'Circuit breaker state of an upstream target: 1 for the state it is in (closed, open, half-open), 0 for the others.',
+      labelNames: ['service', 'target', 'state'],
+      registers,
+      collect() {
+        this.reset();
+        for (const [service, target] of targetsOf(gateways)) {
+          const now = breakers.get(`${service}\0${target}`) ?? 'closed';
+          for (const state of BREAKER_STATES) this.set({ service, target, state }, state === now ? 1 : 0);
+        }
+      },
+    });
+    if (options.process === true) prom.collectDefaultMetrics({ register: registry });
+  }
+
+  /** The breaker state last reported for a target (absent: `undefined`). */
+  breakerState(service: string, target: string): BreakerState | undefined {
+    return this.#breakers.get(`${service}\0${target}`);
+  }
+
+  /** Starts reading `gateway`'s state-like figures at scrape time; returns the undo. */
+  watch(gateway: ObservedGateway): () => void {
+    this.#gateways.add(gateway);
+    return () => this.#gateways.delete(gateway);
+  }
+
+  /** The listeners that keep the counters and histograms. */
+  handlers(): GatewayEventHandlers {
+    return {
+      'request-finished': (event: RequestFinishedEvent) => {
+        const decision = event.decision;
+        const route = decision?.route?.path ?? NONE;
+        // An answer of the gateway's own on a route (429) counts for the route's one service, if it has one.
+        const service = decision?.kind === 'forward' ? decision.service.name : (decision?.route?.service ?? NONE);
+        this.#requests.inc({
+          method: methodLabel(event.request.method),
+          route,
+          service,
+          status: String(event.status),
+        });
+        this.#duration.observe({ route, service }, event.durationSeconds);
+      },
+      'upstream-attempt-start': (event: UpstreamAttemptStartEvent) => {
+        this.#inFlight.inc({ service: event.service.name, target: event.target.id });
+      },
+      'upstream-attempt-end': (event: UpstreamAttemptEndEvent) => {
+        const labels = { service: event.service.name, target: event.target.id };
+        this.#inFlight.dec(labels);
+        this.#attempts.inc({ ...labels, outcome: event.outcome });
+        this.#upstreamDuration.observe(labels, event.durationSeconds);
+      },
+      'limit-decided': (event: LimitDecidedEvent) => {
+        if (event.outcome === 'admitted') return;
+        this.#limitRejections.inc({
+          policy: event.policy ?? NONE,
+          reason: event.outcome === 'rejected' ? 'exceeded' : 'store-unavailable',
+        });
+      },
+      retry: (event: RetryEvent) => {
+        const service = event.service.name;
+        if (event.outcome === 'budget-exhausted') this.#budgetExhausted.inc({ service });
+        else this.#retries.inc({ service, reason: event.reason });
+      },
+      'breaker-state': (event: BreakerStateEvent) => {
+        this.#breakers.set(`${event.service}\0${event.target}`, event.to);
+        this.#breakerTransitions.inc({ service: event.service, target: event.target, to: event.to });
+      },
+      'health-change': (event: HealthChangeEvent) => {
+        this.#health.set(`${event.service}\0${event.target}`, event.healthy);
+      },
+    };
+  }
+
+  /** The exposition text, as `/metrics` serves it. */
+  text(): Promise<string> {
+    return this.registry.metrics();
+  }
+
+  /** The exposition's content type. */
+  get contentType(): string {
+    return this.registry.contentType;
+  }
+}
+
+/** Open connections per upstream origin, summed over the watched gateways. */
+function upstreamSums(gateways: ReadonlySet<ObservedGateway>): Map<string, number> {
+  const sums = new Map<string, number>();
+  for (const g of gateways) for (const u of g.upstreams()) sums.set(u.origin, (sums.get(u.origin) ?? 0) + u.connected);
+  return sums;
+}
+
+/** Every `[service, target]` of the watched gateways' current configs, once each. */
+function targetsOf(gateways: ReadonlySet<ObservedGateway>): [string, string][] {
+  const seen = new Set<string>();
+  const out: [string, string][] = [];
+  for (const g of gateways) {
+    const services = g.state()?.compiled.services;
+    if (services === undefined) continue;
+    for (const s of services.values())
+      for (const t of s.targets) {
+        const key = `${s.name}\0${t.id}`;
+        if (seen.has(key)) continue;
+        seen.add(key);
+        out.push([s.name, t.id]);
+      }
+  }
+  return out;
+}
