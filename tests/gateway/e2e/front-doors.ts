@@ -9,6 +9,7 @@ import { gateway } from '@switchyard/adapters/express';
 import switchyard from '@switchyard/adapters/fastify';
 import express from 'express';
 import Fastify from 'fastify';
+import type { GatewayObserver } from '../../../packages/adapters/src/gateway/events.js';
 import { createGateway } from '../../../packages/adapters/src/proxy/index.js';
 
 /** A front door serving one gateway config. */
@@ -20,12 +21,17 @@ export interface RunningDoor {
   close(): Promise<void>;
 }
 
+/** What a test may give every front door besides the config (the observability suite's observers). */
+export interface DoorOptions {
+  observe?: GatewayObserver;
+}
+
 /** Scenarios that need something a front door may not have. */
 export type Capability = 'websocket' | 'reload' | 'h2c';
 
 export interface FrontDoor {
   name: string;
-  start(config: object): Promise<RunningDoor>;
+  start(config: object, options?: DoorOptions): Promise<RunningDoor>;
   /** Scenarios this door cannot run, with why. */
   cannot: Partial<Record<Capability, string>>;
 }
@@ -33,8 +39,8 @@ export interface FrontDoor {
 export const proxyDoor: FrontDoor = {
   name: 'proxy',
   cannot: {},
-  async start(config) {
-    const gateway = createGateway(config, { log: () => {} });
+  async start(config, options = {}) {
+    const gateway = createGateway(config, { log: () => {}, ...options });
     const address = await gateway.listen(0, '127.0.0.1');
     return {
       url: address.url,
@@ -50,9 +56,9 @@ export const proxyDoor: FrontDoor = {
 export const expressDoor: FrontDoor = {
   name: 'express',
   cannot: {},
-  async start(config) {
+  async start(config, options = {}) {
     const app = express();
-    const middleware = gateway(config);
+    const middleware = gateway(config, options);
     app.use(middleware);
     const server = middleware.attach(createServer(app));
     await new Promise<void>((resolve, reject) => {
@@ -80,9 +86,9 @@ export const expressDoor: FrontDoor = {
 export const fastifyDoor: FrontDoor = {
   name: 'fastify',
   cannot: {},
-  async start(config) {
+  async start(config, options = {}) {
     const app = Fastify();
-    await app.register(switchyard, { config });
+    await app.register(switchyard, { config, ...options });
     await app.listen({ port: 0, host: '127.0.0.1' });
     const { port } = app.server.address() as AddressInfo;
     return {
