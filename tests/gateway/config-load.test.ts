@@ -101,7 +101,7 @@ describe('every key of the DESIGN.md example', () => {
     expect(c.paths).toEqual({ escapedSlashes: 'reject', mergeSlashes: true, dotSegments: 'resolve' });
     expect(c.services[0]).toMatchObject({
       balance: { kind: 'round-robin' },
-      timeouts: { connectMs: 2000, headersMs: 30000, requestMs: 30000, idleMs: 60000 },
+      timeouts: { connectMs: 2000, headersMs: 30000, requestMs: 0, idleMs: 60000 },
     });
     expect(c.routes[0]).toMatchObject({ methods: null, rateLimit: [], sticky: undefined });
   });
@@ -117,7 +117,7 @@ describe('positions and messages', () => {
       'g.yaml:6:14: services.user-service.balance: expected one of "round-robin", "least-requests", "random", got "round-robbin"; did you mean "round-robin"?',
       'g.yaml:8:11: rate_limits.per-ip: algorithm token-bucket needs "refill_per_second"',
       'g.yaml:10:5: routes[0]: needs one of "service" or "split"',
-      'g.yaml:11:5: routes[0].servce: unknown key "servce" in routes[]; did you mean "service"? (expected one of: path, methods, host, headers, version, service, split, sticky, rate_limit, rewrite, timeout_ms)',
+      'g.yaml:11:5: routes[0].servce: unknown key "servce" in routes[]; did you mean "service"? (expected one of: path, methods, host, headers, version, service, split, sticky, rate_limit, rewrite, timeout_ms, timeouts, retry)',
       'g.yaml:13:14: routes[1].service: unknown service "user-servce"; did you mean "user-service"? (defined: user-service under services:)',
       'g.yaml:15:18: routes[1].rate_limit[0]: unknown rate-limit policy "per-ipp"; did you mean "per-ip"? (defined: per-ip under rate_limits:)',
       'g.yaml:18:24: routes[2].headers.x-beta: expected a header value (a string), or true or false, or an object (keys: pattern), got the number 1 (YAML reads it as a number; quote it: "1")',
@@ -169,7 +169,7 @@ describe('positions and messages', () => {
       'g.yaml:6:17: routes[0].timeout_ms: expected an integer from 0 to 2147483647 (ms), got 1.5',
     ]);
     expect(problems('routes:\nadmin:\n')).toEqual([
-      'g.yaml:1:8: routes: expected a list, each item an object (keys: path, methods, host, headers, version, service, split, sticky, rate_limit, rewrite, timeout_ms), got nothing (an empty value)',
+      'g.yaml:1:8: routes: expected a list, each item an object (keys: path, methods, host, headers, version, service, split, sticky, rate_limit, rewrite, timeout_ms, timeouts, retry), got nothing (an empty value)',
       'g.yaml:2:7: admin: expected an object (keys: host, port), got nothing (an empty value)',
     ]);
   });
@@ -402,7 +402,7 @@ routes:
       'g.yaml:3:13: routes[0].path: pattern of param "id": quantifier "?" has nothing to repeat at offset 0',
       'g.yaml:5:5: routes[2]: no request can tell it apart from routes[1] (same path shape, host, headers and version, and a method in common); remove one, or tell them apart by method, host, a header or version',
       'g.yaml:9:5: routes[6]: no request can tell it apart from routes[5] (same path shape, host, headers and version, and a method in common); remove one, or tell them apart by method, host, a header or version',
-      'g.yaml:9:42: routes[6].zzz: unknown key "zzz" in routes[] (expected one of: path, methods, host, headers, version, service, split, sticky, rate_limit, rewrite, timeout_ms)',
+      'g.yaml:9:42: routes[6].zzz: unknown key "zzz" in routes[] (expected one of: path, methods, host, headers, version, service, split, sticky, rate_limit, rewrite, timeout_ms, timeouts, retry)',
       'g.yaml:11:35: routes[8].host: expected a host such as api.example.com or *.example.com, got "bad..host"',
     ]);
   });
@@ -466,7 +466,7 @@ describe('other sources', () => {
       expect.unreachable();
     } catch (error) {
       expect(formatProblems(error).trimEnd().split('\n')).toEqual([
-        'routes[0].extra: unknown key "extra" in routes[] (expected one of: path, methods, host, headers, version, service, split, sticky, rate_limit, rewrite, timeout_ms)',
+        'routes[0].extra: unknown key "extra" in routes[] (expected one of: path, methods, host, headers, version, service, split, sticky, rate_limit, rewrite, timeout_ms, timeouts, retry)',
         'routes[0].service: unknown service "s" (none are defined under services:)',
       ]);
     }

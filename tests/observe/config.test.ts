@@ -6,7 +6,7 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { GatewayEvents, parseConfig } from '@switchyard/adapters/gateway';
+import { GatewayEvents, parseConfig, type TargetStateChangeEvent } from '@switchyard/adapters/gateway';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createGateway } from '../../packages/adapters/src/proxy/index.js';
@@ -112,37 +112,51 @@ describe('observability from gateway.yaml in the standalone proxy', () => {
   });
 });
 
+/** A `target-state` event: `target`'s breaker goes from `from` to `to`. */
+function breakerChange(target: string, from: 'closed' | 'open', to: 'closed' | 'open'): TargetStateChangeEvent {
+  const status = (breaker: 'closed' | 'open') => ({ breaker, health: undefined, available: breaker === 'closed' });
+  return {
+    type: 'target-state',
+    service: 's',
+    target,
+    previous: status(from),
+    current: status(to),
+    reason: to === 'open' ? 'consecutive-failures' : 'trials-succeeded',
+    atMs: 0,
+  };
+}
+
 describe('GatewayEvents', () => {
   it('is active exactly while someone listens', () => {
     const events = new GatewayEvents();
     expect(events.active).toBe(false);
     const seen: string[] = [];
     const off = events.subscribe({ retry: (e) => seen.push(e.reason) });
-    const off2 = events.on('health-change', (e) => seen.push(`${e.target}:${e.healthy}`));
+    const off2 = events.on('target-state', (e) => seen.push(`${e.target}:${e.current.breaker}`));
     expect(events.active).toBe(true);
     expect(events.wants('retry')).toBe(true);
     expect(events.wants('request-start')).toBe(false);
-    events.emit({ type: 'health-change', service: 's', target: 't', healthy: false });
+    events.emit(breakerChange('t', 'closed', 'open'));
     off();
     off(); // twice is harmless
     expect(events.active).toBe(true);
     off2();
     expect(events.active).toBe(false);
-    events.emit({ type: 'health-change', service: 's', target: 't', healthy: true });
-    expect(seen).toEqual(['t:false']);
+    events.emit(breakerChange('t', 'open', 'closed'));
+    expect(seen).toEqual(['t:open']);
   });
 
   it('a listener that throws is reported and the others still run', () => {
     const errors: string[] = [];
     const events = new GatewayEvents((error, type) => errors.push(`${type}: ${(error as Error).message}`));
     let after = 0;
-    events.on('breaker-state', () => {
+    events.on('target-state', () => {
       throw new Error('boom');
     });
-    events.on('breaker-state', () => after++);
-    events.emit({ type: 'breaker-state', service: 's', target: 't', from: 'closed', to: 'open' });
+    events.on('target-state', () => after++);
+    events.emit(breakerChange('t', 'closed', 'open'));
     expect(after).toBe(1);
-    expect(errors).toEqual(['breaker-state: boom']);
+    expect(errors).toEqual(['target-state: boom']);
   });
 });
 

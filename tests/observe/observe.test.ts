@@ -26,10 +26,12 @@ const TRACEPARENT = /^00-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})$/;
 
 let up: TestUpstream;
 let dead: number;
+let flaky: number;
 
 beforeAll(async () => {
   up = await startUpstream('users', 'u1');
   dead = await closedPort();
+  flaky = await closedPort();
 });
 afterAll(async () => {
   await up.close();
@@ -44,12 +46,19 @@ function config(): object {
         targets: [`http://127.0.0.1:${dead}`],
         timeouts: { connect_ms: 500, headers_ms: 1000, request_ms: 2000 },
       },
+      // Refuses every connection: one retry from the budget, then the breaker opens at the 4th failure.
+      flaky: {
+        targets: [`http://127.0.0.1:${flaky}`],
+        retries: { attempts: 2, backoff_ms: 0, budget: { capacity: 1, refill_per_second: 0.001 } },
+        breaker: { consecutive_failures: 4, cooldown_ms: 600000 },
+      },
     },
     rate_limits: { one: { algorithm: 'token-bucket', capacity: 1, refill_per_second: 0.001, key: 'header:x-client' } },
     routes: [
       { path: '/users/:id', methods: ['GET'], service: 'users', version: 'v1' },
       { path: '/limited', service: 'users', rate_limit: 'one' },
       { path: '/dead', service: 'dead' },
+      { path: '/flaky', service: 'flaky' },
     ],
     versioning: { header: 'X-API-Version', default: 'v1' },
   };
@@ -127,7 +136,12 @@ describe.each(frontDoors)('observability through the $name front door', (door) =
   });
 
   it('starts a trace when the traceparent is absent, and replaces a malformed one', async () => {
-    for (const headers of [{}, { traceparent: `00-${TRACE_ID}-${PARENT_ID}-01-extra` }, { traceparent: 'garbage' }]) {
+    const cases: Record<string, string>[] = [
+      {},
+      { traceparent: `00-${TRACE_ID}-${PARENT_ID}-01-extra` },
+      { traceparent: 'garbage' },
+    ];
+    for (const headers of cases) {
       exporter.reset();
       const { echo } = await get(`${running.url}/users/7`, headers);
       const sent = TRACEPARENT.exec(String(echo?.headers.traceparent));
@@ -198,6 +212,39 @@ describe.each(frontDoors)('observability through the $name front door', (door) =
     expect(none!.route).toBeUndefined();
   });
 
+  it('reports retries, an exhausted retry budget and an opened breaker', async () => {
+    log.lines.length = 0;
+    expect((await get(`${running.url}/flaky`)).status).toBe(502); // attempts 1 and 2 fail: one retry
+    expect(await eventually(() => spansOf(SpanKind.SERVER).length === 1)).toBe(true);
+    const resent = spansOf(SpanKind.CLIENT).map((a) => a.attributes['http.request.resend_count']);
+    expect(resent.sort()).toEqual([1, undefined]);
+    expect((await get(`${running.url}/flaky`)).status).toBe(502); // failure 3: the budget is empty
+    expect((await get(`${running.url}/flaky`)).status).toBe(502); // failure 4: the breaker opens
+    expect((await get(`${running.url}/flaky`)).status).toBe(503); // no target left
+    expect(await eventually(() => log.lines.length === 4)).toBe(true);
+    const target = `http://127.0.0.1:${flaky}`;
+    expect(log.lines.map((l) => [l.status, l.attempts, l.retries, l.retryBudgetExhausted, l.breaker])).toEqual([
+      [502, 2, 1, false, 'closed'],
+      [502, 1, 0, true, 'closed'],
+      [502, 1, 0, false, 'open'],
+      [503, 0, 0, false, undefined],
+    ]);
+    expect(log.lines[0]).toMatchObject({ service: 'flaky', target, outcome: 'upstream-failed' });
+    expect(log.lines[3]).toMatchObject({ reason: 'no-target', route: '/flaky' });
+
+    const metrics = parseExposition(await obs.metrics());
+    const labels = { service: 'flaky', target };
+    expect(sample(metrics, 'switchyard_retries_total', { service: 'flaky', reason: 'connect-error' })).toBe(1);
+    expect(sample(metrics, 'switchyard_retry_budget_exhausted_total', { service: 'flaky' })).toBe(1);
+    expect(sample(metrics, 'switchyard_upstream_attempts_total', { ...labels, outcome: 'failed' })).toBe(4);
+    expect(sample(metrics, 'switchyard_breaker_transitions_total', { ...labels, to: 'open' })).toBe(1);
+    expect(sample(metrics, 'switchyard_breaker_state', { ...labels, state: 'open' })).toBe(1);
+    expect(sample(metrics, 'switchyard_breaker_state', { ...labels, state: 'closed' })).toBe(0);
+    expect(sample(metrics, 'switchyard_target_available', labels)).toBe(0);
+    const noTarget = { route: '/flaky', service: 'flaky', status: '503' };
+    expect(sample(metrics, 'switchyard_http_requests_total', noTarget)).toBe(1);
+  });
+
   it('counts the traffic in the metrics exposition', async () => {
     const metrics = parseExposition(await obs.metrics());
     const users = { method: 'GET', route: '/users/:id', service: 'users', status: '200' };
@@ -223,9 +270,9 @@ describe.each(frontDoors)('observability through the $name front door', (door) =
     expect(sample(metrics, 'switchyard_upstream_in_flight_requests', target)).toBe(0);
     // Keep-alive connections to the upstream stay open between requests.
     expect(sample(metrics, 'switchyard_upstream_connections', { upstream: up.origin })).toBeGreaterThanOrEqual(1);
-    expect(sample(metrics, 'switchyard_target_healthy', target)).toBe(1);
-    expect(sample(metrics, 'switchyard_breaker_state', { ...target, state: 'closed' })).toBe(1);
-    expect(sample(metrics, 'switchyard_breaker_state', { ...target, state: 'open' })).toBe(0);
+    expect(sample(metrics, 'switchyard_target_available', target)).toBe(1);
+    // `users` has no breaker: no breaker series for it.
+    expect(metrics.filter((m) => m.name === 'switchyard_breaker_state' && m.labels.service === 'users')).toEqual([]);
     // Labels are route patterns, never request paths.
     const paths = metrics.filter((m) => m.labels.route !== undefined).map((m) => m.labels.route);
     expect(paths).not.toContain('/users/42');

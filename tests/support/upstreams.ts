@@ -32,6 +32,12 @@ export interface TestUpstream {
   readonly abortedUploads: number;
   /** Downloads whose response was cut before it finished. */
   readonly abortedDownloads: number;
+  /** Requests received for exactly this request-target (path and query), health probes included. */
+  hits(url: string): number;
+  /** Requests received whose path starts with `prefix`. */
+  hitsUnder(prefix: string): number;
+  /** What `/__health` answers (200 or 503), and whether every other request gets 500. */
+  setHealthy(healthy: boolean): void;
   close(): Promise<void>;
 }
 
@@ -39,14 +45,67 @@ export interface TestUpstream {
 export interface UpstreamOptions {
   /** Also accept WebSocket upgrades (echoing messages back prefixed with the instance). */
   websocket?: boolean;
+  /** Answer every request but `/__health` with 500 (a broken target). */
+  failing?: boolean;
 }
 
-function handle(service: string, instance: string, stats: { aborted: number; abortedDown: number }) {
+interface Stats {
+  aborted: number;
+  abortedDown: number;
+  requests: number;
+  byUrl: Map<string, number>;
+  healthy: boolean;
+  failing: boolean;
+}
+
+function handle(service: string, instance: string, stats: Stats) {
   return (req: IncomingMessage, res: ServerResponse) => {
     const url = new URL(req.url ?? '/', 'http://upstream');
     const p = url.pathname;
     let bodyBytes = 0;
     const q = (name: string) => Number(url.searchParams.get(name) ?? '0');
+    if (p.endsWith('/__health')) {
+      res.writeHead(stats.healthy ? 200 : 503, { 'content-type': 'text/plain' });
+      res.end(stats.healthy ? 'ok' : 'down');
+      return;
+    }
+    if (stats.failing || !stats.healthy) {
+      req.resume();
+      res.writeHead(500, { 'content-type': 'text/plain', 'x-instance': instance });
+      res.end(`${instance} is failing`);
+      return;
+    }
+    if (p.endsWith('/__flaky')) {
+      // 503 with `Retry-After: after` for the first `n` requests of this URL, then an echo.
+      if ((stats.byUrl.get(req.url ?? '') ?? 0) <= q('n')) {
+        req.resume();
+        res.writeHead(503, { 'content-type': 'text/plain', 'retry-after': String(q('after')) });
+        res.end('busy');
+        return;
+      }
+    }
+    if (p.endsWith('/__reset-mid')) {
+      // Headers and part of the body, then the connection is cut.
+      req.resume();
+      res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': '100000' });
+      res.write(Buffer.alloc(1000, 98));
+      setTimeout(() => req.socket.destroy(), 20);
+      return;
+    }
+    if (p.endsWith('/__sse')) {
+      // Server-Sent Events: `events` events, `gap` ms apart, then the end.
+      res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
+      let sent = 0;
+      const tick = setInterval(() => {
+        res.write(`id: ${sent}\ndata: ${instance} ${sent}\n\n`);
+        if (++sent >= q('events')) {
+          clearInterval(tick);
+          res.end();
+        }
+      }, q('gap'));
+      res.on('close', () => clearInterval(tick));
+      return;
+    }
     if (p.endsWith('/__reset')) {
       req.socket.destroy();
       return;
@@ -146,10 +205,19 @@ export async function startUpstream(
   port = 0,
   options: UpstreamOptions = {},
 ): Promise<TestUpstream> {
-  const stats = { aborted: 0, abortedDown: 0, requests: 0 };
+  const stats: Stats = {
+    aborted: 0,
+    abortedDown: 0,
+    requests: 0,
+    byUrl: new Map(),
+    healthy: true,
+    failing: options.failing === true,
+  };
   const sockets = new Set<Socket>();
   const server = createServer((req, res) => {
     stats.requests++;
+    const url = req.url ?? '';
+    stats.byUrl.set(url, (stats.byUrl.get(url) ?? 0) + 1);
     handle(service, instance, stats)(req, res);
   });
   server.on('connection', (s: Socket) => {
@@ -183,6 +251,15 @@ export async function startUpstream(
     },
     get abortedDownloads() {
       return stats.abortedDown;
+    },
+    hits: (url) => stats.byUrl.get(url) ?? 0,
+    hitsUnder: (prefix) => {
+      let n = 0;
+      for (const [url, count] of stats.byUrl) if (url.startsWith(prefix)) n += count;
+      return n;
+    },
+    setHealthy: (healthy) => {
+      stats.healthy = healthy;
     },
     close: () =>
       new Promise<void>((resolve) => {

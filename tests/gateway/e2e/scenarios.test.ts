@@ -20,6 +20,20 @@ interface Ups {
   ch: TestUpstream[];
   ws: TestUpstream;
   dead: number;
+  /** The resilience scenarios' upstreams. */
+  r: {
+    /** The live target beside a refused one. */
+    good: TestUpstream;
+    /** Misbehaves on request: 503 with Retry-After, resets, stalls. */
+    flaky: TestUpstream;
+    /** Answers every request with 500. */
+    bad: TestUpstream;
+    /** The live target beside `bad`. */
+    fine: TestUpstream;
+    /** Its health is switched off and on by the test. */
+    flap: TestUpstream;
+    steady: TestUpstream;
+  };
 }
 
 const ch = (key: string, ups: Ups) => ({
@@ -52,6 +66,31 @@ function scenarioConfig(ups: Ups, variant: 'one' | 'two' = 'one'): object {
         timeouts: { connect_ms: 500, headers_ms: 1000, request_ms: 2000 },
       },
       ws: { targets: [ups.ws.origin], timeouts: { connect_ms: 1000, headers_ms: 1000, request_ms: 0, idle_ms: 400 } },
+      // Resilience: fast backoffs so the suite stays quick; the rules are those of production.
+      'refuse-one': {
+        targets: [`http://127.0.0.1:${ups.dead}`, ups.r.good.origin],
+        retries: { attempts: 2, backoff_ms: 1, max_backoff_ms: 5 },
+        timeouts: { connect_ms: 500, headers_ms: 2000 },
+      },
+      'refuse-all': {
+        targets: [`http://127.0.0.1:${ups.dead}`],
+        retries: { attempts: 3, backoff_ms: 1, max_backoff_ms: 5 },
+        timeouts: { connect_ms: 500 },
+      },
+      flaky: {
+        targets: [ups.r.flaky.origin],
+        retries: { attempts: 3, backoff_ms: 1, max_backoff_ms: 5, max_retry_after_ms: 2000 },
+        timeouts: { connect_ms: 1000, headers_ms: 300 },
+      },
+      brk: {
+        targets: [ups.r.bad.origin, ups.r.fine.origin],
+        breaker: { consecutive_failures: 2, cooldown_ms: 60_000 },
+      },
+      hc: {
+        targets: [ups.r.flap.origin, ups.r.steady.origin],
+        health: { path: '/__health', interval_ms: 40, timeout_ms: 500, healthy_threshold: 2, unhealthy_threshold: 2 },
+      },
+      sse: { targets: [ups.b.origin], timeouts: { connect_ms: 1000, headers_ms: 300 } },
     },
     rate_limits: {
       five: { algorithm: 'token-bucket', capacity: 5, refill_per_second: 0.001, key: 'header:x-client' },
@@ -100,6 +139,15 @@ function scenarioConfig(ups: Ups, variant: 'one' | 'two' = 'one'): object {
       { path: '/dead/*', service: 'dead' },
       { path: '/ws', service: 'ws' },
       { path: '/wslimited', service: 'ws', rate_limit: 'one' },
+      { path: '/r1/*', service: 'refuse-one' },
+      { path: '/r1post/*', service: 'refuse-one', retry: 'always' },
+      { path: '/rall/*', service: 'refuse-all' },
+      { path: '/flaky/*', service: 'flaky' },
+      { path: '/flakypost/*', service: 'flaky', retry: 'always' },
+      { path: '/brk/*', service: 'brk' },
+      { path: '/hc/*', service: 'hc' },
+      { path: '/sse/*', service: 'sse' },
+      { path: '/rt/*', service: 'alpha', timeouts: { headers_ms: 200 } },
       // The route the reload scenarios flip between two services.
       { path: '/flip', service: variant === 'one' ? 'stable' : 'canary' },
     ],
@@ -118,11 +166,29 @@ async function startAll(): Promise<Ups> {
     ch: await Promise.all([start('ch', 'h1'), start('ch', 'h2'), start('ch', 'h3')]),
     ws: await start('ws', 'w1', true),
     dead: await closedPort(),
+    r: {
+      good: await start('good', 'g1'),
+      flaky: await start('flaky', 'f1'),
+      bad: await startUpstream('brk', 'bad', 0, { failing: true }),
+      fine: await start('brk', 'fine'),
+      flap: await start('hc', 'flap'),
+      steady: await start('hc', 'steady'),
+    },
   };
 }
 
 async function stopAll(ups: Ups): Promise<void> {
-  const all = [...ups.a, ups.b, ups.stable, ups.canary, ...ups.lr, ...ups.rnd, ...ups.ch, ups.ws];
+  const all = [
+    ...ups.a,
+    ups.b,
+    ups.stable,
+    ups.canary,
+    ...ups.lr,
+    ...ups.rnd,
+    ...ups.ch,
+    ups.ws,
+    ...Object.values(ups.r),
+  ];
   await Promise.all(all.map((u) => u.close()));
 }
 
@@ -485,6 +551,148 @@ describe.each(frontDoors)('gateway scenarios through the $name front door', (doo
         await gw.reload(scenarioConfig(ups));
         await up.close();
       }
+    });
+  });
+
+  describe('resilience', () => {
+    const id = () => `${door.name}-${Date.now()}-${Math.random().toString(36).slice(2, 8)}`;
+
+    it('a refused connection is retried on the other target: every GET answers 200 and reaches it once', async () => {
+      for (let i = 0; i < 4; i++) {
+        const url = `/r1/get-${id()}`;
+        const r = await call(url);
+        expect(r.status).toBe(200);
+        expect(r.echo?.instance).toBe('g1');
+        expect(ups.r.good.hits(url)).toBe(1);
+      }
+    });
+
+    it('a POST is retried after a refused connection only where the route allows it, and never reaches the upstream twice', async () => {
+      // `retry: idempotent` (the default): of two POSTs in a row over [refused, live], exactly one is refused.
+      const urls = [`/r1/post-${id()}`, `/r1/post-${id()}`];
+      const statuses: number[] = [];
+      for (const url of urls) statuses.push((await call(url, { method: 'POST', body: 'x'.repeat(1000) })).status);
+      expect([...statuses].sort()).toEqual([200, 502]);
+      expect(urls.map((u) => ups.r.good.hits(u)).sort()).toEqual([0, 1]);
+      // `retry: always`: a refused connection sent nothing, so the body goes to the live target, once.
+      for (let i = 0; i < 3; i++) {
+        const url = `/r1post/p-${id()}`;
+        const r = await call(url, { method: 'POST', body: 'y'.repeat(5000) });
+        expect(r.status).toBe(200);
+        expect(r.echo?.method).toBe('POST');
+        expect(r.echo?.bodyBytes).toBe(5000);
+        expect(ups.r.good.hits(url)).toBe(1);
+      }
+    });
+
+    it('every target refused: 502 once the attempts are spent', async () => {
+      const r = await call(`/rall/${id()}`);
+      expect(r.status).toBe(502);
+      expect(r.headers['x-request-id']).toBeTruthy();
+    });
+
+    it('503 with Retry-After: retried no sooner than asked; too long a Retry-After goes to the client', async () => {
+      const url = `/flaky/__flaky?n=1&after=1&id=${id()}`;
+      const t0 = Date.now();
+      const r = await call(url);
+      expect(r.status).toBe(200);
+      expect(Date.now() - t0).toBeGreaterThanOrEqual(950);
+      expect(ups.r.flaky.hits(url)).toBe(2);
+      const long = `/flaky/__flaky?n=1&after=5&id=${id()}`;
+      const passed = await call(long);
+      expect(passed.status).toBe(503);
+      expect(passed.headers['retry-after']).toBe('5');
+      expect(ups.r.flaky.hits(long)).toBe(1);
+    });
+
+    it('a 503 to a POST whose body went upstream is never resent, even where the route allows retries', async () => {
+      const url = `/flakypost/__flaky?n=1&after=0&id=${id()}`;
+      const r = await call(url, { method: 'POST', body: 'z'.repeat(2000) });
+      expect(r.status).toBe(503);
+      expect(ups.r.flaky.hits(url)).toBe(1);
+      // Without a body nothing was streamed: the same POST is retried and answered.
+      const bare = `/flakypost/__flaky?n=1&after=0&id=${id()}`;
+      expect((await call(bare, { method: 'POST' })).status).toBe(200);
+      expect(ups.r.flaky.hits(bare)).toBe(2);
+    });
+
+    it('a reset before the response is retried up to `attempts` for a GET, never for a POST with a body', async () => {
+      const get = `/flaky/__reset?id=${id()}`;
+      expect((await call(get)).status).toBe(502);
+      expect(ups.r.flaky.hits(get)).toBe(3);
+      const post = `/flakypost/__reset?id=${id()}`;
+      expect((await call(post, { method: 'POST', body: 'w'.repeat(3000) })).status).toBe(502);
+      expect(ups.r.flaky.hits(post)).toBe(1);
+    });
+
+    it('a reset mid-body reaches the client as a truncated body; nothing is retried', async () => {
+      const url = `/flaky/__reset-mid?id=${id()}`;
+      const res = await request(`${gw.url}${url}`, { dispatcher: agent });
+      expect(res.statusCode).toBe(200);
+      await expect(res.body.arrayBuffer()).rejects.toThrow();
+      expect(ups.r.flaky.hits(url)).toBe(1);
+    });
+
+    it('a stalled upstream gives 504 after headers_ms and is not retried', async () => {
+      const url = `/flaky/__hang?id=${id()}`;
+      const t0 = Date.now();
+      expect((await call(url)).status).toBe(504);
+      expect(Date.now() - t0).toBeLessThan(2000);
+      expect(ups.r.flaky.hits(url)).toBe(1);
+    });
+
+    it('a failing target opens its breaker after 2 consecutive 500s and gets no request after that', async () => {
+      const statuses: number[] = [];
+      for (let i = 0; i < 10; i++) statuses.push((await call(`/brk/${id()}`)).status);
+      // Round-robin over [bad, fine]: bad fails twice (the 1st and 3rd request), then is skipped.
+      expect(statuses).toEqual([500, 200, 500, 200, 200, 200, 200, 200, 200, 200]);
+      expect(ups.r.bad.hitsUnder('/brk/')).toBe(2);
+    });
+
+    it('a flapping target: health checks take it out of rotation and bring it back', async () => {
+      const { flap, steady } = ups.r;
+      const round = async () => {
+        const seen: string[] = [];
+        for (let i = 0; i < 6; i++) seen.push((await call(`/hc/${id()}`)).echo?.instance ?? 'error');
+        return seen;
+      };
+      const until = async (want: (seen: string[]) => boolean) => {
+        const end = Date.now() + 5000;
+        while (Date.now() < end) {
+          if (want(await round())) return true;
+          await new Promise((r) => setTimeout(r, 50));
+        }
+        return false;
+      };
+      expect(await until((seen) => new Set(seen).size === 2)).toBe(true);
+      for (let flips = 0; flips < 2; flips++) {
+        flap.setHealthy(false);
+        expect(await until((seen) => seen.every((s) => s === 'steady'))).toBe(true);
+        const before = flap.hitsUnder('/hc/');
+        expect((await round()).every((s) => s === 'steady')).toBe(true);
+        expect(flap.hitsUnder('/hc/')).toBe(before);
+        flap.setHealthy(true);
+        expect(await until((seen) => seen.includes('flap') && seen.includes('steady'))).toBe(true);
+      }
+      expect(steady.hitsUnder('/hc/')).toBeGreaterThan(0);
+    });
+
+    it('a Server-Sent Events stream outlives headers_ms: the default whole-request timeout is none', async () => {
+      const t0 = Date.now();
+      const res = await request(`${gw.url}/sse/__sse?events=5&gap=150`, { dispatcher: agent });
+      expect(res.statusCode).toBe(200);
+      expect(res.headers['content-type']).toBe('text/event-stream');
+      const text = await res.body.text();
+      expect(text.match(/^data: /gm)?.length).toBe(5);
+      expect(Date.now() - t0).toBeGreaterThanOrEqual(700);
+    });
+
+    it("a route's own timeouts override its service's", async () => {
+      // alpha waits 30 s for response headers; the route waits 200 ms (undici checks it every ~0.5 s).
+      const t0 = Date.now();
+      expect((await call('/rt/__hang')).status).toBe(504);
+      expect(Date.now() - t0).toBeLessThan(2500);
+      expect((await call('/alpha/__slow?ms=300')).status).toBe(200);
     });
   });
 

@@ -13,6 +13,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { MultiDecision } from '@switchyard/core';
+import type { RetryReason, RetryVerdict, TargetStateEvent, TargetView } from './resilience/index.js';
 import type {
   CompiledService,
   CompiledTarget,
@@ -109,6 +110,11 @@ export interface UpstreamAttemptEndEvent {
   readonly status: number | undefined;
   /** What failed, for `failed` and `timeout`. */
   readonly error: string | undefined;
+  /**
+   * The retry verdict of a failed attempt of a service with resilience policies (retried after
+   * `delayMs`, or why not: `budget` when the retry budget was empty); else `undefined`.
+   */
+  readonly retry: RetryVerdict | undefined;
   /** From sending to the end of the exchange, in seconds. */
   readonly durationSeconds: number;
 }
@@ -142,39 +148,32 @@ export interface RequestFinishedEvent {
   readonly durationSeconds: number;
 }
 
-/** A failed attempt is retried (after `delayMs`), or could not be because the budget ran out. */
+/**
+ * A failed attempt is retried (after `delayMs`), or would have been but the service's retry
+ * budget was empty. Emitted right after the attempt's `upstream-attempt-end`.
+ */
 export interface RetryEvent {
   readonly type: 'retry';
   readonly request: ObservedRequest;
+  /** The decision of the attempt that failed. */
   readonly decision: ForwardDecision;
   readonly service: CompiledService;
   /** The attempt that failed (the retry is `attempt + 1`). */
   readonly attempt: number;
-  /** `scheduled`: it will be retried; `budget-exhausted`: the service's retry budget was empty. */
+  /** `scheduled`: it will be retried; `budget-exhausted`: the retry budget was empty. */
   readonly outcome: 'scheduled' | 'budget-exhausted';
-  /** Why the attempt counts as failed: `connect-error`, `status-503`, ... */
-  readonly reason: string;
+  /** Why the attempt counts as failed. */
+  readonly reason: RetryReason;
+  /** The wait before the retry (0 when not retried). */
   readonly delayMs: number;
 }
 
-/** Circuit breaker states of a target. */
-export type BreakerState = 'closed' | 'open' | 'half-open';
-
-/** A target's circuit breaker changed state. */
-export interface BreakerStateEvent {
-  readonly type: 'breaker-state';
-  readonly service: string;
-  readonly target: string;
-  readonly from: BreakerState;
-  readonly to: BreakerState;
-}
-
-/** A target's health (active checks or passive outlier detection) changed. */
-export interface HealthChangeEvent {
-  readonly type: 'health-change';
-  readonly service: string;
-  readonly target: string;
-  readonly healthy: boolean;
+/**
+ * A target's breaker or health state changed (`previous` and `current` carry both, and whether
+ * the balancer may choose the target): the resilience state's own change, republished.
+ */
+export interface TargetStateChangeEvent extends TargetStateEvent {
+  readonly type: 'target-state';
 }
 
 /** Every gateway event, by its `type`. */
@@ -186,8 +185,7 @@ export interface GatewayEventMap {
   'upstream-attempt-end': UpstreamAttemptEndEvent;
   'request-finished': RequestFinishedEvent;
   retry: RetryEvent;
-  'breaker-state': BreakerStateEvent;
-  'health-change': HealthChangeEvent;
+  'target-state': TargetStateChangeEvent;
 }
 
 /** The name of a gateway event. */
@@ -210,8 +208,7 @@ const EVENT_TYPES: readonly GatewayEventType[] = [
   'upstream-attempt-end',
   'request-finished',
   'retry',
-  'breaker-state',
-  'health-change',
+  'target-state',
 ];
 
 type ListenerLists = { [K in GatewayEventType]: GatewayEventListener<K>[] };
@@ -234,8 +231,7 @@ export class GatewayEvents {
     'upstream-attempt-end': [],
     'request-finished': [],
     retry: [],
-    'breaker-state': [],
-    'health-change': [],
+    'target-state': [],
   };
   readonly #onError: (error: unknown, type: GatewayEventType) => void;
   #seq = 0;
@@ -381,6 +377,8 @@ export interface ObservedGateway {
   state(): GatewayState | undefined;
   /** Connections and requests per upstream origin now. */
   upstreams(): readonly UpstreamConnections[];
+  /** Breaker and health state of every target of a service with resilience policies, now. */
+  targets(): readonly TargetView[];
 }
 
 /**

@@ -38,6 +38,10 @@ export {
 export * from './events.js';
 // The request pipeline: one request in, one decision out; the response header plan; explain.
 export {
+  type AttemptContext,
+  type AttemptPlan,
+  type AttemptRecord,
+  afterAttempt,
   ClientAddress,
   chooseService,
   chooseTarget,
@@ -58,4 +62,6 @@ export {
   type ServiceChoice,
   type TargetChoice,
 } from './pipeline/index.js';
+// Resilience: retries, breakers, health state and their events.
+export * from './resilience/index.js';
 export * from './types.js';

@@ -7,6 +7,7 @@
  */
 import type { KeyedLimiter, MultiDecision, RateLimitDecision } from '@switchyard/core';
 import type { ConsistentHash, Router, WeightedSplit } from '@switchyard/node';
+import type { BreakerPolicy, HealthPolicy, ResilienceRuntime, RetryMode, RetryPolicy } from './resilience/index.js';
 
 // ---------------------------------------------------------------------------------------------
 // Config as written (after schema validation), with where each part came from.
@@ -66,11 +67,24 @@ export type CompiledBalance =
   | { kind: 'random' }
   | { kind: 'consistent-hash'; key: KeySource; algorithm: string; hash: ConsistentHash };
 
+/** A service's resilience policies (`retries:`, `breaker:`, `health:`), each `undefined` when off. */
+export interface CompiledResilience {
+  retries: RetryPolicy | undefined;
+  breaker: BreakerPolicy | undefined;
+  health: HealthPolicy | undefined;
+}
+
 export interface CompiledService {
   name: string;
   targets: CompiledTarget[];
   balance: CompiledBalance;
   timeouts: Timeouts;
+  /**
+   * Retries, circuit breaker and active health checks; `undefined` (or absent, in a service
+   * built in code) when none is configured, which keeps such a service's requests on the
+   * one-attempt path with no per-target bookkeeping.
+   */
+  resilience?: CompiledResilience;
   position: SourcePosition | undefined;
 }
 
@@ -123,7 +137,18 @@ export interface CompiledRoute {
   rewrite: Rewrite | undefined;
   /** Overrides the service's `requestMs`. */
   timeoutMs: number | undefined;
+  /** `timeouts:` of the route: each given one overrides the service's (absent: none given). */
+  timeouts?: RouteTimeouts;
+  /** `retry:` of the route: which methods the service's `retries:` may retry (absent: `idempotent`). */
+  retry?: RetryMode;
   position: SourcePosition | undefined;
+}
+
+/** A route's own timeouts, in ms; each overrides the service's. */
+export interface RouteTimeouts {
+  connectMs?: number;
+  headersMs?: number;
+  requestMs?: number;
 }
 
 /** A static finding of `switchyard check`: the router's own plus the gateway's. */
@@ -208,6 +233,11 @@ export interface GatewayRuntime {
   cursors: Map<string, number>;
   /** Requests in flight per `service\0targetId`; front doors decrement via `release`. */
   inFlight: Map<string, number>;
+  /**
+   * Breakers, health and retry budgets per service and target (services with `retries:`,
+   * `breaker:` or `health:` only); created on first use when absent.
+   */
+  resilience?: ResilienceRuntime;
 }
 
 /** The whole state a decision depends on. */

@@ -11,13 +11,12 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { InvalidArgumentError } from '@switchyard/core';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
-import type { BreakerState, GatewayEventHandlers, GatewayObserver, ObservedGateway } from '../gateway/events.js';
+import type { GatewayEventHandlers, GatewayObserver, ObservedGateway } from '../gateway/events.js';
 import { type AccessLogOptions, accessLogger, accessLogHandlers } from './logs.js';
 import { GatewayMetrics, type MetricsOptions } from './metrics.js';
 import { GatewayTracing } from './traces.js';
 
 export type {
-  AccessLogContext,
   AccessLogLimit,
   AccessLogLine,
   AccessLogOptions,
@@ -83,16 +82,7 @@ export class Observability implements GatewayObserver {
       const { logger, close } = accessLogger(options.accessLog === true ? {} : options.accessLog);
       this.logger = logger;
       this.#closeLog = close;
-      const metrics = this.#metrics;
-      const breakers = new Map<string, BreakerState>();
-      if (metrics === undefined)
-        this.#handlers.push({ 'breaker-state': (e) => breakers.set(`${e.service}\0${e.target}`, e.to) });
-      this.#handlers.push(
-        accessLogHandlers(logger, {
-          breakerState: (service, target) =>
-            metrics ? metrics.breakerState(service, target) : breakers.get(`${service}\0${target}`),
-        }),
-      );
+      this.#handlers.push(accessLogHandlers(logger));
     } else {
       this.logger = undefined;
       this.#closeLog = async () => {};

@@ -9,13 +9,14 @@
 import type { DestinationStream, Logger } from 'pino';
 import deps from '#observe-deps';
 import type {
-  BreakerState,
   GatewayEventHandlers,
   ObservedRequest,
   RequestFinishedEvent,
   RetryEvent,
+  TargetStateChangeEvent,
 } from '../gateway/events.js';
 import { prepare } from '../gateway/pipeline/prepare.js';
+import type { BreakerState } from '../gateway/resilience/index.js';
 import type { Decision } from '../gateway/types.js';
 
 /** A stream access lines can be written to: anything with `write(line)` (a pino destination, a file stream). */
@@ -75,14 +76,9 @@ export interface AccessLogLine {
   retries: number;
   /** Whether a retry was wanted but the service's retry budget was empty. */
   retryBudgetExhausted: boolean;
-  /** The circuit breaker state of the target when the request ended. */
+  /** The circuit breaker state of the target when the request ended (services with `breaker:`). */
   breaker: BreakerState | undefined;
   error: string | undefined;
-}
-
-/** What the log needs from the gateway around it: the breaker state of a target. */
-export interface AccessLogContext {
-  breakerState(service: string, target: string): BreakerState | undefined;
 }
 
 /** Builds the pino logger of the access log; returns it with what closing must do. */
@@ -124,21 +120,24 @@ export function accessLogger(options: AccessLogOptions): { logger: Logger; close
   };
 }
 
-/** Per-request retry facts gathered from `retry` events until the request ends. */
-interface RetryFacts {
-  exhausted: boolean;
-}
-
 /** The access-log listeners: one line per `request-finished`. */
-export function accessLogHandlers(logger: Logger, context: AccessLogContext): GatewayEventHandlers {
-  const retries = new WeakMap<ObservedRequest, RetryFacts>();
+export function accessLogHandlers(logger: Logger): GatewayEventHandlers {
+  const exhausted = new WeakSet<ObservedRequest>();
+  /** Breaker state per `service\0target`, as the last `target-state` event said. */
+  const breakers = new Map<string, BreakerState>();
   return {
     retry(event: RetryEvent) {
-      if (event.outcome !== 'budget-exhausted') return;
-      retries.set(event.request, { exhausted: true });
+      if (event.outcome === 'budget-exhausted') exhausted.add(event.request);
+    },
+    'target-state'(event: TargetStateChangeEvent) {
+      if (event.current.breaker !== undefined) breakers.set(`${event.service}\0${event.target}`, event.current.breaker);
     },
     'request-finished'(event: RequestFinishedEvent) {
-      logger.info(accessLine(event, context, retries.get(event.request)), 'request');
+      const decision = event.decision;
+      let breaker: BreakerState | undefined;
+      if (decision?.kind === 'forward' && decision.service.resilience?.breaker !== undefined)
+        breaker = breakers.get(`${decision.service.name}\0${decision.target.id}`) ?? 'closed';
+      logger.info(accessLine(event, breaker, exhausted.has(event.request)), 'request');
     },
   };
 }
@@ -146,21 +145,19 @@ export function accessLogHandlers(logger: Logger, context: AccessLogContext): Ga
 /** The fields of one access line. */
 export function accessLine(
   event: RequestFinishedEvent,
-  context: AccessLogContext,
-  retry?: { exhausted: boolean },
+  breaker: BreakerState | undefined,
+  retryBudgetExhausted: boolean,
 ): AccessLogLine {
   const { request, decision } = event;
   const forward = decision?.kind === 'forward' ? decision : undefined;
-  const service = forward?.service.name;
-  const target = forward?.target.id;
   return {
     requestId: decision?.requestId,
     method: request.method,
     path: decision?.path ?? request.target,
     route: decision?.route?.path,
     version: forward?.version,
-    service,
-    target,
+    service: forward?.service.name,
+    target: forward?.target.id,
     status: event.status,
     outcome: event.outcome,
     reason: decision?.kind === 'respond' ? decision.reason : undefined,
@@ -169,8 +166,8 @@ export function accessLine(
     rateLimit: limitOf(decision),
     attempts: event.attempts,
     retries: Math.max(0, event.attempts - 1),
-    retryBudgetExhausted: retry?.exhausted === true,
-    breaker: service !== undefined && target !== undefined ? context.breakerState(service, target) : undefined,
+    retryBudgetExhausted,
+    breaker,
     error: event.error,
   };
 }

@@ -10,17 +10,16 @@
 import type { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import deps from '#observe-deps';
 import type {
-  BreakerState,
-  BreakerStateEvent,
   GatewayEventHandlers,
-  HealthChangeEvent,
   LimitDecidedEvent,
   ObservedGateway,
   RequestFinishedEvent,
   RetryEvent,
+  TargetStateChangeEvent,
   UpstreamAttemptEndEvent,
   UpstreamAttemptStartEvent,
 } from '../gateway/events.js';
+import type { BreakerState, TargetView } from '../gateway/resilience/index.js';
 
 /** Options of the metrics. */
 export interface MetricsOptions {
@@ -60,9 +59,6 @@ export class GatewayMetrics {
   readonly #retries: Counter<'service' | 'reason'>;
   readonly #budgetExhausted: Counter<'service'>;
   readonly #breakerTransitions: Counter<'service' | 'target' | 'to'>;
-  /** Last reported health and breaker state per `service\0target` (absent: healthy, closed). */
-  readonly #health = new Map<string, boolean>();
-  readonly #breakers = new Map<string, BreakerState>();
   readonly #gateways = new Set<ObservedGateway>();
 
   constructor(options: MetricsOptions = {}) {
@@ -128,8 +124,6 @@ export class GatewayMetrics {
       registers,
     });
     const gateways = this.#gateways;
-    const health = this.#health;
-    const breakers = this.#breakers;
     new prom.Gauge({
       name: 'switchyard_upstream_connections',
       help: 'Open TCP connections to an upstream origin.',
@@ -141,35 +135,43 @@ export class GatewayMetrics {
       },
     });
     new prom.Gauge({
-      name: 'switchyard_target_healthy',
-      help: 'Whether an upstream target is taking requests (1) or not (0: failed health checks or outlier detection).',
+      name: 'switchyard_target_available',
+      help: 'Whether the balancer may choose an upstream target (1) or not (0: breaker open, or unhealthy).',
       labelNames: ['service', 'target'],
       registers,
       collect() {
         this.reset();
-        for (const [service, target] of targetsOf(gateways))
-          this.set({ service, target }, health.get(`${service}\0${target}`) === false ? 0 : 1);
+        for (const t of targetsOf(gateways)) this.set(t.labels, t.view?.status.available === false ? 0 : 1);
+      },
+    });
+    new prom.Gauge({
+      name: 'switchyard_target_healthy',
+      help: 'Active health checks of an upstream target (services with health:): 1 healthy or not yet checked, 0 unhealthy.',
+      labelNames: ['service', 'target'],
+      registers,
+      collect() {
+        this.reset();
+        for (const t of targetsOf(gateways)) {
+          const health = t.view?.status.health;
+          if (health !== undefined) this.set(t.labels, health === 'unhealthy' ? 0 : 1);
+        }
       },
     });
     new prom.Gauge({
       name: 'switchyard_breaker_state',
-      help: 'Circuit breaker state of an upstream target: 1 for the state it is in (closed, open, half-open), 0 for the others.',
+      help: 'Circuit breaker of an upstream target (services with breaker:): 1 for the state it is in (closed, open, half-open), 0 for the others.',
       labelNames: ['service', 'target', 'state'],
       registers,
       collect() {
         this.reset();
-        for (const [service, target] of targetsOf(gateways)) {
-          const now = breakers.get(`${service}\0${target}`) ?? 'closed';
-          for (const state of BREAKER_STATES) this.set({ service, target, state }, state === now ? 1 : 0);
+        for (const t of targetsOf(gateways)) {
+          const now = t.view?.status.breaker;
+          if (now === undefined) continue;
+          for (const state of BREAKER_STATES) this.set({ ...t.labels, state }, state === now ? 1 : 0);
         }
       },
     });
     if (options.process === true) prom.collectDefaultMetrics({ register: registry });
-  }
-
-  /** The breaker state last reported for a target (absent: `undefined`). */
-  breakerState(service: string, target: string): BreakerState | undefined {
-    return this.#breakers.get(`${service}\0${target}`);
   }
 
   /** Starts reading `gateway`'s state-like figures at scrape time; returns the undo. */
@@ -215,12 +217,10 @@ export class GatewayMetrics {
         if (event.outcome === 'budget-exhausted') this.#budgetExhausted.inc({ service });
         else this.#retries.inc({ service, reason: event.reason });
       },
-      'breaker-state': (event: BreakerStateEvent) => {
-        this.#breakers.set(`${event.service}\0${event.target}`, event.to);
-        this.#breakerTransitions.inc({ service: event.service, target: event.target, to: event.to });
-      },
-      'health-change': (event: HealthChangeEvent) => {
-        this.#health.set(`${event.service}\0${event.target}`, event.healthy);
+      'target-state': (event: TargetStateChangeEvent) => {
+        const to = event.current.breaker;
+        if (to === undefined || to === event.previous.breaker) return;
+        this.#breakerTransitions.inc({ service: event.service, target: event.target, to });
       },
     };
   }
@@ -243,20 +243,25 @@ function upstreamSums(gateways: ReadonlySet<ObservedGateway>): Map<string, numbe
   return sums;
 }
 
-/** Every `[service, target]` of the watched gateways' current configs, once each. */
-function targetsOf(gateways: ReadonlySet<ObservedGateway>): [string, string][] {
-  const seen = new Set<string>();
-  const out: [string, string][] = [];
+/** A target of a watched gateway's current config, with its resilience state when it has one. */
+interface WatchedTarget {
+  labels: { service: string; target: string };
+  view: TargetView | undefined;
+}
+
+/** Every target of the watched gateways' current configs, once each. */
+function targetsOf(gateways: ReadonlySet<ObservedGateway>): WatchedTarget[] {
+  const out = new Map<string, WatchedTarget>();
   for (const g of gateways) {
     const services = g.state()?.compiled.services;
     if (services === undefined) continue;
+    const views = new Map<string, TargetView>();
+    for (const v of g.targets()) views.set(`${v.service}\0${v.target}`, v);
     for (const s of services.values())
       for (const t of s.targets) {
         const key = `${s.name}\0${t.id}`;
-        if (seen.has(key)) continue;
-        seen.add(key);
-        out.push([s.name, t.id]);
+        if (!out.has(key)) out.set(key, { labels: { service: s.name, target: t.id }, view: views.get(key) });
       }
   }
-  return out;
+  return [...out.values()];
 }

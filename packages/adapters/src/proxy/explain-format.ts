@@ -44,8 +44,36 @@ export function formatExplanation(x: GatewayExplanation): string {
       lines.push(`target:    ${t.target.id} (${detail})`);
     }
     lines.push(
-      `timeouts:  connect ${d.timeouts.connectMs} ms, headers ${d.timeouts.headersMs} ms, request ${d.timeouts.requestMs} ms`,
+      `timeouts:  connect ${d.timeouts.connectMs} ms, headers ${d.timeouts.headersMs} ms, request ${d.timeouts.requestMs === 0 ? 'unlimited' : `${d.timeouts.requestMs} ms`}`,
     );
+    const r = d.service.resilience;
+    if (r?.retries) {
+      const p = r.retries;
+      lines.push(
+        `retries:   up to ${p.attempts} attempts (${d.route.retry ?? 'idempotent'} methods), backoff ${p.backoffMs}-${p.maxBackoffMs} ms full jitter, budget ${p.budget.capacity} + ${p.budget.refillPerSecond}/s`,
+      );
+    }
+    if (r?.breaker) {
+      const b = r.breaker;
+      const rate = b.failureRate
+        ? ` or ${b.failureRate.thresholdPercent}% of ${b.failureRate.minRequests}+ in ${b.failureRate.windowMs} ms`
+        : '';
+      lines.push(
+        `breaker:   opens after ${b.consecutiveFailures} failures in a row${rate}; cooldown ${b.cooldownMs} ms, ${b.halfOpenRequests} trial(s) at a time, closes after ${b.closeAfter} successes`,
+      );
+    }
+    if (r?.health) {
+      const h = r.health;
+      lines.push(
+        `health:    GET ${h.path} every ${h.intervalMs} ms (timeout ${h.timeoutMs} ms; healthy after ${h.healthyThreshold}, unhealthy after ${h.unhealthyThreshold})`,
+      );
+    }
+  }
+  for (const t of x.targets ?? []) {
+    const parts = [t.status.available ? 'available' : 'unavailable'];
+    if (t.status.breaker !== undefined) parts.push(`breaker ${t.status.breaker}`);
+    if (t.status.health !== undefined) parts.push(`health ${t.status.health}`);
+    lines.push(`state:     ${t.target}: ${parts.join(', ')}`);
   }
   if (x.limits.length === 0) lines.push('limits:    none');
   for (const l of x.limits) {

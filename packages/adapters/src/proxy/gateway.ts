@@ -8,10 +8,12 @@ import { basename, dirname, resolve } from 'node:path';
 import { InvalidArgumentError } from '@switchyard/core';
 import { type CompileOptions, compileGateway, formatProblems } from '../gateway/config/index.js';
 import type { GatewayObserver, ObservedGateway } from '../gateway/events.js';
-import { decide, planResponseHeaders, release } from '../gateway/pipeline/index.js';
+import { afterAttempt, decide, planResponseHeaders, release } from '../gateway/pipeline/index.js';
+import { ResilienceRuntime } from '../gateway/resilience/index.js';
 import type { CompiledGateway, GatewayRuntime, GatewayState } from '../gateway/types.js';
 import { observabilityOf } from '../observe/config.js';
 import { AdminServer } from './admin.js';
+import { HealthChecker } from './health-checks.js';
 import { type DecisionEngine, ProxyServer } from './server.js';
 import { poolKey } from './upstreams.js';
 
@@ -20,6 +22,7 @@ export const pipelineEngine: DecisionEngine = {
   decide,
   responseHeaders: (upstream, decision, status) => planResponseHeaders(upstream, decision, { status }),
   release,
+  attempted: afterAttempt,
 };
 
 /** Options of {@link createGateway}. */
@@ -86,10 +89,15 @@ export interface Gateway {
   readonly proxy: ProxyServer | undefined;
   /** The admin server, once listening with `admin:` configured (add `/metrics` here). */
   readonly admin: AdminServer | undefined;
+  /**
+   * Breakers, health and retry budgets of every target, kept across reloads: subscribe with
+   * `resilience.onStateChange(listener)`, list with `resilience.targets(Date.now())`.
+   */
+  readonly resilience: ResilienceRuntime;
 }
 
 function freshRuntime(): GatewayRuntime {
-  return { cursors: new Map(), inFlight: new Map() };
+  return { cursors: new Map(), inFlight: new Map(), resilience: new ResilienceRuntime() };
 }
 
 /** Pool keys (origin + connect timeout) the state can send to: what to keep open after a swap. */
@@ -109,7 +117,9 @@ export function createGateway(configOrPath: string | object, options: GatewayOpt
   const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
   const source = typeof configOrPath === 'string' ? resolve(configOrPath) : configOrPath;
   let compiled: CompiledGateway | undefined;
-  let runtime: GatewayRuntime = freshRuntime();
+  const runtime: GatewayRuntime = freshRuntime();
+  const resilience = runtime.resilience!;
+  let health: HealthChecker | undefined;
   let proxy: ProxyServer | undefined;
   let admin: AdminServer | undefined;
   let watcher: FSWatcher | undefined;
@@ -140,7 +150,10 @@ export function createGateway(configOrPath: string | object, options: GatewayOpt
       // Balancer cursors and in-flight counts are per service and target, not per config: they
       // carry over so least-requests still sees requests that started on the old state.
       const state: GatewayState = { compiled: next, runtime };
-      const old = await proxy.swap(state).then(
+      resilience.adopt(next);
+      const swapped = proxy.swap(state);
+      health?.update(next);
+      const old = await swapped.then(
         (o) => o,
         () => undefined,
       );
@@ -179,19 +192,27 @@ export function createGateway(configOrPath: string | object, options: GatewayOpt
   /** Compiles (if not yet) and builds the request handler, unbound. */
   const start = (): ProxyServer => {
     if (!compiled) compiled = compile(source, undefined);
-    runtime = freshRuntime();
+    resilience.adopt(compiled);
     const server = new ProxyServer({
       engine: pipelineEngine,
       state: { compiled, runtime },
       drainTimeoutMs: options.drainTimeoutMs,
     });
     proxy = server;
+    health = new HealthChecker(server.upstreams, () => server.state);
+    health.update(compiled);
     // What `observability:` turns on is read once, here: a reload does not change it (docs say so).
     fromConfig = observabilityOf(compiled);
+    const events = server.events;
+    // Breaker and health changes reach the gateway's subscribers as `target-state` events.
+    resilience.onStateChange((change) => {
+      if (events.active) events.emit({ type: 'target-state', ...change });
+    });
     const observed: ObservedGateway = {
-      events: server.events,
+      events,
       state: () => server.state,
       upstreams: () => server.upstreams.stats(),
+      targets: () => resilience.targets(Date.now()),
     };
     for (const o of fromConfig ? [...observers, fromConfig] : observers) detach.push(o.attach(observed));
     return server;
@@ -207,6 +228,7 @@ export function createGateway(configOrPath: string | object, options: GatewayOpt
     get admin() {
       return admin;
     },
+    resilience,
 
     embed(): ProxyServer {
       if (proxy)
@@ -269,6 +291,7 @@ export function createGateway(configOrPath: string | object, options: GatewayOpt
         watcher?.close();
         for (const [sig, fn] of signalHandlers) process.removeListener(sig, fn);
         await reloading?.catch(() => undefined);
+        health?.close();
         await Promise.all([proxy?.close(), admin?.close()]);
         for (const d of detach.splice(0)) d();
         await fromConfig?.close().catch(() => {});

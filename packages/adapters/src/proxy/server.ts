@@ -9,6 +9,8 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo, Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { GatewayEvents, type ObservedRequest, type RequestOutcome } from '../gateway/events.js';
+import type { AttemptContext, AttemptPlan } from '../gateway/pipeline/attempts.js';
+import type { AttemptResult } from '../gateway/resilience/index.js';
 import type {
   Decision,
   DecisionInputs,
@@ -30,6 +32,18 @@ export interface DecisionEngine {
   responseHeaders(upstream: HeaderMap, decision: ForwardDecision, status: number): HeaderList;
   /** The forwarded request is over: give back what `decide` took (in-flight counts). */
   release(state: GatewayState, decision: ForwardDecision): void;
+  /**
+   * How an upstream attempt of a decision whose service has resilience policies ended (the
+   * pipeline's `afterAttempt`): records it, and plans the retry, if any. Without it every
+   * request gets one attempt.
+   */
+  attempted?(
+    state: GatewayState,
+    decision: ForwardDecision,
+    result: AttemptResult,
+    context: AttemptContext,
+    inputs: DecisionInputs,
+  ): AttemptPlan;
 }
 
 /** Options of {@link ProxyServer}. */
@@ -262,14 +276,20 @@ export class ProxyServer {
           });
         return;
       }
+      const engine = this.#engine;
       forwardHttp(req, res, decision, {
         upstreams: this.upstreams,
-        responseHeaders: (upstream, d, status) => this.#engine.responseHeaders(upstream, d, status),
+        responseHeaders: (upstream, d, status) => engine.responseHeaders(upstream, d, status),
         done: (d, outcome) => {
-          this.#engine.release(state, d);
+          engine.release(state, d);
           end();
           if (observed !== undefined) this.#forwardFinished(observed, d, outcome);
         },
+        attempted:
+          decision.service.resilience !== undefined && engine.attempted !== undefined
+            ? (d, result, context) =>
+                engine.attempted!(state, d, result, context, { nowMs: this.#now(), random: this.#random })
+            : undefined,
         observed,
         events: this.events,
       });
@@ -280,7 +300,7 @@ export class ProxyServer {
 
   #forwardFinished(observed: ObservedRequest, decision: ForwardDecision, outcome: ForwardOutcome): void {
     const error = outcome.kind === 'upstream-failed' ? outcome.error : undefined;
-    this.events.finished(observed, decision, outcome.kind, outcome.status ?? 0, error, 1);
+    this.events.finished(observed, decision, outcome.kind, outcome.status ?? 0, error, outcome.attempts?.length ?? 1);
   }
 
   #fail(

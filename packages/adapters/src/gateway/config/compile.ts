@@ -119,6 +119,8 @@ export function compileGateway(config: GatewayConfig | string | object, options:
       targets: s.targets.map((t) => ({ id: t.origin, origin: t.origin, basePath: t.basePath, weight: t.weight })),
       balance,
       timeouts: s.timeouts,
+      resilience:
+        s.retries || s.breaker || s.health ? { retries: s.retries, breaker: s.breaker, health: s.health } : undefined,
       position: s.position,
     });
   }
@@ -245,6 +247,8 @@ function compileRoute(
     limits: r.rateLimit,
     rewrite: r.rewrite,
     timeoutMs: r.timeoutMs,
+    ...(r.timeouts ? { timeouts: r.timeouts } : {}),
+    retry: r.retry,
     position: r.position,
   };
 }

@@ -4,7 +4,16 @@
  * @module
  */
 import type { Constraint } from '@switchyard/core';
-import type { KeySource, ObservabilitySettings, PathPolicy, Rewrite, SourcePosition, Timeouts } from '../types.js';
+import type { BreakerPolicy, HealthPolicy, RetryMode, RetryPolicy } from '../resilience/index.js';
+import type {
+  KeySource,
+  ObservabilitySettings,
+  PathPolicy,
+  Rewrite,
+  RouteTimeouts,
+  SourcePosition,
+  Timeouts,
+} from '../types.js';
 
 /** A target of a service, its URL split into what a connection pool and a path need. */
 export interface TargetConfig {
@@ -31,6 +40,12 @@ export interface ServiceConfig {
   targets: TargetConfig[];
   balance: BalanceConfig;
   timeouts: Timeouts;
+  /** `retries:`; `undefined` when absent (no retries). */
+  retries: RetryPolicy | undefined;
+  /** `breaker:`; `undefined` when absent (no breaker). */
+  breaker: BreakerPolicy | undefined;
+  /** `health:`; `undefined` when absent (no active checks). */
+  health: HealthPolicy | undefined;
   position: SourcePosition | undefined;
 }
 
@@ -70,6 +85,10 @@ export interface RouteConfig {
   inlineLimit: LimitPolicyConfig | undefined;
   rewrite: Rewrite | undefined;
   timeoutMs: number | undefined;
+  /** `timeouts:` of the route, `undefined` when absent. */
+  timeouts: RouteTimeouts | undefined;
+  /** `retry:` (default `idempotent`). */
+  retry: RetryMode;
   position: SourcePosition | undefined;
 }
 

@@ -76,6 +76,11 @@ export interface Field {
    * object without a default whose keys all have defaults (or are optional) is filled in too.
    */
   readonly default?: string | number | boolean | readonly never[] | Readonly<Record<string, never>>;
+  /**
+   * An absent object stays absent, even when all its keys have defaults: the feature it
+   * configures is off until the key is written (`breaker: {}` turns it on with the defaults).
+   */
+  readonly off?: true;
   readonly doc: string;
 }
 
@@ -190,13 +195,146 @@ const timeouts: ObjectNode = {
     headers_ms: { type: ms(0), default: 30_000, doc: 'From sending the request to the response headers.' },
     request_ms: {
       type: ms(0),
-      default: 30_000,
-      doc: "The whole exchange, body included. A route's `timeout_ms` overrides it.",
+      default: 0,
+      doc: "The whole exchange, body and retries included (0: no limit, so that a long-lived stream such as Server-Sent Events or a large download is never cut; `headers_ms` still guards against an upstream that never answers). A route's `timeouts.request_ms` or `timeout_ms` overrides it.",
     },
     idle_ms: {
       type: ms(0),
       default: 60_000,
       doc: 'A WebSocket (or other upgraded connection) is closed after this long without traffic.',
+    },
+  },
+};
+
+const routeTimeouts: ObjectNode = {
+  kind: 'object',
+  title: 'routes[].timeouts',
+  id: 'route-timeouts',
+  doc: "A route's own upstream timeouts, in milliseconds (`0` disables one); each one given overrides its service's.",
+  fields: {
+    connect_ms: { type: ms(0), doc: 'Connecting to a target.' },
+    headers_ms: { type: ms(0), doc: 'From sending the request to the response headers (each attempt).' },
+    request_ms: { type: ms(0), doc: 'The whole exchange, body and retries included. Same as `timeout_ms`.' },
+  },
+};
+
+const retryBudget: ObjectNode = {
+  kind: 'object',
+  title: 'services.NAME.retries.budget',
+  id: 'retry-budget',
+  doc: "The service's retry budget: a token bucket of retries shared by all its requests. Each retry takes a token; with none left a failure goes to the client as it is. It keeps retries from multiplying the load on a service that fails for everyone.",
+  fields: {
+    capacity: { type: { kind: 'integer', min: 1, max: 1_000_000 }, default: 10, doc: 'Most retries in a burst.' },
+    refill_per_second: {
+      type: { kind: 'number', min: 0.001, max: 1_000_000, decimals: 3 },
+      default: 1,
+      doc: 'Retries added back per second.',
+    },
+  },
+};
+
+const retries: ObjectNode = {
+  kind: 'object',
+  title: 'services.NAME.retries',
+  id: 'retries',
+  doc: 'Retries of failed upstream attempts (off when absent; `retries: {}` turns them on with the defaults). Retried: a connection error (refused, reset, connect timeout) and a 502, 503 or 504, for idempotent methods (GET, HEAD, OPTIONS, TRACE, PUT, DELETE) unless the route\'s `retry` says otherwise; never a request whose body has started to go upstream (bodies are streamed), nor a response-headers timeout. Each retry prefers a target not yet tried. See docs/gateway.md, "Resilience".',
+  example: `services:
+  user-service:
+    targets: [http://127.0.0.1:9001, http://127.0.0.1:9002]
+    retries: { attempts: 3, backoff_ms: 25, max_backoff_ms: 1000, budget: { capacity: 10, refill_per_second: 1 } }`,
+  fields: {
+    attempts: {
+      type: { kind: 'integer', min: 1, max: 10 },
+      default: 3,
+      doc: 'Attempts in all, the first included (1: no retry).',
+    },
+    backoff_ms: {
+      type: ms(0),
+      default: 25,
+      doc: 'Backoff before the first retry; it doubles with each retry, and each wait is drawn uniformly below it (full jitter).',
+    },
+    max_backoff_ms: { type: ms(0), default: 1000, doc: 'Cap of the backoff.' },
+    max_retry_after_ms: {
+      type: ms(0),
+      default: 10_000,
+      doc: "A `Retry-After` (seconds or HTTP-date) of a 503 is honoured: the retry waits at least that long, never less. One longer than this ends the retries, and the upstream's answer goes to the client.",
+    },
+    budget: { type: retryBudget, doc: 'The retry budget.' },
+  },
+};
+
+const failureRate: ObjectNode = {
+  kind: 'object',
+  title: 'services.NAME.breaker.failure_rate',
+  id: 'failure-rate',
+  doc: "Opens a target's breaker when its share of failed requests over a sliding window reaches a threshold (off when absent).",
+  fields: {
+    threshold_percent: {
+      type: { kind: 'integer', min: 1, max: 100 },
+      default: 50,
+      doc: 'Share of failures, in percent, that opens the breaker.',
+    },
+    window_ms: { type: ms(100), default: 10_000, doc: 'The sliding window (it slides in tenths).' },
+    min_requests: {
+      type: { kind: 'integer', min: 1, max: 1_000_000 },
+      default: 20,
+      doc: 'Fewer outcomes than this in the window never open the breaker.',
+    },
+  },
+};
+
+const breaker: ObjectNode = {
+  kind: 'object',
+  title: 'services.NAME.breaker',
+  id: 'breaker',
+  doc: "A circuit breaker per target (off when absent; `breaker: {}` turns it on with the defaults). It counts the target's own failures only: a 5xx, a connection error, a timeout; never a 4xx, a client abort or a request the gateway answered itself. An open target gets no request; under consistent hashing only its keys move.",
+  example: `services:
+  user-service:
+    targets: [http://127.0.0.1:9001, http://127.0.0.1:9002]
+    breaker: { consecutive_failures: 5, cooldown_ms: 30000, half_open_requests: 1, close_after: 3 }`,
+  fields: {
+    consecutive_failures: {
+      type: { kind: 'integer', min: 1, max: 1_000_000 },
+      default: 5,
+      doc: 'Failures in a row that open the breaker.',
+    },
+    failure_rate: { type: failureRate, off: true, doc: 'Also open on a failure rate over a window.' },
+    cooldown_ms: { type: ms(1), default: 30_000, doc: 'How long an open breaker stays open before half-opening.' },
+    half_open_requests: {
+      type: { kind: 'integer', min: 1, max: 1_000_000 },
+      default: 1,
+      doc: 'Trial requests let through at a time while half-open; one failure opens the breaker again.',
+    },
+    close_after: {
+      type: { kind: 'integer', min: 1, max: 1_000_000 },
+      default: 3,
+      doc: 'Successful trial requests that close a half-open breaker.',
+    },
+  },
+};
+
+const health: ObjectNode = {
+  kind: 'object',
+  title: 'services.NAME.health',
+  id: 'health',
+  doc: 'Active health checks (off when absent): every target is probed with `GET path`; a 2xx or 3xx within `timeout_ms` passes. An unhealthy target gets no request. Targets start in `unknown`, which takes traffic.',
+  example: `services:
+  user-service:
+    targets: [http://127.0.0.1:9001, http://127.0.0.1:9002]
+    health: { path: /healthz, interval_ms: 5000, timeout_ms: 1000, healthy_threshold: 2, unhealthy_threshold: 3 }`,
+  fields: {
+    path: { type: str('path-prefix'), required: true, doc: 'Path probed on every target (`GET`).' },
+    interval_ms: { type: ms(10), default: 5000, doc: 'Time between two probes of a target.' },
+    timeout_ms: { type: ms(1), default: 1000, doc: 'A probe not answered within this long fails.' },
+    healthy_threshold: {
+      type: { kind: 'integer', min: 1, max: 100 },
+      default: 2,
+      doc: 'Passed probes in a row that make an unhealthy target healthy.',
+    },
+    unhealthy_threshold: {
+      type: { kind: 'integer', min: 1, max: 100 },
+      default: 3,
+      doc: 'Failed probes in a row that make a target unhealthy.',
     },
   },
 };
@@ -272,6 +410,9 @@ const service: ObjectNode = {
       doc: '`round-robin`, `least-requests`, `random`, or `{ consistent-hash: { key, algorithm } }`.',
     },
     timeouts: { type: timeouts, doc: 'Upstream timeouts.' },
+    retries: { type: retries, off: true, doc: 'Retries of failed attempts (off when absent).' },
+    breaker: { type: breaker, off: true, doc: 'A circuit breaker per target (off when absent).' },
+    health: { type: health, doc: 'Active health checks of every target (off when absent).' },
   },
 };
 
@@ -428,6 +569,16 @@ const route: ObjectNode = {
     },
     rewrite: { type: rewrite, doc: 'Path rewrite before forwarding.' },
     timeout_ms: { type: ms(0), doc: "Overrides the service's `timeouts.request_ms` for this route (0: none)." },
+    timeouts: {
+      type: routeTimeouts,
+      off: true,
+      doc: "Overrides the service's `connect_ms`, `headers_ms`, `request_ms` for this route.",
+    },
+    retry: {
+      type: oneOfStrings(['idempotent', 'always', 'never']),
+      default: 'idempotent',
+      doc: "Which requests the service's `retries` may retry: `idempotent` methods only, `always` (also POST and PATCH: for a route whose requests are safe to repeat, such as ones with an idempotency key; a body that has started to go upstream is still never resent), or `never`.",
+    },
   },
   rules: [{ rule: 'exactly-one', keys: ['service', 'split'] }],
 };
@@ -615,4 +766,5 @@ export const CROSS_CHECKS: readonly string[] = [
   'Route `headers` may not constrain `x-switchyard-route-version`: the gateway sets it to the resolved version.',
   'Two routes that no request can tell apart (same path shape, host, headers, version and overlapping methods) are an error; so is an invalid path pattern, and a path no canonical request path can have under `paths:` (`/a//b` when slashes are merged, `/a/./b`, an encoded slash when they are rejected).',
   '`listen` and `admin` do not share an address and port.',
+  'A route gives its request timeout once: `timeout_ms` or `timeouts.request_ms`, not both.',
 ];

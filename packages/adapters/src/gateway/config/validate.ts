@@ -6,7 +6,8 @@
  */
 import { type ConfigProblem, type Constraint, Router as ReferenceRouter } from '@switchyard/core';
 import { MAX_LIMIT_TIMES_WINDOW } from '@switchyard/core/internal';
-import type { KeySource, ObservabilitySettings, PathPolicy, Rewrite, Timeouts } from '../types.js';
+import type { BreakerPolicy, HealthPolicy, RetryMode, RetryPolicy } from '../resilience/index.js';
+import type { KeySource, ObservabilitySettings, PathPolicy, Rewrite, RouteTimeouts, Timeouts } from '../types.js';
 import { VERSION_CONSTRAINT_HEADER } from '../types.js';
 import type {
   BalanceConfig,
@@ -259,7 +260,7 @@ class Walker {
     for (const [key, field] of Object.entries(schema.fields)) {
       if (key in out) continue;
       if (field.default !== undefined) out[key] = structuredClone(field.default);
-      else if (field.type.kind === 'object' && fillable(field.type)) {
+      else if (field.type.kind === 'object' && field.off !== true && fillable(field.type)) {
         out[key] = this.walkObject({ kind: 'map', pos: undefined, entries: [] }, field.type, [...path, key]);
       }
     }
@@ -319,6 +320,62 @@ function constraint(raw: unknown): Constraint | undefined {
   return pattern === undefined ? undefined : { pattern };
 }
 
+function retryPolicy(raw: Obj | undefined): RetryPolicy | undefined {
+  if (raw === undefined) return undefined;
+  const budget = objOf(ok(raw.budget));
+  return {
+    attempts: ok<number>(raw.attempts) as number,
+    backoffMs: ok<number>(raw.backoff_ms) as number,
+    maxBackoffMs: ok<number>(raw.max_backoff_ms) as number,
+    maxRetryAfterMs: ok<number>(raw.max_retry_after_ms) as number,
+    budget: {
+      capacity: ok<number>(budget.capacity) as number,
+      refillPerSecond: ok<number>(budget.refill_per_second) as number,
+    },
+  };
+}
+
+function breakerPolicy(raw: Obj | undefined): BreakerPolicy | undefined {
+  if (raw === undefined) return undefined;
+  const rate = ok<Obj>(raw.failure_rate);
+  return {
+    consecutiveFailures: ok<number>(raw.consecutive_failures) as number,
+    failureRate: rate
+      ? {
+          thresholdPercent: ok<number>(rate.threshold_percent) as number,
+          windowMs: ok<number>(rate.window_ms) as number,
+          minRequests: ok<number>(rate.min_requests) as number,
+        }
+      : undefined,
+    cooldownMs: ok<number>(raw.cooldown_ms) as number,
+    halfOpenRequests: ok<number>(raw.half_open_requests) as number,
+    closeAfter: ok<number>(raw.close_after) as number,
+  };
+}
+
+function healthPolicy(raw: Obj | undefined): HealthPolicy | undefined {
+  if (raw === undefined) return undefined;
+  return {
+    path: ok<string>(raw.path) as string,
+    intervalMs: ok<number>(raw.interval_ms) as number,
+    timeoutMs: ok<number>(raw.timeout_ms) as number,
+    healthyThreshold: ok<number>(raw.healthy_threshold) as number,
+    unhealthyThreshold: ok<number>(raw.unhealthy_threshold) as number,
+  };
+}
+
+function routeTimeouts(raw: Obj | undefined): RouteTimeouts | undefined {
+  if (raw === undefined) return undefined;
+  const out: RouteTimeouts = {};
+  const connect = ok<number>(raw.connect_ms);
+  const headers = ok<number>(raw.headers_ms);
+  const request = ok<number>(raw.request_ms);
+  if (connect !== undefined) out.connectMs = connect;
+  if (headers !== undefined) out.headersMs = headers;
+  if (request !== undefined) out.requestMs = request;
+  return out;
+}
+
 /** Weight of a target written as its URL alone: the default of the object form's `weight`. */
 const TARGET_WEIGHT = TARGET.fields.weight!.default as number;
 
@@ -358,7 +415,16 @@ function normalize(walked: Obj, file: string | undefined, locate: GatewayConfig[
       requestMs: ok<number>(t.request_ms) as number,
       idleMs: ok<number>(t.idle_ms) as number,
     };
-    services.push({ name, targets, balance, timeouts, position: locate(['services', name]) });
+    services.push({
+      name,
+      targets,
+      balance,
+      timeouts,
+      retries: retryPolicy(ok<Obj>(raw.retries)),
+      breaker: breakerPolicy(ok<Obj>(raw.breaker)),
+      health: healthPolicy(ok<Obj>(raw.health)),
+      position: locate(['services', name]),
+    });
   }
   const rateLimits: LimitPolicyConfig[] = [];
   for (const [name, value] of Object.entries(objOf(walked.rate_limits))) {
@@ -417,6 +483,8 @@ function normalize(walked: Obj, file: string | undefined, locate: GatewayConfig[
       inlineLimit,
       rewrite,
       timeoutMs: ok<number>(raw.timeout_ms),
+      timeouts: routeTimeouts(ok<Obj>(raw.timeouts)),
+      retry: (ok<RetryMode>(raw.retry) ?? 'idempotent') as RetryMode,
       position: locate(['routes', index]),
     });
   });
@@ -515,6 +583,12 @@ function crossCheck(config: GatewayConfig, walker: Walker): void {
   for (const route of config.routes) {
     const at: Path = ['routes', route.index];
     if (route.service !== undefined) unknownService(route.service, [...at, 'service']);
+    if (route.timeoutMs !== undefined && route.timeouts?.requestMs !== undefined) {
+      report(
+        [...at, 'timeouts', 'request_ms'],
+        'timeout_ms and timeouts.request_ms are the same timeout: give it once (timeouts.request_ms)',
+      );
+    }
     if (route.split) {
       const seen = new Set<string>();
       route.split.forEach((entry, i) => {

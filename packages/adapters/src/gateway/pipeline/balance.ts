@@ -5,6 +5,7 @@
  * @module
  */
 import { EmptyNodeSetError } from '@switchyard/core';
+import { type Admission, ResilienceRuntime } from '../resilience/index.js';
 import type { CompiledRoute, CompiledService, CompiledTarget, GatewayRuntime } from '../types.js';
 
 /** Longest round-robin schedule kept per service; larger weight sums are scaled down to it. */
@@ -143,6 +144,11 @@ export interface TargetChoice {
   fallback: 'random' | undefined;
   /** In-flight count of the target before this request (least-requests reads it). */
   inFlight: number;
+  /**
+   * How the target's breaker let the request through (`commit` only, and only for a service
+   * with `breaker:` or `health:`): hand it back with the outcome (`afterAttempt`, `release`).
+   */
+  admission?: Admission | undefined;
 }
 
 /**
@@ -154,7 +160,14 @@ export interface TargetChoice {
  * - random: weighted, from `random`;
  * - consistent-hash: `hash.pick(key)`; without a key, a weighted random pick.
  *
- * `undefined` when the service has no target that can take traffic.
+ * A service with `breaker:` or `health:` skips targets that cannot take a request at `nowMs`
+ * (breaker open or its half-open trials taken, health unhealthy) and those in `avoid` (indexes
+ * of targets a retry should not go back to): round-robin takes the next usable entry of its
+ * schedule, least-requests and random choose among the usable ones, and consistent hashing
+ * marks unavailable targets unhealthy in its hash (`setHealthy`), so only their keys move, each
+ * to the next usable target of its preference order.
+ *
+ * `undefined` when the service has no target that can take the request.
  */
 export function chooseTarget(
   prepared: PreparedService,
@@ -162,11 +175,19 @@ export function chooseTarget(
   hashKey: () => string | undefined,
   random: () => number,
   commit: boolean,
+  nowMs = 0,
+  avoid?: ReadonlySet<number>,
 ): TargetChoice | undefined {
   const { service, weights, total } = prepared;
   const targets = service.targets;
   if (targets.length === 0) return undefined;
   const balance = service.balance;
+  const res = service.resilience === undefined ? undefined : resilienceOf(runtime).of(service);
+  let ok: ((i: number) => boolean) | undefined;
+  if (res !== undefined) {
+    res.syncHash(nowMs);
+    ok = (i) => res.usable(i, nowMs) && avoid?.has(i) !== true;
+  }
   let index = -1;
   let key: string | undefined;
   let fallback: 'random' | undefined;
@@ -174,33 +195,55 @@ export function chooseTarget(
     case 'round-robin': {
       const schedule = prepared.schedule;
       const cursor = runtime.cursors.get(service.name) ?? 0;
-      const at = cursor % schedule.length;
+      let at = cursor % schedule.length;
       index = schedule[at]!;
-      if (commit) runtime.cursors.set(service.name, (at + 1) % schedule.length);
+      if (ok !== undefined && !ok(index)) {
+        index = -1;
+        for (let step = 1; step < schedule.length; step++) {
+          const j = (at + step) % schedule.length;
+          if (ok(schedule[j]!)) {
+            index = schedule[j]!;
+            at = j;
+            break;
+          }
+        }
+      }
+      if (commit && index >= 0) runtime.cursors.set(service.name, (at + 1) % schedule.length);
       break;
     }
     case 'least-requests':
-      index = leastRequests(prepared, runtime, random);
+      index = leastRequests(prepared, runtime, random, ok);
       break;
     case 'random':
-      index = weightedIndex(weights, total, random());
+      index = ok === undefined ? weightedIndex(weights, total, random()) : usableIndex(prepared, ok, random);
       break;
     case 'consistent-hash': {
       key = hashKey();
       if (key === undefined) {
         fallback = 'random';
-        index = weightedIndex(weights, total, random());
+        index = ok === undefined ? weightedIndex(weights, total, random()) : usableIndex(prepared, ok, random);
         break;
       }
       let id: string;
       try {
         id = balance.hash.pick(key);
       } catch (error) {
-        // Every node unhealthy (a later health check may mark them so): no target, not a crash.
+        // Every node unhealthy (the breakers or health checks marked them so): no target, not a crash.
         if (error instanceof EmptyNodeSetError) return undefined;
         throw error;
       }
       index = prepared.byId.get(id) ?? -1;
+      if (ok !== undefined && index >= 0 && !ok(index)) {
+        // Half-open with its trials taken, or a target to avoid: the key's next choice.
+        index = -1;
+        for (const next of balance.hash.pickN(key, targets.length)) {
+          const i = prepared.byId.get(next) ?? -1;
+          if (i >= 0 && ok(i)) {
+            index = i;
+            break;
+          }
+        }
+      }
       break;
     }
   }
@@ -208,18 +251,56 @@ export function chooseTarget(
   if (target === undefined) return undefined;
   const flightKey = prepared.flightKeys[index]!;
   const inFlight = runtime.inFlight.get(flightKey) ?? 0;
-  if (commit) runtime.inFlight.set(flightKey, inFlight + 1);
-  return { target, index, strategy: balance.kind, key, fallback, inFlight };
+  let admission: Admission | undefined;
+  if (commit) {
+    if (res !== undefined) {
+      admission = res.targets[index]!.admit(nowMs);
+      if (admission === undefined) return undefined;
+    }
+    runtime.inFlight.set(flightKey, inFlight + 1);
+  }
+  return { target, index, strategy: balance.kind, key, fallback, inFlight, admission };
 }
 
-function leastRequests(prepared: PreparedService, runtime: GatewayRuntime, random: () => number): number {
+/** The runtime's resilience state, created on first use (a runtime built in code may have none). */
+export function resilienceOf(runtime: GatewayRuntime): ResilienceRuntime {
+  if (runtime.resilience === undefined) runtime.resilience = new ResilienceRuntime();
+  return runtime.resilience;
+}
+
+/** A weighted random index among the targets `ok` accepts (`-1` when it accepts none). */
+function usableIndex(prepared: PreparedService, ok: (i: number) => boolean, random: () => number): number {
+  const { weights, total } = prepared;
+  let sum = 0;
+  const usable: number[] = [];
+  for (let i = 0; i < weights.length; i++) {
+    if (!ok(i)) continue;
+    usable.push(i);
+    sum += total > 0 ? weights[i]! : 1;
+  }
+  if (usable.length === 0) return -1;
+  const point = random() * sum;
+  let cumulative = 0;
+  for (const i of usable) {
+    cumulative += total > 0 ? weights[i]! : 1;
+    if (point < cumulative) return i;
+  }
+  return usable[usable.length - 1]!;
+}
+
+function leastRequests(
+  prepared: PreparedService,
+  runtime: GatewayRuntime,
+  random: () => number,
+  ok: ((i: number) => boolean) | undefined,
+): number {
   const { weights, total, flightKeys } = prepared;
   let best = Number.POSITIVE_INFINITY;
   let tied: number[] = [];
   for (let i = 0; i < weights.length; i++) {
     // With every weight 0 the targets count as equal rather than all unusable.
     const w = total > 0 ? weights[i]! : 1;
-    if (w <= 0) continue;
+    if (w <= 0 || (ok !== undefined && !ok(i))) continue;
     const score = ((runtime.inFlight.get(flightKeys[i]!) ?? 0) + 1) / w;
     if (score < best) {
       best = score;

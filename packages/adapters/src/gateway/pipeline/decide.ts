@@ -8,6 +8,7 @@ import { ConfigError, type MultiDecision, type RequestInfo } from '@switchyard/c
 import type {
   CompiledLimitPolicy,
   CompiledRoute,
+  CompiledService,
   Decision,
   DecisionInputs,
   ForwardDecision,
@@ -17,8 +18,10 @@ import type {
   HeaderMap,
   RespondDecision,
   RespondReason,
+  Timeouts,
 } from '../types.js';
 import { chooseService, chooseTarget, releaseFlight, type ServiceChoice, type TargetChoice } from './balance.js';
+import { flights, tracked } from './flight.js';
 import { isValidRequestId, isWebSocketUpgrade, newRequestId, planRequestHeaders, planTraceparent } from './headers.js';
 import { type KeyInput, keyValue } from './keys.js';
 import {
@@ -292,7 +295,9 @@ export function finish(m: Matched, outcome: LimitOutcome, commit: boolean): Chos
   const prepared = service ? prep.services.get(service.service) : undefined;
   const balance = prepared?.service.balance;
   const hashKey = () => (balance?.kind === 'consistent-hash' ? keyValue(balance.key, m.keys) : undefined);
-  const target = prepared ? chooseTarget(prepared, m.state.runtime, hashKey, inputs.random, commit) : undefined;
+  const target = prepared
+    ? chooseTarget(prepared, m.state.runtime, hashKey, inputs.random, commit, inputs.nowMs)
+    : undefined;
   if (!prepared || !target) {
     const name = service?.service ?? route.service ?? '';
     return {
@@ -337,12 +342,34 @@ export function finish(m: Matched, outcome: LimitOutcome, commit: boolean): Chos
     upstreamPath: upstreamTarget(target.target.basePath, rewritten, m.parts.query),
     requestHeaders,
     responseHeaders: [['x-request-id', requestId], ...limitHeaders],
-    timeouts: route.timeoutMs === undefined ? svc.timeouts : { ...svc.timeouts, requestMs: route.timeoutMs },
+    timeouts: route.timeoutMs === undefined && route.timeouts === undefined ? svc.timeouts : routeTimeouts(svc, route),
     limits,
     websocket,
   };
-  if (commit) flights.set(decision, prepared.flightKeys[target.index]!);
+  if (commit) {
+    flights.set(decision, prepared.flightKeys[target.index]!);
+    if (svc.resilience !== undefined) {
+      tracked.set(decision, {
+        prepared,
+        index: target.index,
+        key: target.key,
+        admission: target.admission,
+        tried: [target.index],
+      });
+    }
+  }
   return { decision, service, target };
+}
+
+/** The service's timeouts with the route's own (`timeouts:`, then `timeout_ms`) over them. */
+function routeTimeouts(service: CompiledService, route: CompiledRoute): Timeouts {
+  const own = route.timeouts;
+  return {
+    connectMs: own?.connectMs ?? service.timeouts.connectMs,
+    headersMs: own?.headersMs ?? service.timeouts.headersMs,
+    requestMs: own?.requestMs ?? route.timeoutMs ?? service.timeouts.requestMs,
+    idleMs: service.timeouts.idleMs,
+  };
 }
 
 /** Whether any of the policies keeps its budget outside the process. */
@@ -372,9 +399,6 @@ export function decide(req: GatewayRequest, state: GatewayState, inputs: Decisio
   return takeShared(m.applied, inputs.nowMs, onError).then((outcome) => finish(m, outcome, true).decision);
 }
 
-/** In-flight key of each forward decision not yet released (the prepared, interned string). */
-const flights = new WeakMap<ForwardDecision, string>();
-
 /**
  * Ends a forwarded request's in-flight count on its target (least-requests balancing reads it).
  * Front doors call it once when the upstream exchange ends, however it ends; a second call for
@@ -386,4 +410,11 @@ export function release(state: GatewayState, decision: Decision): void {
   if (key === undefined) return;
   flights.delete(decision);
   releaseFlight(state.runtime, key);
+  const t = tracked.get(decision);
+  if (t !== undefined) {
+    tracked.delete(decision);
+    // An admission never answered for (an upgrade, a request the front door gave up on) frees its trial slot.
+    if (t.admission !== undefined)
+      state.runtime.resilience?.of(t.prepared.service)?.targets[t.index]?.cancel(t.admission);
+  }
 }

@@ -4,8 +4,9 @@
  * @module
  */
 import type { ExplainReason, RateLimitDecision, RequestRejection } from '@switchyard/core';
+import type { TargetView } from '../resilience/index.js';
 import type { CompiledRoute, Decision, DecisionInputs, GatewayRequest, GatewayState } from '../types.js';
-import type { ServiceChoice, TargetChoice } from './balance.js';
+import { resilienceOf, type ServiceChoice, type TargetChoice } from './balance.js';
 import { begin, finish } from './decide.js';
 import { describeKey } from './keys.js';
 import { combine, type LimitOutcome, peekLimits } from './limits.js';
@@ -60,6 +61,11 @@ export interface GatewayExplanation {
   rejected: RequestRejection | null;
   /** Every route and why it did or did not match, in route id order. */
   routes: RouteVerdict[];
+  /**
+   * The state of every target of the chosen service (breaker, health, whether the balancer may
+   * choose it), when that service has `retries:`, `breaker:` or `health:`; else `undefined`.
+   */
+  targets: TargetView[] | undefined;
 }
 
 /**
@@ -89,7 +95,15 @@ export function explainRequest(state: GatewayState, req: GatewayRequest, inputs:
   }));
   const tail = { winner: routerExplain?.winner ?? null, rejected: routerExplain?.rejected ?? null, routes };
   if (m.kind === 'unmatched') {
-    return { request, decision: m.decision, service: undefined, target: undefined, limits: [], ...tail };
+    return {
+      request,
+      decision: m.decision,
+      service: undefined,
+      target: undefined,
+      limits: [],
+      ...tail,
+      targets: undefined,
+    };
   }
   request.clientIp = m.keys.clientIp();
   const peeked = peekLimits(m.applied, inputs.nowMs);
@@ -109,5 +123,15 @@ export function explainRequest(state: GatewayState, req: GatewayRequest, inputs:
       ? { kind: 'none' }
       : { kind: wouldAllow ? 'admitted' : 'denied', decision: combine(results, wouldAllow) };
   const chosen = finish(m, outcome, false);
-  return { request, decision: chosen.decision, service: chosen.service, target: chosen.target, limits, ...tail };
+  const service = chosen.service ? compiled.services.get(chosen.service.service) : undefined;
+  const res = service ? resilienceOf(state.runtime).of(service) : undefined;
+  return {
+    request,
+    decision: chosen.decision,
+    service: chosen.service,
+    target: chosen.target,
+    limits,
+    ...tail,
+    targets: res?.targets.map((t) => t.view(inputs.nowMs)),
+  };
 }

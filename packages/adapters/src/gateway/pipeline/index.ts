@@ -4,6 +4,13 @@
  * @module
  */
 export {
+  type AttemptContext,
+  type AttemptPlan,
+  type AttemptRecord,
+  afterAttempt,
+  isTargetFailure,
+} from './attempts.js';
+export {
   chooseService,
   chooseTarget,
   MAX_SCHEDULE,
