@@ -17,6 +17,7 @@ import { fileURLToPath } from 'node:url';
 import { decide, planResponseHeaders } from '@switchyard/adapters/gateway';
 import { createGateway } from '@switchyard/adapters/proxy';
 import { root, table, writeDocsSection, writeResults } from '../lib.mjs';
+import { observabilityOverhead } from './observability.mjs';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 const DURATION = Number(process.env.SWITCHYARD_BENCH_DURATION ?? 10);
@@ -293,6 +294,24 @@ http {
     }
 
     const cost = switchyardFile ? await decisionCost(switchyardFile) : undefined;
+    const observability = await observabilityOverhead({
+      tmp,
+      upstreamPorts,
+      path: PATH,
+      rounds: 3,
+      seconds: Math.max(2, Math.round(DURATION / 2)),
+      tools: {
+        freePort,
+        startProcess,
+        stop,
+        wrk,
+        switchyardConfig,
+        bin: join(root, 'packages', 'adapters', 'bin', 'switchyard.mjs'),
+      },
+    });
+    const observedOn = observability.variants['logs+metrics+traces (no tracer provider)'];
+    const observedSdk = observability.variants['logs+metrics+traces (OTel SDK recording)'];
+    console.log(`  observability: ${JSON.stringify(observability.variants)}`);
     const sy = results.switchyard;
     const floor = results['undici floor'];
     const fastify = results['@fastify/http-proxy'];
@@ -320,6 +339,7 @@ http {
       'req/s >= 0.9x undici floor': ratios.vsUndiciFloor === null ? null : ratios.vsUndiciFloor >= 0.9,
       'p99 added <= 1.2x floor p99 added':
         ratios.p99AddedVsFloorAdded === null ? null : ratios.p99AddedVsFloorAdded <= 1.2,
+      'observability on >= 0.85x off': observedOn.ratioToOff >= 0.85,
     };
     const file = writeResults('proxy', {
       tool: `wrk -t1 -c${CONNECTIONS} -d${DURATION}s --latency (${WARMUP} s warm-up each)`,
@@ -329,6 +349,7 @@ http {
       ratios,
       timeSplit,
       decisionCost: cost,
+      observability,
       targets,
     });
     console.log(`  ratios: ${JSON.stringify(ratios)}`);
@@ -358,7 +379,9 @@ Where the time goes: ${
         timeSplit
           ? `at ${sy.requestsPerSec} req/s one request costs the proxy's core ${timeSplit.perRequestUs} µs; the pipeline decision (canonical path, match, limit, hash) takes ${timeSplit.decideUs} µs and the response header plan ${timeSplit.responseHeaderPlanUs} µs of it, timed alone in one process (${(timeSplit.pipelineShare * 100).toFixed(1)}%); the rest is node:http parsing and writing, undici and the sockets.`
           : 'not measured in this run.'
-      }`,
+      }
+
+Observability overhead (issue 10's target: ≥ 0.85× off): the same Switchyard config served three ways, interleaved over ${observability.rounds} rounds of \`wrk\` ${observability.secondsPerRound} s each (medians): off ${observability.variants.off.median} req/s; access logs (to /dev/null), metrics and traces on with no tracer provider registered ${observedOn.median} req/s (${observedOn.ratioToOff}×); the same with an OpenTelemetry SDK recording every span (BasicTracerProvider, batch processor, an exporter that drops them) ${observedSdk.median} req/s (${observedSdk.ratioToOff}×).`,
     );
   } finally {
     for (const c of children) await stop(c);
