@@ -267,7 +267,8 @@ describe.each(frontDoors)('observability through the $name front door', (door) =
       sample(metrics, 'switchyard_upstream_attempts_total', { service: 'dead', outcome: 'failed' }),
     ).toBeGreaterThanOrEqual(1);
     expect(sample(metrics, 'switchyard_upstream_request_duration_seconds_count', target)).toBeGreaterThan(5);
-    expect(sample(metrics, 'switchyard_upstream_in_flight_requests', target)).toBe(0);
+    expect(sample(metrics, 'switchyard_upstream_active_requests', { upstream: up.origin })).toBe(0);
+    expect(sample(metrics, 'switchyard_upstream_queued_requests', { upstream: up.origin })).toBe(0);
     // Keep-alive connections to the upstream stay open between requests.
     expect(sample(metrics, 'switchyard_upstream_connections', { upstream: up.origin })).toBeGreaterThanOrEqual(1);
     expect(sample(metrics, 'switchyard_target_available', target)).toBe(1);

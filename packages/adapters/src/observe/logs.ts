@@ -6,6 +6,8 @@
  * @module
  */
 
+import { mkdirSync, openSync } from 'node:fs';
+import { dirname } from 'node:path';
 import type { DestinationStream, Logger } from 'pino';
 import deps from '#observe-deps';
 import type {
@@ -90,32 +92,27 @@ export function accessLogger(options: AccessLogOptions): { logger: Logger; close
     return { logger: pino({ base: undefined }, dest as DestinationStream), close: async () => {} };
   }
   const std = dest === 'stdout' ? 1 : dest === 'stderr' ? 2 : undefined;
+  // A file is opened here, synchronously: a path that cannot be written fails at startup, and
+  // the destination is ready before the first line (and before an early exit flushes it).
+  let fd = std;
+  if (fd === undefined) {
+    mkdirSync(dirname(dest), { recursive: true });
+    fd = openSync(dest, 'a');
+  }
   // Asynchronous and batched (4 KiB): a line costs a buffer append, not a write(2) per request.
-  const stream = pino.destination({
-    dest: std ?? dest,
-    sync: false,
-    minLength: 4096,
-    mkdir: std === undefined,
-    append: true,
-  });
+  const stream = pino.destination({ dest: fd, sync: false, minLength: 4096 });
   return {
     logger: pino({ base: undefined }, stream),
     close: () =>
       new Promise<void>((resolve) => {
-        const flushed = () => {
+        stream.flush(() => {
           // stdout and stderr stay open for the rest of the process.
           if (std !== undefined) resolve();
           else {
             stream.once('close', () => resolve());
             stream.end();
           }
-        };
-        // A destination that never opened (a path that cannot be written) has nothing to flush.
-        try {
-          stream.flush((err) => (err ? resolve() : flushed()));
-        } catch {
-          resolve();
-        }
+        });
       }),
   };
 }

@@ -7,7 +7,7 @@
  * @module
  */
 
-import type { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { Counter, Histogram, Registry } from 'prom-client';
 import deps from '#observe-deps';
 import type {
   GatewayEventHandlers,
@@ -17,7 +17,7 @@ import type {
   RetryEvent,
   TargetStateChangeEvent,
   UpstreamAttemptEndEvent,
-  UpstreamAttemptStartEvent,
+  UpstreamConnections,
 } from '../gateway/events.js';
 import type { BreakerState, TargetView } from '../gateway/resilience/index.js';
 
@@ -54,7 +54,6 @@ export class GatewayMetrics {
   readonly #duration: Histogram<'route' | 'service'>;
   readonly #attempts: Counter<'service' | 'target' | 'outcome'>;
   readonly #upstreamDuration: Histogram<'service' | 'target'>;
-  readonly #inFlight: Gauge<'service' | 'target'>;
   readonly #limitRejections: Counter<'policy' | 'reason'>;
   readonly #retries: Counter<'service' | 'reason'>;
   readonly #budgetExhausted: Counter<'service'>;
@@ -93,12 +92,6 @@ export class GatewayMetrics {
       buckets,
       registers,
     });
-    this.#inFlight = new prom.Gauge({
-      name: 'switchyard_upstream_in_flight_requests',
-      help: 'Exchanges with an upstream target in progress now.',
-      labelNames: ['service', 'target'],
-      registers,
-    });
     this.#limitRejections = new prom.Counter({
       name: 'switchyard_rate_limit_rejections_total',
       help: 'Requests a rate limit turned away, by policy; reason exceeded (429) or store-unavailable (503).',
@@ -131,7 +124,28 @@ export class GatewayMetrics {
       registers,
       collect() {
         this.reset();
-        for (const [origin, n] of upstreamSums(gateways)) this.set({ upstream: origin }, n);
+        for (const [origin, u] of upstreamSums(gateways)) this.set({ upstream: origin }, u.connected);
+      },
+    });
+    // Read from the connection pools when scraped: no per-request bookkeeping.
+    new prom.Gauge({
+      name: 'switchyard_upstream_active_requests',
+      help: 'Requests to an upstream origin being processed on its connections now.',
+      labelNames: ['upstream'],
+      registers,
+      collect() {
+        this.reset();
+        for (const [origin, u] of upstreamSums(gateways)) this.set({ upstream: origin }, u.running);
+      },
+    });
+    new prom.Gauge({
+      name: 'switchyard_upstream_queued_requests',
+      help: 'Requests to an upstream origin waiting for a connection now.',
+      labelNames: ['upstream'],
+      registers,
+      collect() {
+        this.reset();
+        for (const [origin, u] of upstreamSums(gateways)) this.set({ upstream: origin }, u.pending);
       },
     });
     new prom.Gauge({
@@ -196,14 +210,11 @@ export class GatewayMetrics {
         });
         this.#duration.observe({ route, service }, event.durationSeconds);
       },
-      'upstream-attempt-start': (event: UpstreamAttemptStartEvent) => {
-        this.#inFlight.inc({ service: event.service.name, target: event.target.id });
-      },
       'upstream-attempt-end': (event: UpstreamAttemptEndEvent) => {
-        const labels = { service: event.service.name, target: event.target.id };
-        this.#inFlight.dec(labels);
-        this.#attempts.inc({ ...labels, outcome: event.outcome });
-        this.#upstreamDuration.observe(labels, event.durationSeconds);
+        const service = event.service.name;
+        const target = event.target.id;
+        this.#attempts.inc({ service, target, outcome: event.outcome });
+        this.#upstreamDuration.observe({ service, target }, event.durationSeconds);
       },
       'limit-decided': (event: LimitDecidedEvent) => {
         if (event.outcome === 'admitted') return;
@@ -236,10 +247,17 @@ export class GatewayMetrics {
   }
 }
 
-/** Open connections per upstream origin, summed over the watched gateways. */
-function upstreamSums(gateways: ReadonlySet<ObservedGateway>): Map<string, number> {
-  const sums = new Map<string, number>();
-  for (const g of gateways) for (const u of g.upstreams()) sums.set(u.origin, (sums.get(u.origin) ?? 0) + u.connected);
+/** Connections and requests per upstream origin, summed over the watched gateways. */
+function upstreamSums(gateways: ReadonlySet<ObservedGateway>): Map<string, UpstreamConnections> {
+  const sums = new Map<string, UpstreamConnections>();
+  for (const g of gateways)
+    for (const u of g.upstreams()) {
+      const sum = sums.get(u.origin) ?? { origin: u.origin, connected: 0, running: 0, pending: 0 };
+      sum.connected += u.connected;
+      sum.running += u.running;
+      sum.pending += u.pending;
+      sums.set(u.origin, sum);
+    }
   return sums;
 }
 
