@@ -3,6 +3,7 @@
 // tracer provider registered: no spans, the pipeline's traceparent sent as planned. Plus the
 // event hub's contract (nobody listening: inactive; a throwing listener never reaches a request)
 // and the schema of the block.
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -184,5 +185,29 @@ describe('observability: in gateway.yaml', () => {
     expect(() => parseConfig(`${base}observability:\n  metrics: { enabled: yes please }\n`, 'g.yaml')).toThrow(
       /g\.yaml:4:23: .*expected/,
     );
+  });
+});
+
+describe('loading', () => {
+  it('a gateway without observability loads neither pino, prom-client nor @opentelemetry/api', () => {
+    // On the built package, as users get it; then with observability on, as a control.
+    const script = (on: boolean) => `
+      const { createGateway } = require('@switchyard/adapters/proxy');
+      const g = createGateway({ ${on ? "observability: { access_log: { enabled: true, destination: 'stderr' }, metrics: { enabled: true }, traces: { enabled: true } }," : ''}
+        services: { s: { targets: ['http://127.0.0.1:9'] } }, routes: [{ path: '/', service: 's' }] }, { log: () => {} });
+      g.embed();
+      const hits = new Set();
+      for (const k of Object.keys(require.cache)) {
+        const m = /[\\\\/]node_modules[\\\\/](?:\\.pnpm[\\\\/])?(pino|prom-client|@opentelemetry[\\\\/+]api)[@\\\\/]/.exec(k);
+        if (m) hits.add(m[1].replace('+', '/').replace('\\\\', '/'));
+      }
+      g.close().then(() => process.stdout.write(JSON.stringify([...hits].sort())));`;
+    const run = (on: boolean) => {
+      const r = spawnSync(process.execPath, ['-e', script(on)], { encoding: 'utf8' });
+      expect(r.status, r.stderr).toBe(0);
+      return JSON.parse(r.stdout) as string[];
+    };
+    expect(run(false)).toEqual([]);
+    expect(run(true)).toEqual(['@opentelemetry/api', 'pino', 'prom-client']);
   });
 });
