@@ -199,6 +199,28 @@ describe('proxy(options) and gateway(config)', () => {
     }
   });
 
+  it('proxy takes the resilience options of a service: a 503 with Retry-After is retried', async () => {
+    const app = express();
+    const plain = proxy({ target: up.origin });
+    const retrying = proxy({ target: up.origin, retries: { attempts: 2, backoff_ms: 1 } });
+    app.use('/plain', plain);
+    app.use('/retrying', retrying);
+    const url = await serve(app);
+    try {
+      const once = await request(`${url}/plain/__flaky?n=1&after=0&id=a`);
+      expect(once.statusCode).toBe(503);
+      await once.body.dump();
+      const again = await request(`${url}/retrying/__flaky?n=1&after=0&id=b`);
+      expect(again.statusCode).toBe(200);
+      await again.body.dump();
+      expect(up.hits('/plain/__flaky?n=1&after=0&id=a')).toBe(1);
+      expect(up.hits('/retrying/__flaky?n=1&after=0&id=b')).toBe(2);
+    } finally {
+      await plain.close();
+      await retrying.close();
+    }
+  });
+
   it('a config that does not compile throws where the middleware is created', () => {
     expect(() => gateway({ routes: [{ path: '/x', service: 'missing' }] })).toThrow(ConfigError);
     expect(() => proxy({} as never)).toThrow(InvalidArgumentError);

@@ -1,12 +1,14 @@
 // Resilience through the pipeline: per-target state in the runtime, the balancer skipping
 // unavailable targets (consistent hashing moving only their keys), afterAttempt's retry plans,
 // events, reload carry-over and explain. Fake clocks, seeded random sources, no sockets.
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { compileGateway } from '../../packages/adapters/src/gateway/config/index.js';
 import { afterAttempt, decide, explainRequest, release } from '../../packages/adapters/src/gateway/pipeline/index.js';
 import { ResilienceRuntime, type TargetStateEvent } from '../../packages/adapters/src/gateway/resilience/index.js';
 import type { Decision, ForwardDecision, GatewayState } from '../../packages/adapters/src/gateway/types.js';
 import { formatExplanation } from '../../packages/adapters/src/proxy/explain-format.js';
+import { assertProperty } from '../support/fast-check.js';
 import { request, seeded } from './support/build.js';
 
 const T = ['http://127.0.0.1:9001', 'http://127.0.0.1:9002', 'http://127.0.0.1:9003'];
@@ -250,5 +252,74 @@ describe('reload and explain', () => {
     expect(text).toContain('breaker:   opens after 2 failures in a row');
     expect(text).toContain('health:    GET /healthz every 500 ms');
     expect(text).toContain(`state:     ${T[2]}: unavailable, breaker closed, health unhealthy`);
+  });
+});
+
+describe('the balancer and unavailable targets (property)', () => {
+  const FOUR = [...T, 'http://127.0.0.1:9004'];
+  const strategies = [
+    'round-robin',
+    'least-requests',
+    'random',
+    { 'consistent-hash': { key: 'header:x-k', algorithm: 'maglev' } },
+    { 'consistent-hash': { key: 'header:x-k', algorithm: 'ring' } },
+  ];
+
+  it('never chooses an open or unhealthy target; under consistent hashing only their keys move', () => {
+    assertProperty(
+      fc.property(
+        fc.integer({ min: 0, max: strategies.length - 1 }),
+        fc.array(fc.boolean(), { minLength: 4, maxLength: 4 }),
+        fc.array(fc.constantFrom('open', 'unhealthy'), { minLength: 4, maxLength: 4 }),
+        fc.integer({ min: 1, max: 2 ** 30 }),
+        (which, down, how, seed) => {
+          const s: GatewayState = {
+            compiled: compileGateway(
+              {
+                services: {
+                  s: {
+                    targets: FOUR.map((url, i) => ({ url, weight: i + 1 })),
+                    balance: strategies[which],
+                    breaker: { consecutive_failures: 1 },
+                    health: { path: '/h' },
+                  },
+                },
+                routes: [{ path: '/*', service: 's' }],
+              },
+              { limiterSeed: 1 },
+            ),
+            runtime: { cursors: new Map(), inFlight: new Map(), resilience: new ResilienceRuntime() },
+          };
+          const random = seeded(seed);
+          const pick = (k: string) => {
+            const d = decide(request({ target: '/x', headers: { 'x-k': k } }), s, { nowMs: 10, random });
+            if (d instanceof Promise) throw new Error('sync expected');
+            if (d.kind === 'forward') release(s, d);
+            return d.kind === 'forward' ? d.target.id : undefined;
+          };
+          const keys = Array.from({ length: 40 }, (_, i) => `key-${seed}-${i}`);
+          const before = new Map(keys.map((k) => [k, pick(k)]));
+          const sr = s.runtime.resilience!.of(s.compiled.services.get('s')!)!;
+          down.forEach((isDown, i) => {
+            if (!isDown) return;
+            const t = sr.targets[i]!;
+            if (how[i] === 'open') t.record(false, 'normal', 5);
+            else for (let n = 0; n < 3; n++) t.recordProbe(false, 5);
+          });
+          const downIds = new Set(FOUR.filter((_, i) => down[i]));
+          for (const k of keys) {
+            const now = pick(k);
+            if (downIds.size === FOUR.length) {
+              expect(now).toBeUndefined();
+              continue;
+            }
+            expect(now).toBeDefined();
+            expect(downIds.has(now!)).toBe(false);
+            if (which >= 3 && !downIds.has(before.get(k)!)) expect(now).toBe(before.get(k));
+          }
+        },
+      ),
+      80,
+    );
   });
 });

@@ -74,6 +74,31 @@ describe('switchyard check / explain / --help', () => {
     expect(miss.stdout).toContain('respond 404');
   });
 
+  it('explain: the resilience policies of the chosen service and the state of each target', () => {
+    const file = yaml(
+      'resilient.yaml',
+      `services:
+  svc:
+    targets: [${up.origin}, http://127.0.0.1:1]
+    retries: { attempts: 2 }
+    breaker: {}
+    health: { path: /healthz }
+routes:
+  - path: /api/*
+    service: svc
+    retry: always
+`,
+    );
+    const r = runCli(['explain', file, 'POST', '/api/x']);
+    expect(r.status).toBe(0);
+    expect(r.stdout).toContain('retries:   up to 2 attempts (always methods)');
+    expect(r.stdout).toContain('breaker:   opens after 5 failures in a row; cooldown 30000 ms');
+    expect(r.stdout).toContain('health:    GET /healthz every 5000 ms');
+    expect(r.stdout).toContain(`state:     ${up.origin}: available, breaker closed, health unknown`);
+    expect(r.stdout).toContain('state:     http://127.0.0.1:1: available, breaker closed, health unknown');
+    expect(r.stdout).toContain('request unlimited');
+  });
+
   it('--help exits 0; a bad command or flag exits 2 with usage', () => {
     const help = runCli(['--help']);
     expect(help.status).toBe(0);

@@ -56,6 +56,30 @@ export interface ProxyOptions {
   timeouts?: { connect_ms?: number; headers_ms?: number; request_ms?: number };
   /** CIDR blocks allowed to set `X-Forwarded-*` / `Forwarded`, as `trust_proxies:`. */
   trustProxies?: readonly string[];
+  /** Retries of failed attempts, as `services.<name>.retries` of gateway.yaml (off when absent). */
+  retries?: {
+    attempts?: number;
+    backoff_ms?: number;
+    max_backoff_ms?: number;
+    max_retry_after_ms?: number;
+    budget?: { capacity?: number; refill_per_second?: number };
+  };
+  /** A circuit breaker on the target, as `services.<name>.breaker` (off when absent). */
+  breaker?: {
+    consecutive_failures?: number;
+    failure_rate?: { threshold_percent?: number; window_ms?: number; min_requests?: number };
+    cooldown_ms?: number;
+    half_open_requests?: number;
+    close_after?: number;
+  };
+  /** Active health checks of the target, as `services.<name>.health` (off when absent). */
+  health?: {
+    path: string;
+    interval_ms?: number;
+    timeout_ms?: number;
+    healthy_threshold?: number;
+    unhealthy_threshold?: number;
+  };
 }
 
 /**
@@ -69,7 +93,15 @@ export function proxyConfig(options: ProxyOptions): object {
   return {
     name: 'proxy',
     ...(options.trustProxies ? { trust_proxies: [...options.trustProxies] } : {}),
-    services: { upstream: { targets: [options.target], ...(options.timeouts ? { timeouts: options.timeouts } : {}) } },
+    services: {
+      upstream: {
+        targets: [options.target],
+        ...(options.timeouts ? { timeouts: options.timeouts } : {}),
+        ...(options.retries ? { retries: options.retries } : {}),
+        ...(options.breaker ? { breaker: options.breaker } : {}),
+        ...(options.health ? { health: options.health } : {}),
+      },
+    },
     routes: [
       { path: '/', service: 'upstream', ...rewrite },
       { path: '/*', service: 'upstream', ...rewrite },

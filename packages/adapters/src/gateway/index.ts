@@ -62,6 +62,40 @@ export {
   type ServiceChoice,
   type TargetChoice,
 } from './pipeline/index.js';
-// Resilience: retries, breakers, health state and their events.
-export * from './resilience/index.js';
+// Resilience: retries, breakers, health state and their events. Named one by one (not `export *`)
+// so that these names take precedence over a star export of the same name elsewhere.
+export {
+  ActiveHealth,
+  type Admission,
+  type AttemptResult,
+  type BreakerPolicy,
+  type BreakerReason,
+  type BreakerState,
+  type BreakerTransition,
+  backoffMs,
+  CircuitBreaker,
+  decideRetry,
+  type HealthPolicy,
+  type HealthStatus,
+  type HealthTransition,
+  IDEMPOTENT_METHODS,
+  methodRetryable,
+  type NoRetryReason,
+  parseRetryAfter,
+  ResilienceRuntime,
+  RetryBudget,
+  type RetryInput,
+  type RetryMode,
+  type RetryPolicy,
+  type RetryReason,
+  type RetryVerdict,
+  retryReasonOf,
+  ServiceResilience,
+  type TargetChangeReason,
+  TargetHealth,
+  type TargetStateEvent,
+  type TargetStateListener,
+  type TargetStatus,
+  type TargetView,
+} from './resilience/index.js';
 export * from './types.js';

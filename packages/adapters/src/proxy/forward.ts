@@ -172,6 +172,8 @@ export function forwardHttp(
   let started = false;
   /** The wait before the next attempt. */
   let sleeping: NodeJS.Timeout | undefined;
+  /** Whether the current attempt's outcome was reported (its response, or its failure). */
+  let reported = false;
   const withBody = hasBody(req);
   const records: AttemptRecord[] | undefined = attempted ? [] : undefined;
   const deadline = attempted && timeouts.requestMs > 0 ? performance.now() + timeouts.requestMs : Infinity;
@@ -209,6 +211,7 @@ export function forwardHttp(
   };
   const report = (result: AttemptResult, bodySent: boolean): AttemptPlan | undefined => {
     if (attempted === undefined) return undefined;
+    reported = true;
     const plan = attempted(decision, result, {
       attempt,
       method: req.method ?? 'GET',
@@ -229,7 +232,8 @@ export function forwardHttp(
   const onClose = () => {
     if (!res.writableFinished) {
       // Gone while waiting to retry: nothing was in flight (the release frees the admission).
-      if (!over && sleeping === undefined) report({ kind: 'client-aborted' }, false);
+      // Gone mid-body: the attempt's response was reported already.
+      if (!over && sleeping === undefined && !reported) report({ kind: 'client-aborted' }, false);
       abort(new Cut('client-gone'));
       finish({ kind: 'client-aborted', status });
     }
@@ -250,7 +254,8 @@ export function forwardHttp(
       // (its admission is handed back when the request is released).
       clearTimeout(sleeping);
       sleeping = undefined;
-    } else if (attempted !== undefined) {
+    } else if (attempted !== undefined && !(afterHeaders && cut?.why === 'timeout')) {
+      // (A stream the gateway's own deadline cut after a good start is not the target's failure.)
       const error = describe(cut ?? err);
       const connectError = !started || CONNECT_CODES.has(errorCode(err) ?? '');
       const result: AttemptResult = afterHeaders
@@ -281,6 +286,7 @@ export function forwardHttp(
     attempt++;
     controller = undefined;
     started = false;
+    reported = false;
     sleeping = setTimeout(() => {
       sleeping = undefined;
       if (!over) dispatch();

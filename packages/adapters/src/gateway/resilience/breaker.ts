@@ -58,6 +58,7 @@ const BUCKETS = 10;
 
 /** One target's breaker; see the module comment. */
 export class CircuitBreaker {
+  /** The policy it applies. */
   readonly policy: BreakerPolicy;
   #state: BreakerState = 'closed';
   #consecutive = 0;

@@ -33,6 +33,7 @@ export interface HealthTransition {
 
 /** One target's active health state; see the module comment. */
 export class ActiveHealth {
+  /** The policy it applies. */
   readonly policy: HealthPolicy;
   #status: HealthStatus = 'unknown';
   #passed = 0;
@@ -42,6 +43,7 @@ export class ActiveHealth {
     this.policy = policy;
   }
 
+  /** The verdict of the probes so far. */
   get status(): HealthStatus {
     return this.#status;
   }

@@ -158,7 +158,9 @@ export function parseRetryAfter(value: string | undefined, nowMs: number): numbe
  * while letting isolated failures be retried. Pure: the clock is an argument.
  */
 export class RetryBudget {
+  /** Most tokens (retries in a burst). */
   readonly capacity: number;
+  /** Tokens added back per second. */
   readonly refillPerSecond: number;
   #tokens: number;
   /** When `#tokens` was last brought up to date; `undefined` before the first use. */

@@ -48,6 +48,7 @@ export type TargetStateListener = (event: TargetStateEvent) => void;
 /** A target's state for display (`switchyard explain`, admin, metrics). */
 export interface TargetView {
   service: string;
+  /** The target's id (its origin). */
   target: string;
   status: TargetStatus;
   /** When an open breaker lets trials through. */
@@ -64,9 +65,13 @@ function statusOf(breaker: CircuitBreaker | undefined, active: ActiveHealth | un
 
 /** One target's breaker and health state; see the module comment. */
 export class TargetHealth {
+  /** The service's name. */
   readonly service: string;
+  /** The target's id (its origin). */
   readonly target: string;
+  /** The passive side: `undefined` without `breaker:`. */
   readonly breaker: CircuitBreaker | undefined;
+  /** The active side: `undefined` without `health:`. */
   readonly active: ActiveHealth | undefined;
   /** The policies it was built from: a reload keeps the state only while they are the same. */
   readonly fingerprint: string;
@@ -167,7 +172,9 @@ function targetFingerprint(service: CompiledService): string {
 
 /** A service's targets' states (by target index) and its retry budget. */
 export class ServiceResilience {
+  /** The compiled service it was built for. */
   readonly service: CompiledService;
+  /** One state per target, by target index (shared with later states while unchanged). */
   readonly targets: readonly TargetHealth[];
   /** The retry budget; `undefined` when the service has no `retries:`. */
   readonly budget: RetryBudget | undefined;

@@ -1,0 +1,154 @@
+// The resilience machinery of the standalone gateway around the pure decisions: the active
+// health checker (timers, reload, close), the state kept across reloads, and the typed events
+// observers get (per-attempt records, outcomes, target state changes). Real sockets on 127.0.0.1.
+import { request } from 'undici';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { AttemptRecord } from '../../packages/adapters/src/gateway/pipeline/attempts.js';
+import type { TargetStateEvent } from '../../packages/adapters/src/gateway/resilience/index.js';
+import type { ForwardOutcome } from '../../packages/adapters/src/proxy/forward.js';
+import { createGateway, type Gateway } from '../../packages/adapters/src/proxy/index.js';
+import { closedPort, eventually, startUpstream, type TestUpstream } from '../support/upstreams.js';
+
+const cleanup: (() => Promise<void>)[] = [];
+afterEach(async () => {
+  for (const f of cleanup.splice(0).reverse()) await f();
+});
+
+async function upstream(name: string): Promise<TestUpstream> {
+  const u = await startUpstream(name, name);
+  cleanup.push(() => u.close());
+  return u;
+}
+
+function healthConfig(targets: string[], interval = 30) {
+  return {
+    services: {
+      hc: {
+        targets,
+        health: {
+          path: '/__health',
+          interval_ms: interval,
+          timeout_ms: 300,
+          healthy_threshold: 1,
+          unhealthy_threshold: 1,
+        },
+      },
+    },
+    routes: [{ path: '/*', service: 'hc' }],
+  };
+}
+
+async function start(config: object, observer = {}): Promise<{ gw: Gateway; url: string }> {
+  const gw = createGateway(config, { log: () => {}, observer });
+  const address = await gw.listen(0, '127.0.0.1');
+  cleanup.push(() => gw.close());
+  return { gw, url: address.url };
+}
+
+describe('active health checks in the gateway', () => {
+  it('probe every target; reload keeps the state of unchanged targets and stops removed ones; close stops all', async () => {
+    const a = await upstream('a');
+    const b = await upstream('b');
+    const { gw } = await start(healthConfig([a.origin, b.origin]));
+    const status = (origin: string) => gw.resilience.targets(Date.now()).find((t) => t.target === origin)?.status;
+    expect(await eventually(() => a.hits('/__health') >= 2 && b.hits('/__health') >= 2)).toBe(true);
+    b.setHealthy(false);
+    expect(await eventually(() => status(b.origin)?.health === 'unhealthy')).toBe(true);
+    // Same config: the state carries over (b stays unhealthy without a new probe having to say so).
+    await gw.reload(healthConfig([a.origin, b.origin]));
+    expect(status(b.origin)).toEqual({ breaker: undefined, health: 'unhealthy', available: false });
+    // b removed: its probe stops.
+    await gw.reload(healthConfig([a.origin]));
+    const bProbes = b.hits('/__health');
+    await new Promise((r) => setTimeout(r, 200));
+    expect(b.hits('/__health')).toBe(bProbes);
+    expect(status(b.origin)).toBeUndefined();
+    await gw.close();
+    const aProbes = a.hits('/__health');
+    await new Promise((r) => setTimeout(r, 200));
+    expect(a.hits('/__health')).toBe(aProbes);
+  });
+
+  it('a target that does not answer its probe in timeout_ms is unhealthy; events say so, with the reason', async () => {
+    const dead = await closedPort();
+    const ok = await upstream('ok');
+    const events: TargetStateEvent[] = [];
+    const { url } = await start(healthConfig([`http://127.0.0.1:${dead}`, ok.origin]), {
+      targetState: (e: TargetStateEvent) => events.push(e),
+    });
+    expect(await eventually(() => events.some((e) => e.current.health === 'unhealthy'))).toBe(true);
+    const down = events.find((e) => e.current.health === 'unhealthy')!;
+    expect(down).toMatchObject({
+      service: 'hc',
+      target: `http://127.0.0.1:${dead}`,
+      previous: { health: 'unknown', available: true },
+      current: { health: 'unhealthy', available: false },
+      reason: 'health-check-failed',
+    });
+    for (let i = 0; i < 6; i++) {
+      const res = await request(`${url}/x${i}`);
+      expect(res.statusCode).toBe(200);
+      await res.body.dump();
+    }
+  });
+});
+
+describe('events for observers', () => {
+  it('every attempt is reported with its verdict, and the outcome lists them', async () => {
+    const good = await upstream('good');
+    const dead = await closedPort();
+    const attempts: AttemptRecord[] = [];
+    const outcomes: ForwardOutcome[] = [];
+    const events: TargetStateEvent[] = [];
+    const { url } = await start(
+      {
+        services: {
+          s: {
+            targets: [`http://127.0.0.1:${dead}`, good.origin],
+            retries: { attempts: 2, backoff_ms: 1, max_backoff_ms: 2 },
+            breaker: { consecutive_failures: 1, cooldown_ms: 60_000 },
+          },
+        },
+        routes: [{ path: '/*', service: 's' }],
+      },
+      {
+        attempt: (_d: unknown, r: AttemptRecord) => attempts.push(r),
+        forwarded: (_d: unknown, o: ForwardOutcome) => outcomes.push(o),
+        targetState: (e: TargetStateEvent) => events.push(e),
+      },
+    );
+    const res = await request(`${url}/first`);
+    expect(res.statusCode).toBe(200);
+    await res.body.dump();
+    expect(await eventually(() => outcomes.length === 1)).toBe(true);
+    expect(attempts.map((a) => [a.attempt, a.target, a.result.kind, a.retry?.retry])).toEqual([
+      [1, `http://127.0.0.1:${dead}`, 'connect-error', true],
+      [2, good.origin, 'response', undefined],
+    ]);
+    expect(attempts[0]!.retry).toMatchObject({ retry: true, reason: 'connect-error' });
+    expect(outcomes[0]).toMatchObject({ kind: 'completed', status: 200 });
+    expect(outcomes[0]!.attempts).toEqual(attempts);
+    expect(events.map((e) => [e.target, e.current.breaker, e.reason])).toEqual([
+      [`http://127.0.0.1:${dead}`, 'open', 'consecutive-failures'],
+    ]);
+    // The dead target is open now: the next request goes straight to the live one, one attempt.
+    const again = await request(`${url}/second`);
+    await again.body.dump();
+    expect(await eventually(() => outcomes.length === 2)).toBe(true);
+    expect(outcomes[1]!.attempts?.map((a) => a.target)).toEqual([good.origin]);
+    expect(good.hits('/first') + good.hits('/second')).toBe(2);
+  });
+
+  it('a service without resilience policies reports no attempts', async () => {
+    const good = await upstream('plain');
+    const outcomes: ForwardOutcome[] = [];
+    const { url } = await start(
+      { services: { s: { targets: [good.origin] } }, routes: [{ path: '/*', service: 's' }] },
+      { forwarded: (_d: unknown, o: ForwardOutcome) => outcomes.push(o) },
+    );
+    const res = await request(`${url}/x`);
+    await res.body.dump();
+    expect(await eventually(() => outcomes.length === 1)).toBe(true);
+    expect(outcomes[0]!.attempts).toBeUndefined();
+  });
+});
