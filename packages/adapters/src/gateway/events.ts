@@ -13,7 +13,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { MultiDecision } from '@switchyard/core';
-import type { RetryReason, RetryVerdict, TargetStateEvent, TargetView } from './resilience/index.js';
+import type { AttemptResult, RetryReason, RetryVerdict, TargetStateEvent, TargetView } from './resilience/index.js';
 import type {
   CompiledService,
   CompiledTarget,
@@ -110,6 +110,12 @@ export interface UpstreamAttemptEndEvent {
   readonly status: number | undefined;
   /** What failed, for `failed` and `timeout`. */
   readonly error: string | undefined;
+  /**
+   * What the attempt came to as the resilience policies judge it (`connect-error`, `reset`,
+   * `timeout`, `response` with its status, ...), for a service with `retries:`, `breaker:` or
+   * `health:`; else `undefined`.
+   */
+  readonly result: AttemptResult | undefined;
   /**
    * The retry verdict of a failed attempt of a service with resilience policies (retried after
    * `delayMs`, or why not: `budget` when the retry budget was empty); else `undefined`.

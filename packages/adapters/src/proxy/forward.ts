@@ -17,7 +17,7 @@ import { performance } from 'node:perf_hooks';
 import type { Dispatcher } from 'undici';
 import { type AttemptOutcome, type GatewayEvents, type ObservedRequest, secondsSince } from '../gateway/events.js';
 import type { AttemptContext, AttemptPlan, AttemptRecord } from '../gateway/pipeline/attempts.js';
-import type { AttemptResult, RetryVerdict } from '../gateway/resilience/index.js';
+import type { AttemptResult } from '../gateway/resilience/index.js';
 import type { ForwardDecision, HeaderList, HeaderMap } from '../gateway/types.js';
 import type { Upstreams } from './upstreams.js';
 
@@ -185,12 +185,12 @@ export function forwardHttp(
     outcome: AttemptOutcome,
     upstreamStatus: number | undefined,
     error: string | undefined,
-    retry: RetryVerdict | undefined,
+    record: AttemptRecord | undefined,
   ) => {
     if (attemptStartNs === undefined) return;
     const startNs = attemptStartNs;
     attemptStartNs = undefined;
-    attemptEnded(ctx.events!, observed!, decision, attempt, outcome, upstreamStatus, error, retry, startNs);
+    attemptEnded(ctx.events!, observed!, decision, attempt, outcome, upstreamStatus, error, record, startNs);
   };
 
   const finish = (outcome: ForwardOutcome) => {
@@ -202,10 +202,10 @@ export function forwardHttp(
     if (records !== undefined) outcome.attempts = records;
     if (attemptStartNs !== undefined) {
       const last = records?.[records.length - 1];
-      const retry = last?.attempt === attempt ? last.retry : undefined;
+      const record = last?.attempt === attempt ? last : undefined;
       if (outcome.kind === 'upstream-failed')
-        attemptOver(outcome.status === 504 ? 'timeout' : 'failed', status, outcome.error, retry);
-      else attemptOver(outcome.kind === 'completed' ? 'response' : 'client-aborted', outcome.status, undefined, retry);
+        attemptOver(outcome.status === 504 ? 'timeout' : 'failed', status, outcome.error, record);
+      else attemptOver(outcome.kind === 'completed' ? 'response' : 'client-aborted', outcome.status, undefined, record);
     }
     ctx.done(decision, outcome);
   };
@@ -269,7 +269,7 @@ export function forwardHttp(
               : { kind: 'reset', error };
       const plan = report(result, withBody && started && !connectError);
       if (plan?.next !== undefined && !afterHeaders) {
-        attemptOver(result.kind === 'timeout' ? 'timeout' : 'failed', undefined, error, plan.record.retry);
+        attemptOver(result.kind === 'timeout' ? 'timeout' : 'failed', undefined, error, plan.record);
         retry(plan);
         return;
       }
@@ -334,7 +334,7 @@ export function forwardHttp(
             withBody,
           );
           if (plan?.next !== undefined) {
-            attemptOver('response', statusCode, undefined, plan.record.retry);
+            attemptOver('response', statusCode, undefined, plan.record);
             // The answer is dropped: the client gets the next attempt's. The attempt moves on
             // first, so that the error undici reports for this abort (at once) is ignored.
             retry(plan);
@@ -418,9 +418,10 @@ function attemptEnded(
   outcome: AttemptOutcome,
   status: number | undefined,
   error: string | undefined,
-  retry: RetryVerdict | undefined,
+  record: AttemptRecord | undefined,
   startNs: bigint,
 ): void {
+  const retry = record?.retry;
   events.emit({
     type: 'upstream-attempt-end',
     request,
@@ -431,6 +432,7 @@ function attemptEnded(
     outcome,
     status,
     error,
+    result: record?.result,
     retry,
     durationSeconds: secondsSince(startNs),
   });
