@@ -266,7 +266,7 @@ routes:
       },
     });
     expect(urls).toEqual(['redis://127.0.0.1:6379']);
-    expect(c.redis).toEqual({ url: 'redis://127.0.0.1:6379', onError: 'fail-open' });
+    expect(c.redis).toEqual({ url: 'redis://127.0.0.1:6379', onError: 'fail-open', timeoutMs: 100 });
     const perUser = c.limits.get('per-user')!;
     expect(perUser).toMatchObject({ store: 'redis', algorithm: 'sliding-window', limit: 600, windowMs: 60000 });
     expect(c.limits.get('per-ip')!.shared).toBeUndefined();

@@ -60,7 +60,7 @@ describe('every key of the DESIGN.md example', () => {
     expect(c.trustProxies).toEqual(['127.0.0.1/32', '10.0.0.0/8']);
     expect(c.paths).toEqual({ escapedSlashes: 'reject', mergeSlashes: true, dotSegments: 'resolve' });
     expect(c.versioning).toEqual({ header: 'x-api-version', default: 'v1' });
-    expect(c.redis).toEqual({ url: 'redis://127.0.0.1:6379', onError: 'fail-open' });
+    expect(c.redis).toEqual({ url: 'redis://127.0.0.1:6379', onError: 'fail-open', timeoutMs: 100 });
     const [users, v2, api] = c.services;
     expect(users!.targets.map((t) => [t.origin, t.basePath, t.weight])).toEqual([
       ['http://127.0.0.1:9001', '', 1],

@@ -273,6 +273,14 @@ describe('RedisRateLimiter when Redis fails or hangs', () => {
   it('every error it throws or reports is a SwitchyardError with a code', async () => {
     const limiter = new RedisRateLimiter({ capacity: 1, refillPerSecond: 1, client: failing, onFailure: 'open' });
     await expect(limiter.take(42 as never)).rejects.toBeInstanceOf(InvalidArgumentError);
+    // Keys are checked as the in-process limiters check them: objects are not stringified into
+    // one shared "[object Object]" bucket.
+    for (const key of [{}, { a: 1 }, null, undefined, ['k']]) {
+      await expect(limiter.take(key as never)).rejects.toMatchObject({
+        code: 'SWITCHYARD_INVALID_ARGUMENT',
+        argument: 'key',
+      });
+    }
     await expect(limiter.take('k', 2)).rejects.toMatchObject({ code: 'SWITCHYARD_INVALID_ARGUMENT', argument: 'cost' });
     await limiter.take('k');
     expect(limiter.state.lastError).toBeInstanceOf(SwitchyardError);

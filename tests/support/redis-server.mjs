@@ -1,5 +1,5 @@
 // Starts a throwaway redis-server on 127.0.0.1 at a free port, or says why it cannot: the one
-// starter behind the Redis tests (tests/ratelimit/redis.test.ts) and the Redis benchmark
+// starter behind the Redis tests (tests/ratelimit/redis*.test.ts) and the Redis benchmark
 // (bench/ratelimit). Plain JavaScript so that the benchmarks, which run without a TS loader, can
 // use it too; its types are in redis-server.d.mts.
 import { spawn, spawnSync } from 'node:child_process';
@@ -31,15 +31,18 @@ function freePort() {
   });
 }
 
-/** Starts redis-server (no persistence, bound to 127.0.0.1) and resolves once it answers PING. */
-export async function startRedis() {
-  const port = await freePort();
-  const dir = mkdtempSync(join(tmpdir(), 'switchyard-redis-'));
-  const child = spawn(
-    'redis-server',
-    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir],
-    { stdio: 'ignore' },
-  );
+function spawnServer(port, dir, persist) {
+  // `persist` writes every change to an append-only file before answering, so a server killed
+  // and restarted on the same directory comes back with every budget it had.
+  const persistence = persist
+    ? ['--save', '', '--appendonly', 'yes', '--appendfsync', 'always']
+    : ['--save', '', '--appendonly', 'no'];
+  return spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', ...persistence, '--dir', dir], {
+    stdio: 'ignore',
+  });
+}
+
+async function waitForPing(port, child) {
   const client = new Redis({
     port,
     host: '127.0.0.1',
@@ -49,31 +52,62 @@ export async function startRedis() {
   });
   client.on('error', () => {}); // refused connections while the server starts are expected
   const deadline = Date.now() + 10_000;
-  for (;;) {
-    try {
-      await client.connect();
-      await client.ping();
-      break;
-    } catch (error) {
-      client.disconnect();
-      if (Date.now() > deadline || child.exitCode !== null) {
-        child.kill();
-        rmSync(dir, { recursive: true, force: true });
-        throw new Error(`redis-server did not start on port ${port}: ${String(error)}`);
+  try {
+    for (;;) {
+      try {
+        await client.connect();
+        await client.ping();
+        return;
+      } catch (error) {
+        client.disconnect();
+        if (Date.now() > deadline || child.exitCode !== null) {
+          child.kill();
+          throw new Error(`redis-server did not start on port ${port}: ${String(error)}`);
+        }
+        await new Promise((r) => setTimeout(r, 50));
       }
-      await new Promise((r) => setTimeout(r, 50));
     }
+  } finally {
+    client.disconnect();
   }
-  client.disconnect();
+}
+
+async function kill(child, signal) {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((r) => child.once('exit', r));
+  child.kill(signal);
+  await exited;
+}
+
+/**
+ * Starts redis-server (bound to 127.0.0.1; no persistence unless `options.persist`) and resolves
+ * once it answers PING. `kill()` stops it abruptly and `restart()` starts it again on the same
+ * port and directory: an outage, as clients see one.
+ */
+export async function startRedis(options = {}) {
+  const persist = options.persist === true;
+  const port = await freePort();
+  const dir = mkdtempSync(join(tmpdir(), 'switchyard-redis-'));
+  let child = spawnServer(port, dir, persist);
+  try {
+    await waitForPing(port, child);
+  } catch (error) {
+    rmSync(dir, { recursive: true, force: true });
+    throw error;
+  }
   return {
     port,
     url: `redis://127.0.0.1:${port}`,
+    async kill() {
+      await kill(child, 'SIGKILL');
+    },
+    async restart() {
+      await kill(child, 'SIGKILL');
+      child = spawnServer(port, dir, persist);
+      await waitForPing(port, child);
+    },
     async stop() {
-      if (child.exitCode === null) {
-        const exited = new Promise((r) => child.once('exit', r));
-        child.kill('SIGTERM');
-        await exited;
-      }
+      await kill(child, 'SIGTERM');
       rmSync(dir, { recursive: true, force: true });
     },
   };

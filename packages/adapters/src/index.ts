@@ -11,6 +11,7 @@ export {
   type RedisEvalClient,
   type RedisFailureMode,
   type RedisLimiterCommonOptions,
+  type RedisLimiterEvents,
   type RedisLimiterState,
   type RedisRateLimitDecision,
   RedisRateLimiter,

@@ -173,7 +173,7 @@ describe.skipIf(noRedis !== undefined)('switchyard serve --workers 2 with a Redi
     const body = (extra: string) => `name: fleet
 listen: { host: 127.0.0.1, port: ${port} }
 admin: { host: 127.0.0.1, port: ${adminPort} }
-redis: { url: ${redis.url}, on_error: fail-closed }
+redis: { url: ${redis.url}, on_error: fail-closed, timeout_ms: 2000 }
 services:
   svc: { targets: [${up.origin}] }
 rate_limits:

@@ -184,7 +184,7 @@ export function buildGateway(spec: GatewaySpec): CompiledGateway {
     routes,
     services,
     limits,
-    redis: spec.redis ? { url: 'redis://127.0.0.1:6379', onError: spec.redis.onError } : undefined,
+    redis: spec.redis ? { url: 'redis://127.0.0.1:6379', onError: spec.redis.onError, timeoutMs: 100 } : undefined,
     diagnostics: [],
     ...(spec.ietf ? { rateLimitHeaders: { ietf: true } } : {}),
   };

@@ -174,7 +174,7 @@ export interface CompiledGateway {
   routes: readonly CompiledRoute[];
   services: ReadonlyMap<string, CompiledService>;
   limits: ReadonlyMap<string, CompiledLimitPolicy>;
-  redis: { url: string; onError: 'fail-open' | 'fail-closed' | 'local' } | undefined;
+  redis: { url: string; onError: 'fail-open' | 'fail-closed' | 'local'; timeoutMs: number } | undefined;
   diagnostics: readonly GatewayDiagnostic[];
   /**
    * Rate-limit response headers beyond the `X-RateLimit-*` set (and `Retry-After`) that every

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { EventEmitter } from 'node:events';
 import {
   InvalidArgumentError,
   type KeyedLimiter,
@@ -8,10 +9,21 @@ import {
 } from '@switchyard/core';
 import { checkKey, checkKnownKeys } from '@switchyard/core/internal';
 
-/** The part of a Redis client the limiters use; an ioredis `Redis` or `Cluster` has it. */
+/**
+ * The part of a Redis client the limiters use; an ioredis `Redis` or `Cluster` has it.
+ *
+ * `status` and `on` are optional: when the client has them (ioredis does), once it has been ready
+ * a take is sent only while `status` is `'ready'`, so nothing waits in the client's offline queue
+ * during an outage to be replayed when Redis comes back, and the client's `'error'` events reach
+ * the limiter (its `state` and its own `'error'` event) instead of the console.
+ */
 export interface RedisEvalClient {
   evalsha(sha: string, numKeys: number, ...args: (string | number)[]): Promise<unknown>;
   eval(script: string, numKeys: number, ...args: (string | number)[]): Promise<unknown>;
+  /** Connection status; ioredis: `'wait'`, `'connecting'`, `'ready'`, `'reconnecting'`, `'end'`... */
+  readonly status?: string;
+  /** Subscribes to the client's events; the limiters listen for `'error'`. */
+  on?(event: 'error', listener: (error: unknown) => void): unknown;
 }
 
 /** What to do when Redis fails or does not answer within `timeoutMs`. */
@@ -34,9 +46,23 @@ export interface RedisRateLimitDecision extends RateLimitDecision {
   source: 'redis' | 'fail-open' | 'fail-closed' | 'local';
 }
 
+/** The events a distributed limiter emits. */
+export interface RedisLimiterEvents {
+  /**
+   * A connection error of the client, or a take answered by the failure mode. Emitted only when
+   * someone listens: unlike a bare `EventEmitter`, a limiter with no `'error'` listener does not
+   * throw; `state` and `onStateChange` report the failure either way.
+   */
+  error: [StoreTimeoutError | StoreUnavailableError];
+}
+
 /** The Redis options every distributed limiter takes. */
 export interface RedisLimiterCommonOptions {
-  /** The client (e.g. `new Redis(url)` from ioredis; set `maxRetriesPerRequest` as you like). */
+  /**
+   * The client, e.g. `new Redis(url, { autoResendUnfulfilledCommands: false })` from ioredis.
+   * Takes are only sent while the client is ready; turning off ioredis's resend of commands that
+   * were in flight when the connection dropped also keeps those few from being applied twice.
+   */
   client: RedisEvalClient;
   /** Prefix of every Redis key (default `"sy:rl:"`). The key itself goes in a `{hash tag}`. */
   prefix?: string;
@@ -86,8 +112,7 @@ function readReply(reply: unknown): number[] {
 /** Any failure on the Redis path, as the error `state` reports. */
 function asStoreError(error: unknown): StoreTimeoutError | StoreUnavailableError {
   if (error instanceof StoreTimeoutError || error instanceof StoreUnavailableError) return error;
-  const reason = error instanceof Error ? error.message : String(error);
-  return new StoreUnavailableError('Redis', reason, { cause: error });
+  return new StoreUnavailableError('Redis', describe(error), { cause: error });
 }
 
 /** Validates the Redis options every distributed limiter takes. @internal */
@@ -148,7 +173,7 @@ export function scriptSha(script: string): string {
  * deadline on every take, the failure modes and the health state. A subclass supplies the script,
  * its arguments and the in-process limiter of the same rule. @internal
  */
-export abstract class RedisLimiterBase {
+export abstract class RedisLimiterBase extends EventEmitter<RedisLimiterEvents> {
   readonly #client: RedisEvalClient;
   readonly #onStateChange: ((state: RedisLimiterState) => void) | undefined;
   readonly #prefix: string;
@@ -157,10 +182,12 @@ export abstract class RedisLimiterBase {
   readonly #limit: number;
   #local: KeyedLimiter | undefined;
   #state: RedisLimiterState = { status: 'ok', lastError: undefined, failures: 0 };
+  #seenReady = false;
   /** Server-clock override for tests (ms); `undefined` uses Redis `TIME`. @internal */
   clockOverride: number | undefined;
 
   protected constructor(options: RedisLimiterCommonOptions, redis: NormalizedRedisOptions, limit: number) {
+    super();
     const { prefix, timeoutMs, onFailure } = redis;
     this.#client = options.client;
     this.#onStateChange = options.onStateChange;
@@ -169,6 +196,7 @@ export abstract class RedisLimiterBase {
     this.#onFailure = onFailure;
     this.#limit = limit;
     this.#local = onFailure === 'local' ? options.local : undefined;
+    listenForClientErrors(this.#client, this);
   }
 
   /** The Lua script and its SHA-1. */
@@ -199,6 +227,34 @@ export abstract class RedisLimiterBase {
     }
   }
 
+  /** A connection error the client reported: the path is degraded until a take succeeds. @internal */
+  clientError(error: unknown): void {
+    this.#fail(new StoreUnavailableError('Redis', `connection error: ${describe(error)}`, { cause: error }));
+  }
+
+  #fail(error: StoreTimeoutError | StoreUnavailableError): void {
+    this.#setState('degraded', error);
+    if (this.listenerCount('error') > 0) this.emit('error', error);
+  }
+
+  /**
+   * Why a take must not be sent now, or undefined when the client can take it. A client that
+   * lost its connection queues what it is given and sends it when it is back, long after the
+   * request was answered by the failure mode: so once the client has been ready (or says it is
+   * reconnecting), only a ready client gets a take. Before its first connection a client may
+   * queue one briefly (a lazily connecting client connects on its first command); the take still
+   * waits no longer than `timeoutMs`.
+   */
+  #notReady(): StoreUnavailableError | undefined {
+    const status = this.#client.status;
+    if (status === undefined || status === 'ready') {
+      this.#seenReady ||= status === 'ready';
+      return undefined;
+    }
+    if (!this.#seenReady && STARTING.has(status)) return undefined;
+    return new StoreUnavailableError('Redis', `the client is not connected (status "${status}")`);
+  }
+
   #setState(status: 'ok' | 'degraded', error: StoreTimeoutError | StoreUnavailableError | undefined): void {
     const changed = this.#state.status !== status;
     this.#state = {
@@ -218,6 +274,13 @@ export abstract class RedisLimiterBase {
     if (!Number.isInteger(cost) || cost < 0 || cost > this.#limit) {
       throw new InvalidArgumentError('cost', `expected an integer in [0, ${this.#limit}], got ${String(cost)}`);
     }
+    // Never hand a take to a client that would queue it: a queued take is replayed, and charged,
+    // when Redis comes back, long after this request was answered by the failure mode.
+    const notReady = this.#notReady();
+    if (notReady !== undefined) {
+      this.#fail(notReady);
+      return this.#fallback(key, cost);
+    }
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(() => reject(new StoreTimeoutError('Redis', this.#timeoutMs)), this.#timeoutMs);
@@ -236,7 +299,7 @@ export abstract class RedisLimiterBase {
         source: 'redis',
       };
     } catch (error) {
-      this.#setState('degraded', asStoreError(error));
+      this.#fail(asStoreError(error));
       return this.#fallback(key, cost);
     } finally {
       clearTimeout(timer);
@@ -262,4 +325,37 @@ export abstract class RedisLimiterBase {
         return { ...this.#local.take(key, undefined, cost), source: 'local' };
     }
   }
+}
+
+/** Client statuses (ioredis's) of a first connection, before any outage. */
+const STARTING = new Set(['wait', 'connecting', 'connect']);
+
+function describe(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/**
+ * One `'error'` listener per client, shared by every limiter on it (a gateway has one limiter per
+ * policy on one client: a listener each would trip Node's max-listeners warning). Limiters are
+ * held weakly, so a dropped limiter (a reload) is not kept alive by its client.
+ */
+const limitersByClient = new WeakMap<object, Set<WeakRef<RedisLimiterBase>>>();
+
+function listenForClientErrors(client: RedisEvalClient, limiter: RedisLimiterBase): void {
+  if (typeof client.on !== 'function') return;
+  let limiters = limitersByClient.get(client);
+  if (limiters === undefined) {
+    const set = new Set<WeakRef<RedisLimiterBase>>();
+    limiters = set;
+    limitersByClient.set(client, set);
+    client.on('error', (error) => {
+      for (const ref of set) {
+        const live = ref.deref();
+        if (live === undefined) set.delete(ref);
+        else live.clientError(error);
+      }
+    });
+  }
+  for (const ref of limiters) if (ref.deref() === undefined) limiters.delete(ref);
+  limiters.add(new WeakRef(limiter));
 }

@@ -19,6 +19,7 @@ export type {
   RedisEvalClient,
   RedisFailureMode,
   RedisLimiterCommonOptions,
+  RedisLimiterEvents,
   RedisLimiterState,
   RedisRateLimitDecision,
 } from './base.js';

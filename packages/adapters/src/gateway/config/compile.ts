@@ -77,8 +77,17 @@ function defaultRedisClient(url: string): GatewayRedisClient {
   }
   if (typeof ioredis.Redis !== 'function')
     throw new ConfigError('the installed ioredis has no Redis class (need ioredis 5)');
-  const client = new ioredis.Redis(url, { lazyConnect: true, maxRetriesPerRequest: 1, enableOfflineQueue: true });
-  // Errors are answered per take by `redis.on_error`; an unhandled 'error' event must not end the process.
+  // After the first connection, takes are sent only while the client is ready (the limiters check
+  // its status), so none waits in the offline queue through an outage; none in flight at a
+  // disconnect is resent either: a resent take would be charged after its request was answered
+  // by `redis.on_error`.
+  const client = new ioredis.Redis(url, {
+    lazyConnect: true,
+    maxRetriesPerRequest: 0,
+    autoResendUnfulfilledCommands: false,
+  });
+  // Errors are answered per take by `redis.on_error` (the limiters listen too); an unhandled
+  // 'error' event must not end the process even before a limiter is built.
   client.on('error', () => {});
   return client;
 }
@@ -149,6 +158,7 @@ export function compileGateway(config: GatewayConfig | string | object, options:
           client: redisClient,
           prefix: `sy:rl:${p.name}:`,
           onFailure: FAILURE_MODES[cfg.redis.onError],
+          timeoutMs: cfg.redis.timeoutMs,
           local,
         };
         shared =

@@ -105,7 +105,7 @@ export interface GatewayConfig {
   versioning: { header: string; default: string } | undefined;
   services: ServiceConfig[];
   rateLimits: LimitPolicyConfig[];
-  redis: { url: string; onError: 'fail-open' | 'fail-closed' | 'local' } | undefined;
+  redis: { url: string; onError: 'fail-open' | 'fail-closed' | 'local'; timeoutMs: number } | undefined;
   /** `rate_limit_headers:`: whether the IETF pair is sent too. */
   rateLimitHeaders: { ietf: boolean };
   /** `observability:`: what is on. */

@@ -725,7 +725,12 @@ services:
           on_error: {
             type: oneOfStrings(['fail-open', 'fail-closed', 'local']),
             default: 'local',
-            doc: 'When Redis fails or is slow: `fail-open` admits, `fail-closed` answers 429, `local` limits per process meanwhile.',
+            doc: 'When Redis fails, is unreachable or answers later than `timeout_ms`: `fail-open` admits, `fail-closed` answers 503 `limit-store-unavailable` with `Retry-After: 1`, `local` limits per process meanwhile.',
+          },
+          timeout_ms: {
+            type: ms(1),
+            default: 100,
+            doc: 'Longest wait for Redis per take; past it `on_error` answers. During an outage takes are answered by `on_error` at once.',
           },
         },
       },

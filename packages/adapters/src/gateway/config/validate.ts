@@ -509,7 +509,11 @@ function normalize(walked: Obj, file: string | undefined, locate: GatewayConfig[
     services,
     rateLimits,
     redis: redis
-      ? { url: ok<string>(redis.url) as string, onError: ok<'local'>(redis.on_error) as 'local' }
+      ? {
+          url: ok<string>(redis.url) as string,
+          onError: ok<'local'>(redis.on_error) as 'local',
+          timeoutMs: ok<number>(redis.timeout_ms) as number,
+        }
       : undefined,
     rateLimitHeaders: { ietf: ok<boolean>(objOf(walked.rate_limit_headers).ietf) as boolean },
     observability: observabilityOf(objOf(walked.observability)),
