@@ -16,6 +16,7 @@ export default defineConfig({
       { find: /^@switchyard\/adapters\/proxy$/, replacement: src('adapters/src/proxy/index.ts') },
       { find: /^@switchyard\/adapters\/express$/, replacement: src('adapters/src/express/index.ts') },
       { find: /^@switchyard\/adapters\/fastify$/, replacement: src('adapters/src/fastify/index.ts') },
+      { find: /^@switchyard\/adapters\/observe$/, replacement: src('adapters/src/observe/index.ts') },
     ],
   },
   test: {

@@ -28,6 +28,7 @@ import { fileURLToPath } from 'node:url';
 import { decide, planResponseHeaders, release } from '@switchyard/adapters/gateway';
 import { createGateway } from '@switchyard/adapters/proxy';
 import { root, table, writeDocsSection, writeResults } from '../lib.mjs';
+import { observabilityOverhead } from './observability.mjs';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 const DURATION = Number(process.env.SWITCHYARD_BENCH_DURATION ?? 5);
@@ -426,6 +427,24 @@ http {
     }
 
     const cost = switchyardFile ? await decisionCost(switchyardFile) : undefined;
+    const observability = await observabilityOverhead({
+      tmp,
+      upstreamPorts,
+      path: PATH,
+      rounds: 3,
+      seconds: Math.max(2, Math.round(DURATION / 2)),
+      tools: {
+        freePort,
+        startProcess,
+        stop,
+        wrk,
+        switchyardConfig,
+        bin: join(root, 'packages', 'adapters', 'bin', 'switchyard.mjs'),
+      },
+    });
+    const observedOn = observability.variants['logs+metrics+traces (no tracer provider)'];
+    const observedSdk = observability.variants['logs+metrics+traces (OTel SDK recording)'];
+    console.log(`  observability: ${JSON.stringify(observability.variants)}`);
     const sy = results.switchyard;
     const floor = results['undici floor'];
     const fastify = results['@fastify/http-proxy'];
@@ -477,6 +496,7 @@ http {
       'req/s >= 0.9x undici floor': ratios.vsUndiciFloor === null ? null : ratios.vsUndiciFloor >= 0.9,
       'p99 added <= 1.2x floor p99 added':
         ratios.p99AddedVsFloorAdded === null ? null : ratios.p99AddedVsFloorAdded <= 1.2,
+      'observability on >= 0.85x off': observedOn.ratioToOff >= 0.85,
     };
     const tool = `wrk -t1 -c${CONNECTIONS} -d${DURATION}s --latency, ${ROUNDS} interleaved rounds, median (warm-up: ${WARMUP} s runs until ${WARMUP_REQUESTS} requests each)`;
     console.log(`  ratios (of medians): ${JSON.stringify(ratios)}`);
@@ -501,6 +521,7 @@ http {
       medianOfRoundRatios: medianRatios,
       timeSplit,
       decisionCost: cost,
+      observability,
       targets,
     });
     console.log(`  wrote ${file}`);
@@ -529,7 +550,9 @@ Where the time goes: ${
         timeSplit
           ? `one request costs the switchyard process ${timeSplit.perRequestUs} µs of CPU (median over the rounds; the undici floor's ${timeSplit.floorPerRequestUs ?? 'n/a'} µs, ${timeSplit.overFloorUs ?? 'n/a'} µs less). Of it the pipeline decision (canonical path, match, rate limit, consistent hash, request header plan, request id and traceparent) takes ${timeSplit.decideUs} µs and the response header plan ${timeSplit.responseHeaderPlanUs} µs, timed alone in one process (${(timeSplit.pipelineShare * 100).toFixed(1)}% together); the other ${timeSplit.ioAndRestUs} µs are node:http parsing and writing, undici (including its checks of the extra forwarding headers) and the socket system calls, two reads and two writes per request as for the floor.`
           : 'not measured in this run.'
-      }`,
+      }
+
+Observability overhead (issue 10's target: ≥ 0.85× off): the same Switchyard config served three ways, interleaved over ${observability.rounds} rounds of \`wrk\` ${observability.secondsPerRound} s each (medians): off ${observability.variants.off.median} req/s; access logs (to /dev/null), metrics and traces on with no tracer provider registered ${observedOn.median} req/s (${observedOn.ratioToOff}×); the same with an OpenTelemetry SDK recording every span (BasicTracerProvider, batch processor, an exporter that drops them) ${observedSdk.median} req/s (${observedSdk.ratioToOff}×).`,
     );
   } finally {
     for (const c of children) await stop(c);

@@ -6,6 +6,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as adapters from '@switchyard/adapters';
+import * as observe from '@switchyard/adapters/observe';
 import * as core from '@switchyard/core';
 import * as internal from '@switchyard/core/internal';
 import * as node from '@switchyard/node';
@@ -40,6 +41,8 @@ const CORE = [
 ];
 const NODE = [...CORE, 'implementation', 'nativeLoadError'];
 const ADAPTERS = ['RedisRateLimiter', 'RedisSlidingWindowLimiter'];
+/** `@switchyard/adapters/observe`: access logs, metrics and traces (docs/observability.md). */
+const OBSERVE = ['LATENCY_BUCKETS', 'Observability', 'accessLine', 'methodLabel', 'observe'];
 /**
  * Public types of the router's answers. Types leave no runtime export: `_Exported` makes tsc fail
  * when one is no longer exported; the docs test below checks they are named.
@@ -64,12 +67,15 @@ describe('public API surface', () => {
     ['@switchyard/core', core, CORE],
     ['@switchyard/node', node, NODE],
     ['@switchyard/adapters', adapters, ADAPTERS],
+    ['@switchyard/adapters/observe', observe, OBSERVE],
   ] as const)('%s exports exactly the documented names', (_, module, expected) => {
     expect(Object.keys(module).sort()).toEqual([...expected].sort());
   });
 
   it('every public name is named in README.md or docs/', () => {
-    const undocumented = [...NODE, ...ADAPTERS, ...TYPES].filter((name) => !new RegExp(`\\b${name}\\b`).test(userDocs));
+    const undocumented = [...NODE, ...ADAPTERS, ...OBSERVE, ...TYPES].filter(
+      (name) => !new RegExp(`\\b${name}\\b`).test(userDocs),
+    );
     expect(undocumented).toEqual([]);
   });
 

@@ -152,15 +152,15 @@ describe('positions and messages', () => {
 
   it('an unknown top-level key, with and without a suggestion', () => {
     expect(problems(`${base()}rate_limit: {}\nzzz: 1\n`)).toEqual([
-      'g.yaml:6:1: rate_limit: unknown key "rate_limit" at the top level; did you mean "rate_limits"? (expected one of: name, listen, admin, trust_proxies, paths, versioning, services, rate_limits, redis, rate_limit_headers, routes)',
-      'g.yaml:7:1: zzz: unknown key "zzz" at the top level (expected one of: name, listen, admin, trust_proxies, paths, versioning, services, rate_limits, redis, rate_limit_headers, routes)',
+      'g.yaml:6:1: rate_limit: unknown key "rate_limit" at the top level; did you mean "rate_limits"? (expected one of: name, listen, admin, trust_proxies, paths, versioning, services, rate_limits, redis, rate_limit_headers, observability, routes)',
+      'g.yaml:7:1: zzz: unknown key "zzz" at the top level (expected one of: name, listen, admin, trust_proxies, paths, versioning, services, rate_limits, redis, rate_limit_headers, observability, routes)',
     ]);
   });
 
   it('missing routes, wrong shapes', () => {
     expect(problems('name: x\n')).toEqual(['g.yaml:1:1: (top level): missing required key "routes"']);
     expect(problems('- a\n')).toEqual([
-      'g.yaml:1:1: (top level): expected an object (keys: name, listen, admin, trust_proxies, paths, versioning, services, rate_limits, redis, rate_limit_headers, routes), got a list',
+      'g.yaml:1:1: (top level): expected an object (keys: name, listen, admin, trust_proxies, paths, versioning, services, rate_limits, redis, rate_limit_headers, observability, routes), got a list',
     ]);
     expect(problems(base('    methods: [GET, 1]\n'))).toEqual([
       'g.yaml:6:20: routes[0].methods[1]: expected an HTTP method, got the number 1 (YAML reads it as a number; quote it: "1")',

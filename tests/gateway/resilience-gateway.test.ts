@@ -1,11 +1,15 @@
 // The resilience machinery of the standalone gateway around the pure decisions: the active
-// health checker (timers, reload, close), the state kept across reloads, and the typed events
-// observers get (per-attempt records, outcomes, target state changes). Real sockets on 127.0.0.1.
+// health checker (timers, reload, close), the state kept across reloads, and the typed gateway
+// events observers get (per-attempt verdicts, request ends, target state changes). Real sockets on 127.0.0.1.
 import { request } from 'undici';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { AttemptRecord } from '../../packages/adapters/src/gateway/pipeline/attempts.js';
-import type { TargetStateEvent } from '../../packages/adapters/src/gateway/resilience/index.js';
-import type { ForwardOutcome } from '../../packages/adapters/src/proxy/forward.js';
+import type {
+  GatewayEventHandlers,
+  GatewayObserver,
+  RequestFinishedEvent,
+  TargetStateChangeEvent,
+  UpstreamAttemptEndEvent,
+} from '../../packages/adapters/src/gateway/events.js';
 import { createGateway, type Gateway } from '../../packages/adapters/src/proxy/index.js';
 import { closedPort, eventually, startUpstream, type TestUpstream } from '../support/upstreams.js';
 
@@ -38,8 +42,9 @@ function healthConfig(targets: string[], interval = 30) {
   };
 }
 
-async function start(config: object, observer = {}): Promise<{ gw: Gateway; url: string }> {
-  const gw = createGateway(config, { log: () => {}, observer });
+async function start(config: object, handlers: GatewayEventHandlers = {}): Promise<{ gw: Gateway; url: string }> {
+  const observe: GatewayObserver = { attach: (g) => g.events.subscribe(handlers) };
+  const gw = createGateway(config, { log: () => {}, observe });
   const address = await gw.listen(0, '127.0.0.1');
   cleanup.push(() => gw.close());
   return { gw, url: address.url };
@@ -72,9 +77,9 @@ describe('active health checks in the gateway', () => {
   it('a target that does not answer its probe in timeout_ms is unhealthy; events say so, with the reason', async () => {
     const dead = await closedPort();
     const ok = await upstream('ok');
-    const events: TargetStateEvent[] = [];
+    const events: TargetStateChangeEvent[] = [];
     const { url } = await start(healthConfig([`http://127.0.0.1:${dead}`, ok.origin]), {
-      targetState: (e: TargetStateEvent) => events.push(e),
+      'target-state': (e) => events.push(e),
     });
     expect(await eventually(() => events.some((e) => e.current.health === 'unhealthy'))).toBe(true);
     const down = events.find((e) => e.current.health === 'unhealthy')!;
@@ -94,12 +99,12 @@ describe('active health checks in the gateway', () => {
 });
 
 describe('events for observers', () => {
-  it('every attempt is reported with its verdict, and the outcome lists them', async () => {
+  it('every attempt is reported with its verdict, and the request with their count', async () => {
     const good = await upstream('good');
     const dead = await closedPort();
-    const attempts: AttemptRecord[] = [];
-    const outcomes: ForwardOutcome[] = [];
-    const events: TargetStateEvent[] = [];
+    const attempts: UpstreamAttemptEndEvent[] = [];
+    const finished: RequestFinishedEvent[] = [];
+    const changes: TargetStateChangeEvent[] = [];
     const { url } = await start(
       {
         services: {
@@ -112,43 +117,47 @@ describe('events for observers', () => {
         routes: [{ path: '/*', service: 's' }],
       },
       {
-        attempt: (_d: unknown, r: AttemptRecord) => attempts.push(r),
-        forwarded: (_d: unknown, o: ForwardOutcome) => outcomes.push(o),
-        targetState: (e: TargetStateEvent) => events.push(e),
+        'upstream-attempt-end': (e) => attempts.push(e),
+        'request-finished': (e) => finished.push(e),
+        'target-state': (e) => changes.push(e),
       },
     );
     const res = await request(`${url}/first`);
     expect(res.statusCode).toBe(200);
     await res.body.dump();
-    expect(await eventually(() => outcomes.length === 1)).toBe(true);
-    expect(attempts.map((a) => [a.attempt, a.target, a.result.kind, a.retry?.retry])).toEqual([
-      [1, `http://127.0.0.1:${dead}`, 'connect-error', true],
-      [2, good.origin, 'response', undefined],
+    expect(await eventually(() => finished.length === 1)).toBe(true);
+    expect(attempts.map((a) => [a.attempt, a.target.id, a.outcome, a.result?.kind, a.retry?.retry])).toEqual([
+      [1, `http://127.0.0.1:${dead}`, 'failed', 'connect-error', true],
+      [2, good.origin, 'response', 'response', undefined],
     ]);
     expect(attempts[0]!.retry).toMatchObject({ retry: true, reason: 'connect-error' });
-    expect(outcomes[0]).toMatchObject({ kind: 'completed', status: 200 });
-    expect(outcomes[0]!.attempts).toEqual(attempts);
-    expect(events.map((e) => [e.target, e.current.breaker, e.reason])).toEqual([
+    expect(finished[0]).toMatchObject({ outcome: 'completed', status: 200, attempts: 2 });
+    expect(changes.map((e) => [e.target, e.current.breaker, e.reason])).toEqual([
       [`http://127.0.0.1:${dead}`, 'open', 'consecutive-failures'],
     ]);
     // The dead target is open now: the next request goes straight to the live one, one attempt.
     const again = await request(`${url}/second`);
     await again.body.dump();
-    expect(await eventually(() => outcomes.length === 2)).toBe(true);
-    expect(outcomes[1]!.attempts?.map((a) => a.target)).toEqual([good.origin]);
+    expect(await eventually(() => finished.length === 2)).toBe(true);
+    expect(attempts.slice(2).map((a) => a.target.id)).toEqual([good.origin]);
+    expect(finished[1]).toMatchObject({ attempts: 1 });
     expect(good.hits('/first') + good.hits('/second')).toBe(2);
   });
 
-  it('a service without resilience policies reports no attempts', async () => {
+  it('a service without resilience policies: one attempt, no retry verdict', async () => {
     const good = await upstream('plain');
-    const outcomes: ForwardOutcome[] = [];
+    const attempts: UpstreamAttemptEndEvent[] = [];
+    const finished: RequestFinishedEvent[] = [];
     const { url } = await start(
       { services: { s: { targets: [good.origin] } }, routes: [{ path: '/*', service: 's' }] },
-      { forwarded: (_d: unknown, o: ForwardOutcome) => outcomes.push(o) },
+      { 'upstream-attempt-end': (e) => attempts.push(e), 'request-finished': (e) => finished.push(e) },
     );
     const res = await request(`${url}/x`);
     await res.body.dump();
-    expect(await eventually(() => outcomes.length === 1)).toBe(true);
-    expect(outcomes[0]!.attempts).toBeUndefined();
+    expect(await eventually(() => finished.length === 1)).toBe(true);
+    expect(attempts.map((a) => [a.attempt, a.outcome, a.status, a.result, a.retry])).toEqual([
+      [1, 'response', 200, undefined, undefined],
+    ]);
+    expect(finished[0]).toMatchObject({ attempts: 1, outcome: 'completed' });
   });
 });

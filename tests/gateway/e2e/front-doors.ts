@@ -9,6 +9,7 @@ import { gateway } from '@switchyard/adapters/express';
 import switchyard from '@switchyard/adapters/fastify';
 import express from 'express';
 import Fastify from 'fastify';
+import type { GatewayObserver } from '../../../packages/adapters/src/gateway/events.js';
 import { createGateway } from '../../../packages/adapters/src/proxy/index.js';
 import { clientTimeouts } from '../../../packages/adapters/src/proxy/server.js';
 
@@ -25,11 +26,15 @@ export interface RunningDoor {
   inFlight(): number;
 }
 
-/** Client-side deadlines of the door's server; the hostile-input suite sets short ones. */
+/**
+ * What a test may give every front door besides the config: client-side deadlines of the door's
+ * server (the hostile-input suite sets short ones) and the observability suite's observers.
+ */
 export interface DoorOptions {
   keepAliveTimeoutMs?: number;
   headersTimeoutMs?: number;
   requestTimeoutMs?: number;
+  observe?: GatewayObserver;
 }
 
 /** Scenarios that need something a front door may not have. */
@@ -67,7 +72,7 @@ export const expressDoor: FrontDoor = {
   cannot: {},
   async start(config, options = {}) {
     const app = express();
-    const middleware = gateway(config);
+    const middleware = gateway(config, options);
     app.use(middleware);
     const server = middleware.attach(createServer(clientTimeouts(options), app));
     await new Promise<void>((resolve, reject) => {
@@ -101,7 +106,7 @@ export const fastifyDoor: FrontDoor = {
     const t = clientTimeouts(options);
     // Fastify sets keepAliveTimeout and requestTimeout on its server itself; the rest goes through `http`.
     const app = Fastify({ http: t, keepAliveTimeout: t.keepAliveTimeout, requestTimeout: t.requestTimeout });
-    await app.register(switchyard, { config });
+    await app.register(switchyard, { config, ...(options.observe ? { observe: options.observe } : {}) });
     await app.listen({ port: 0, host: '127.0.0.1' });
     const { port } = app.server.address() as AddressInfo;
     return {

@@ -26,7 +26,7 @@ export interface EmbeddedGateway {
 }
 
 /** Options of the embedded gateway: those of the standalone one that make sense without a port. */
-export type EmbeddedGatewayOptions = Pick<GatewayOptions, 'compile' | 'observer' | 'drainTimeoutMs' | 'log'>;
+export type EmbeddedGatewayOptions = Pick<GatewayOptions, 'compile' | 'observe' | 'drainTimeoutMs' | 'log'>;
 
 /**
  * Compiles `config` (a gateway.yaml path or a config object) now, so that a config error throws

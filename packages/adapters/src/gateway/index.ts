@@ -35,7 +35,8 @@ export {
   type ServiceConfig,
   type TargetConfig,
 } from './config/index.js';
-
+// Typed events of the front doors (access logs, metrics and traces subscribe to them).
+export * from './events.js';
 // The request pipeline: one request in, one decision out; the response header plan; explain.
 export {
   type AttemptContext,

@@ -182,12 +182,24 @@ export interface CompiledGateway {
    * Absent: `X-RateLimit-*` only.
    */
   rateLimitHeaders?: { ietf: boolean };
+  /** What `observability:` turns on; absent (a state built by hand): nothing. */
+  observability?: ObservabilitySettings;
   /**
    * Releases what compiling opened (the Redis connection of `store: redis` policies). Call it
    * once the state has been swapped out and the requests still using it have finished. Optional
    * so that a state built by hand (in a test) needs none.
    */
   close?(): Promise<void>;
+}
+
+/** `observability:` of gateway.yaml: access logs, metrics and traces, each off when absent. */
+export interface ObservabilitySettings {
+  /** JSON access log lines, one per request, to `stdout`, `stderr` or a file path. */
+  accessLog: { destination: string } | undefined;
+  /** Prometheus metrics on the admin listener's `/metrics`; `process`: Node's own (CPU, memory, event loop). */
+  metrics: { process: boolean } | undefined;
+  /** `traceparent` spans through `@opentelemetry/api` when a tracer provider is registered. */
+  traces: boolean;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -15,6 +15,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import type { Dispatcher } from 'undici';
+import { type AttemptOutcome, type GatewayEvents, type ObservedRequest, secondsSince } from '../gateway/events.js';
 import type { AttemptContext, AttemptPlan, AttemptRecord } from '../gateway/pipeline/attempts.js';
 import type { AttemptResult } from '../gateway/resilience/index.js';
 import type { ForwardDecision, HeaderList, HeaderMap } from '../gateway/types.js';
@@ -46,6 +47,9 @@ export interface ForwardContext {
    * attempt and nothing is reported.
    */
   attempted?: (decision: ForwardDecision, result: AttemptResult, context: AttemptContext) => AttemptPlan;
+  /** The request as observed, when someone listens to `events`: each attempt is reported there. */
+  observed?: ObservedRequest | undefined;
+  events?: GatewayEvents;
 }
 
 /** Header names undici refuses to be given (it manages them itself); never sent upstream. */
@@ -111,8 +115,8 @@ function errorCode(err: unknown): string | undefined {
 
 const TIMEOUT_CODES = new Set(['UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT']);
 
-/** Short text for an upstream failure, for the 502/504 body and logs. */
-function describe(err: unknown): string {
+/** Short text for an upstream failure (or any error), for logs and events. */
+export function describe(err: unknown): string {
   if (err instanceof Cut) return err.message;
   const e = err as { code?: unknown; message?: unknown } | null;
   const code = typeof e?.code === 'string' ? e.code : undefined;
@@ -173,6 +177,21 @@ export function forwardHttp(
   const withBody = hasBody(req);
   const records: AttemptRecord[] | undefined = attempted ? [] : undefined;
   const deadline = attempted && timeouts.requestMs > 0 ? performance.now() + timeouts.requestMs : Infinity;
+  const observed = ctx.events !== undefined ? ctx.observed : undefined;
+  /** When the current attempt was sent, while it is observed and not over. */
+  let attemptStartNs: bigint | undefined;
+  /** Reports the end of the current attempt, once, when it is observed. */
+  const attemptOver = (
+    outcome: AttemptOutcome,
+    upstreamStatus: number | undefined,
+    error: string | undefined,
+    record: AttemptRecord | undefined,
+  ) => {
+    if (attemptStartNs === undefined) return;
+    const startNs = attemptStartNs;
+    attemptStartNs = undefined;
+    attemptEnded(ctx.events!, observed!, decision, attempt, outcome, upstreamStatus, error, record, startNs);
+  };
 
   const finish = (outcome: ForwardOutcome) => {
     if (over) return;
@@ -181,6 +200,13 @@ export function forwardHttp(
     if (sleeping !== undefined) clearTimeout(sleeping);
     res.removeListener('close', onClose);
     if (records !== undefined) outcome.attempts = records;
+    if (attemptStartNs !== undefined) {
+      const last = records?.[records.length - 1];
+      const record = last?.attempt === attempt ? last : undefined;
+      if (outcome.kind === 'upstream-failed')
+        attemptOver(outcome.status === 504 ? 'timeout' : 'failed', status, outcome.error, record);
+      else attemptOver(outcome.kind === 'completed' ? 'response' : 'client-aborted', outcome.status, undefined, record);
+    }
     ctx.done(decision, outcome);
   };
   const report = (result: AttemptResult, bodySent: boolean): AttemptPlan | undefined => {
@@ -243,6 +269,7 @@ export function forwardHttp(
               : { kind: 'reset', error };
       const plan = report(result, withBody && started && !connectError);
       if (plan?.next !== undefined && !afterHeaders) {
+        attemptOver(result.kind === 'timeout' ? 'timeout' : 'failed', undefined, error, plan.record);
         retry(plan);
         return;
       }
@@ -270,6 +297,11 @@ export function forwardHttp(
 
   const dispatch = () => {
     const mine = attempt;
+    let headers = flattenHeaders(decision.requestHeaders, true);
+    if (observed !== undefined) {
+      attemptStartNs = process.hrtime.bigint();
+      headers = attemptStarted(ctx.events!, observed, decision, attempt, headers);
+    }
     let pool: Dispatcher;
     try {
       pool = ctx.upstreams.pool(decision.target.origin, decision.timeouts.connectMs);
@@ -302,6 +334,7 @@ export function forwardHttp(
             withBody,
           );
           if (plan?.next !== undefined) {
+            attemptOver('response', statusCode, undefined, plan.record);
             // The answer is dropped: the client gets the next attempt's. The attempt moves on
             // first, so that the error undici reports for this abort (at once) is ignored.
             retry(plan);
@@ -335,7 +368,7 @@ export function forwardHttp(
         {
           path: decision.upstreamPath,
           method: req.method as Dispatcher.HttpMethod,
-          headers: flattenHeaders(decision.requestHeaders, true),
+          headers,
           body: withBody ? req : null,
           headersTimeout: decision.timeouts.headersMs,
           bodyTimeout: 0,
@@ -347,4 +380,71 @@ export function forwardHttp(
     }
   };
   dispatch();
+}
+
+/** Emits `upstream-attempt-start`; returns the headers to send, with the `traceparent` a listener chose. */
+function attemptStarted(
+  events: GatewayEvents,
+  request: ObservedRequest,
+  decision: ForwardDecision,
+  attempt: number,
+  headers: string[],
+): string[] {
+  let at = -1;
+  for (let i = 0; i < headers.length; i += 2) if (headers[i] === 'traceparent') at = i;
+  const planned = at >= 0 ? headers[at + 1] : undefined;
+  const event = {
+    type: 'upstream-attempt-start' as const,
+    request,
+    decision,
+    service: decision.service,
+    target: decision.target,
+    attempt,
+    traceparent: planned,
+  };
+  events.emit(event);
+  if (event.traceparent === planned || event.traceparent === undefined) return headers;
+  if (at >= 0) headers[at + 1] = event.traceparent;
+  else headers.push('traceparent', event.traceparent);
+  return headers;
+}
+
+/** Emits `upstream-attempt-end` for one attempt. */
+function attemptEnded(
+  events: GatewayEvents,
+  request: ObservedRequest,
+  decision: ForwardDecision,
+  attempt: number,
+  outcome: AttemptOutcome,
+  status: number | undefined,
+  error: string | undefined,
+  record: AttemptRecord | undefined,
+  startNs: bigint,
+): void {
+  const retry = record?.retry;
+  events.emit({
+    type: 'upstream-attempt-end',
+    request,
+    decision,
+    service: decision.service,
+    target: decision.target,
+    attempt,
+    outcome,
+    status,
+    error,
+    result: record?.result,
+    retry,
+    durationSeconds: secondsSince(startNs),
+  });
+  if (retry === undefined || retry.reason === undefined || !(retry.retry || retry.why === 'budget')) return;
+  events.emit({
+    type: 'retry',
+    request,
+    decision,
+    service: decision.service,
+    attempt,
+    outcome: retry.retry ? 'scheduled' : 'budget-exhausted',
+    reason: retry.reason,
+    delayMs: retry.retry ? retry.delayMs : 0,
+  });
 }

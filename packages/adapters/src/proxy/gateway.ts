@@ -7,12 +7,14 @@ import { type FSWatcher, watch } from 'node:fs';
 import { basename, dirname, resolve } from 'node:path';
 import { InvalidArgumentError } from '@switchyard/core';
 import { type CompileOptions, compileGateway, formatProblems } from '../gateway/config/index.js';
+import type { GatewayObserver, ObservedGateway } from '../gateway/events.js';
 import { afterAttempt, decide, planResponseHeaders, release } from '../gateway/pipeline/index.js';
 import { ResilienceRuntime } from '../gateway/resilience/index.js';
 import type { CompiledGateway, GatewayRuntime, GatewayState } from '../gateway/types.js';
+import { observabilityOf } from '../observe/config.js';
 import { AdminServer } from './admin.js';
 import { HealthChecker } from './health-checks.js';
-import { type DecisionEngine, type ProxyObserver, ProxyServer } from './server.js';
+import { type DecisionEngine, ProxyServer } from './server.js';
 import { poolKey } from './upstreams.js';
 
 /** The pipeline of `src/gateway/`, as the proxy calls it. */
@@ -43,8 +45,12 @@ export interface GatewayOptions {
   requestTimeoutMs?: number;
   /** Passed to `compileGateway` (a Redis client factory for `store: redis`, ...). */
   compile?: Omit<CompileOptions, 'previous'>;
-  /** Per-request hooks (access logs, metrics). */
-  observer?: ProxyObserver;
+  /**
+   * Observers to attach (access logs, metrics, traces: `observe()` of
+   * `@switchyard/adapters/observe`), besides what the config's `observability:` turns on. An
+   * observer with endpoints (`/metrics`) gets them on the admin listener.
+   */
+  observe?: GatewayObserver | readonly GatewayObserver[];
 }
 
 /** Where a gateway listens. */
@@ -119,10 +125,6 @@ export function createGateway(configOrPath: string | object, options: GatewayOpt
   let compiled: CompiledGateway | undefined;
   const runtime: GatewayRuntime = freshRuntime();
   const resilience = runtime.resilience!;
-  if (options.observer?.targetState) {
-    const observer = options.observer;
-    resilience.onStateChange((event) => observer.targetState?.(event));
-  }
   let health: HealthChecker | undefined;
   let proxy: ProxyServer | undefined;
   let admin: AdminServer | undefined;
@@ -131,6 +133,14 @@ export function createGateway(configOrPath: string | object, options: GatewayOpt
   let reloading: Promise<ReloadResult> | undefined;
   let closing: Promise<void> | undefined;
   const signalHandlers: [NodeJS.Signals, () => void][] = [];
+  const observers: GatewayObserver[] =
+    options.observe === undefined
+      ? []
+      : Array.isArray(options.observe)
+        ? [...options.observe]
+        : [options.observe as GatewayObserver];
+  const detach: (() => void)[] = [];
+  let fromConfig: (GatewayObserver & { close(): Promise<void> }) | undefined;
 
   const compile = (from: string | object, previous: CompiledGateway | undefined) =>
     compileGateway(from, { ...options.compile, previous });
@@ -192,7 +202,6 @@ export function createGateway(configOrPath: string | object, options: GatewayOpt
     const server = new ProxyServer({
       engine: pipelineEngine,
       state: { compiled, runtime },
-      observer: options.observer,
       drainTimeoutMs: options.drainTimeoutMs,
       keepAliveTimeoutMs: options.keepAliveTimeoutMs,
       headersTimeoutMs: options.headersTimeoutMs,
@@ -201,6 +210,20 @@ export function createGateway(configOrPath: string | object, options: GatewayOpt
     proxy = server;
     health = new HealthChecker(server.upstreams, () => server.state);
     health.update(compiled);
+    // What `observability:` turns on is read once, here: a reload does not change it (docs say so).
+    fromConfig = observabilityOf(compiled);
+    const events = server.events;
+    // Breaker and health changes reach the gateway's subscribers as `target-state` events.
+    resilience.onStateChange((change) => {
+      if (events.active) events.emit({ type: 'target-state', ...change });
+    });
+    const observed: ObservedGateway = {
+      events,
+      state: () => server.state,
+      upstreams: () => server.upstreams.stats(),
+      targets: () => resilience.targets(Date.now()),
+    };
+    for (const o of fromConfig ? [...observers, fromConfig] : observers) detach.push(o.attach(observed));
     return server;
   };
 
@@ -234,6 +257,8 @@ export function createGateway(configOrPath: string | object, options: GatewayOpt
           () => compiled!,
           () => ({ name: compiled?.name, inFlight: proxy?.inFlight ?? 0, pid: process.pid }),
         );
+        for (const o of fromConfig ? [...observers, fromConfig] : observers)
+          for (const [path, handler] of Object.entries(o.endpoints ?? {})) admin.handle(path, handler);
         const a = await admin.listen(compiled.admin.port, compiled.admin.host);
         adminAddress = { host: a.address, port: a.port, url: `http://${hostText(a.address)}:${a.port}` };
       }
@@ -277,6 +302,8 @@ export function createGateway(configOrPath: string | object, options: GatewayOpt
         await reloading?.catch(() => undefined);
         health?.close();
         await Promise.all([proxy?.close(), admin?.close()]);
+        for (const d of detach.splice(0)) d();
+        await fromConfig?.close().catch(() => {});
         await compiled?.close?.().catch(() => {});
       })();
       return closing;

@@ -17,5 +17,5 @@ export {
   pipelineEngine,
   type ReloadResult,
 } from './gateway.js';
-export { type DecisionEngine, type ProxyObserver, ProxyServer, type ProxyServerOptions } from './server.js';
+export { type DecisionEngine, ProxyServer, type ProxyServerOptions } from './server.js';
 export { Upstreams } from './upstreams.js';

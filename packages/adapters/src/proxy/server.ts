@@ -8,8 +8,9 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
-import type { AttemptContext, AttemptPlan, AttemptRecord } from '../gateway/pipeline/attempts.js';
-import type { AttemptResult, TargetStateEvent } from '../gateway/resilience/index.js';
+import { GatewayEvents, type ObservedRequest, type RequestOutcome } from '../gateway/events.js';
+import type { AttemptContext, AttemptPlan } from '../gateway/pipeline/attempts.js';
+import type { AttemptResult } from '../gateway/resilience/index.js';
 import type {
   Decision,
   DecisionInputs,
@@ -20,7 +21,14 @@ import type {
   HeaderMap,
   RespondDecision,
 } from '../gateway/types.js';
-import { type ForwardContext, type ForwardOutcome, flattenHeaders, forwardHttp, writeHead } from './forward.js';
+import {
+  describe,
+  type ForwardContext,
+  type ForwardOutcome,
+  flattenHeaders,
+  forwardHttp,
+  writeHead,
+} from './forward.js';
 import { forwardWebSocket, serveAsPlainHttp, wantsWebSocket, writeRawResponse } from './upgrade.js';
 import { Upstreams } from './upstreams.js';
 
@@ -45,29 +53,12 @@ export interface DecisionEngine {
   ): AttemptPlan;
 }
 
-/** Hooks for what happens to each request (access logs and metrics subscribe here later). */
-export interface ProxyObserver {
-  /** A request the gateway answered itself. */
-  responded?(decision: RespondDecision, startedNs: bigint): void;
-  /** A forwarded request that is over (`outcome.attempts` lists its attempts when its service has resilience policies). */
-  forwarded?(decision: ForwardDecision, outcome: ForwardOutcome, startedNs: bigint): void;
-  /**
-   * One upstream attempt of a service with resilience policies ended: its target, result and
-   * retry verdict (`record.retry`: retried and why, or why not, e.g. `budget` when the retry
-   * budget was empty). Called before the retry, if any, is sent.
-   */
-  attempt?(decision: ForwardDecision, record: AttemptRecord): void;
-  /** A target's breaker or health state changed (the gateway subscribes this to its resilience state). */
-  targetState?(event: TargetStateEvent): void;
-  /** A request the handler failed on (a bug): it got a 500. */
-  failed?(error: unknown): void;
-}
-
 /** Options of {@link ProxyServer}. */
 export interface ProxyServerOptions {
   engine: DecisionEngine;
   state: GatewayState;
-  observer?: ProxyObserver;
+  /** Where the proxy emits its request events (default: a hub of its own, {@link ProxyServer.events}). */
+  events?: GatewayEvents;
   /** Wall clock for decisions (default `Date.now`). */
   now?: () => number;
   /** Random source for decisions (default `Math.random`). */
@@ -102,9 +93,10 @@ const ERROR_BODY = '500 Internal Server Error: the gateway failed on this reques
 export class ProxyServer {
   readonly server: Server;
   readonly upstreams = new Upstreams();
+  /** The request events of this proxy: access logs, metrics and traces subscribe here. */
+  readonly events: GatewayEvents;
   #state: GatewayState;
   readonly #engine: DecisionEngine;
-  readonly #observer: ProxyObserver;
   readonly #now: () => number;
   readonly #random: () => number;
   readonly #drainTimeoutMs: number;
@@ -127,7 +119,7 @@ export class ProxyServer {
   constructor(options: ProxyServerOptions) {
     this.#engine = options.engine;
     this.#state = options.state;
-    this.#observer = options.observer ?? {};
+    this.events = options.events ?? new GatewayEvents();
     this.#now = options.now ?? Date.now;
     this.#random = options.random ?? Math.random;
     this.#drainTimeoutMs = options.drainTimeoutMs ?? 30_000;
@@ -256,7 +248,6 @@ export class ProxyServer {
   }
 
   #onRequest(req: IncomingMessage, res: ServerResponse, onError?: (err: unknown) => void): void {
-    const started = process.hrtime.bigint();
     // A client that resets mid-body makes `req` emit 'error'; the forwarder sees it through undici.
     req.on('error', noop);
     if (this.#closing.has(req.socket)) {
@@ -274,21 +265,21 @@ export class ProxyServer {
       }
     };
     if (this.#draining) res.shouldKeepAlive = false;
+    let observed: ObservedRequest | undefined;
     try {
-      const decision = this.#engine.decide(this.#gatewayRequest(req), state, {
-        nowMs: this.#now(),
-        random: this.#random,
-      });
+      const gr = this.#gatewayRequest(req);
+      if (this.events.active) observed = this.events.start(gr, false, state, process.hrtime.bigint());
+      const decision = this.#engine.decide(gr, state, { nowMs: this.#now(), random: this.#random });
       if (decision instanceof Promise) {
         decision.then(
-          (d) => this.#carryOut(req, res, d, state, started, end, onError),
-          (err) => this.#fail(res, err, end, onError),
+          (d) => this.#carryOut(req, res, d, state, observed, end, onError),
+          (err) => this.#fail(res, err, end, onError, observed),
         );
       } else {
-        this.#carryOut(req, res, decision, state, started, end, onError);
+        this.#carryOut(req, res, decision, state, observed, end, onError);
       }
     } catch (err) {
-      this.#fail(res, err, end, onError);
+      this.#fail(res, err, end, onError, observed);
     }
   }
 
@@ -297,11 +288,12 @@ export class ProxyServer {
     res: ServerResponse,
     decision: Decision,
     state: GatewayState,
-    started: bigint,
+    observed: ObservedRequest | undefined,
     end: () => void,
     onError: ((err: unknown) => void) | undefined,
   ): void {
     try {
+      if (observed !== undefined) this.events.decided(observed, decision);
       if (decision.kind === 'respond') {
         if (closes(decision)) {
           this.#closing.add(req.socket);
@@ -310,8 +302,20 @@ export class ProxyServer {
         respond(res, decision);
         // The request body, if any, is not wanted; drain it so keep-alive stays usable.
         req.resume();
-        res.once('close', end);
-        this.#observer.responded?.(decision, started);
+        if (observed === undefined) res.once('close', end);
+        else
+          res.once('close', () => {
+            end();
+            const whole = res.writableFinished;
+            this.events.finished(
+              observed,
+              decision,
+              whole ? 'responded' : 'client-aborted',
+              decision.status,
+              undefined,
+              0,
+            );
+          });
         return;
       }
       const engine = this.#engine;
@@ -321,34 +325,34 @@ export class ProxyServer {
         done: (d, outcome) => {
           engine.release(state, d);
           end();
-          this.#observer.forwarded?.(d, outcome, started);
+          if (observed !== undefined) this.#forwardFinished(observed, d, outcome);
         },
         attempted:
           decision.service.resilience !== undefined && engine.attempted !== undefined
-            ? (d, result, context) => {
-                const plan = engine.attempted!(state, d, result, context, { nowMs: this.#now(), random: this.#random });
-                if (this.#observer.attempt !== undefined) {
-                  try {
-                    this.#observer.attempt(d, plan.record);
-                  } catch {
-                    // An observer that throws must not take the request down with it.
-                  }
-                }
-                return plan;
-              }
+            ? (d, result, context) =>
+                engine.attempted!(state, d, result, context, { nowMs: this.#now(), random: this.#random })
             : undefined,
+        observed,
+        events: this.events,
       });
     } catch (err) {
-      this.#fail(res, err, end, onError);
+      this.#fail(res, err, end, onError, observed);
     }
   }
 
-  #fail(res: ServerResponse, err: unknown, end: () => void, onError?: (err: unknown) => void): void {
-    try {
-      this.#observer.failed?.(err);
-    } catch {
-      // An observer that throws must not take the request down with it.
-    }
+  #forwardFinished(observed: ObservedRequest, decision: ForwardDecision, outcome: ForwardOutcome): void {
+    const error = outcome.kind === 'upstream-failed' ? outcome.error : undefined;
+    this.events.finished(observed, decision, outcome.kind, outcome.status ?? 0, error, outcome.attempts?.length ?? 1);
+  }
+
+  #fail(
+    res: ServerResponse,
+    err: unknown,
+    end: () => void,
+    onError?: (err: unknown) => void,
+    observed?: ObservedRequest,
+  ): void {
+    if (observed !== undefined) this.events.finished(observed, undefined, 'failed', 500, describe(err), 0);
     if (onError !== undefined && !res.headersSent) {
       end();
       onError(err);
@@ -373,7 +377,6 @@ export class ProxyServer {
       writeRawResponse(socket, 503, [], '503 Service Unavailable: the gateway is shutting down\n');
       return;
     }
-    const started = process.hrtime.bigint();
     const state = this.#state;
     this.#begin(state);
     let ended = false;
@@ -383,16 +386,22 @@ export class ProxyServer {
         this.#end(state);
       }
     };
+    let observed: ObservedRequest | undefined;
+    const finished = (decision: Decision | undefined, outcome: RequestOutcome, status: number, error?: string) => {
+      if (observed !== undefined) this.events.finished(observed, decision, outcome, status, error, 0);
+    };
     const carry = (decision: Decision) => {
+      if (observed !== undefined) this.events.decided(observed, decision);
       if (decision.kind === 'respond') {
         writeRawResponse(socket, decision.status, decision.headers, decision.body);
         end();
-        this.#observer.responded?.(decision, started);
+        finished(decision, 'responded', decision.status);
         return;
       }
       if (!decision.websocket) {
         // The pipeline did not see a WebSocket where the proxy did; serve the request as plain HTTP.
         end();
+        finished(decision, 'responded', 0);
         serveAsPlainHttp(server, req, socket, head);
         return;
       }
@@ -405,24 +414,19 @@ export class ProxyServer {
         done: (d, outcome) => {
           this.#engine.release(state, d);
           end();
-          this.#observer.forwarded?.(d, outcome, started);
+          if (observed !== undefined) this.#forwardFinished(observed, d, outcome);
         },
       });
     };
     const fail = (err: unknown) => {
-      try {
-        this.#observer.failed?.(err);
-      } catch {
-        // see #fail
-      }
+      finished(undefined, 'failed', 500, describe(err));
       writeRawResponse(socket, 500, [], ERROR_BODY);
       end();
     };
     try {
-      const decision = this.#engine.decide(this.#gatewayRequest(req), state, {
-        nowMs: this.#now(),
-        random: this.#random,
-      });
+      const gr = this.#gatewayRequest(req);
+      if (this.events.active) observed = this.events.start(gr, true, state, process.hrtime.bigint());
+      const decision = this.#engine.decide(gr, state, { nowMs: this.#now(), random: this.#random });
       if (decision instanceof Promise) decision.then(carry, fail);
       else carry(decision);
     } catch (err) {

@@ -4,6 +4,7 @@
  * while some compiled state still names the origin.
  */
 import { Pool } from 'undici';
+import type { UpstreamConnections } from '../gateway/events.js';
 
 /** Options every pool is created with. */
 export interface UpstreamPoolOptions {
@@ -53,6 +54,24 @@ export class Upstreams {
       }
     }
     return pool;
+  }
+
+  /**
+   * Connections and requests per origin now, summed over its pools (one per connect timeout):
+   * read by `/metrics` at scrape time, so requests pay nothing for it.
+   */
+  stats(): UpstreamConnections[] {
+    const byOrigin = new Map<string, UpstreamConnections>();
+    for (const [key, pool] of this.#pools) {
+      const origin = key.slice(0, key.lastIndexOf('#'));
+      const s = pool.stats;
+      const entry = byOrigin.get(origin) ?? { origin, connected: 0, running: 0, pending: 0 };
+      entry.connected += s.connected;
+      entry.running += s.running;
+      entry.pending += s.pending;
+      byOrigin.set(origin, entry);
+    }
+    return [...byOrigin.values()];
   }
 
   /**

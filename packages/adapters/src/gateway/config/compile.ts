@@ -223,6 +223,7 @@ export function compileGateway(config: GatewayConfig | string | object, options:
     redis: cfg.redis,
     diagnostics: [],
     rateLimitHeaders: cfg.rateLimitHeaders,
+    observability: cfg.observability,
     async close() {
       redisClient?.disconnect?.();
     },

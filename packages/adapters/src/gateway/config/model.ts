@@ -5,7 +5,15 @@
  */
 import type { Constraint } from '@switchyard/core';
 import type { BreakerPolicy, HealthPolicy, RetryMode, RetryPolicy } from '../resilience/index.js';
-import type { KeySource, PathPolicy, Rewrite, RouteTimeouts, SourcePosition, Timeouts } from '../types.js';
+import type {
+  KeySource,
+  ObservabilitySettings,
+  PathPolicy,
+  Rewrite,
+  RouteTimeouts,
+  SourcePosition,
+  Timeouts,
+} from '../types.js';
 
 /** A target of a service, its URL split into what a connection pool and a path need. */
 export interface TargetConfig {
@@ -100,6 +108,8 @@ export interface GatewayConfig {
   redis: { url: string; onError: 'fail-open' | 'fail-closed' | 'local'; timeoutMs: number } | undefined;
   /** `rate_limit_headers:`: whether the IETF pair is sent too. */
   rateLimitHeaders: { ietf: boolean };
+  /** `observability:`: what is on. */
+  observability: ObservabilitySettings;
   routes: RouteConfig[];
   /**
    * Where the value at a key path was written (`['routes', 2, 'split']`), or with `'key'` its

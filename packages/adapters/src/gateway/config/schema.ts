@@ -583,6 +583,66 @@ const route: ObjectNode = {
   rules: [{ rule: 'exactly-one', keys: ['service', 'split'] }],
 };
 
+const enabled = (what: string) => ({ type: { kind: 'boolean' } as const, default: false, doc: `Turns ${what} on.` });
+
+const observability: ObjectNode = {
+  kind: 'object',
+  title: 'observability',
+  id: 'observability',
+  doc: 'What the gateway reports about the requests it serves (docs/observability.md). Everything is off by default; each part costs only when on. Read when the gateway starts: a reload does not turn a part on or off.',
+  example: `admin: { host: 127.0.0.1, port: 9901 }
+observability:
+  access_log: { enabled: true, destination: /var/log/switchyard/access.log }
+  metrics: { enabled: true }
+  traces: { enabled: true }`,
+  fields: {
+    access_log: {
+      type: {
+        kind: 'object',
+        title: 'observability.access_log',
+        id: 'access-log',
+        doc: 'One JSON line per request (pino): method, canonical path, route, version, service, target, status, latency, request id, client IP, and the rate-limit, retry and breaker outcomes.',
+        fields: {
+          enabled: enabled('the access log'),
+          destination: {
+            type: str('text'),
+            default: 'stdout',
+            doc: 'Where the lines go: `stdout`, `stderr`, or a file path (appended to; relative to the working directory).',
+          },
+        },
+      },
+      doc: 'Access log.',
+    },
+    metrics: {
+      type: {
+        kind: 'object',
+        title: 'observability.metrics',
+        id: 'metrics',
+        doc: 'Prometheus metrics (prom-client), served as `/metrics` on the admin listener (`admin:`): requests, latencies, upstream attempts and connections, rate-limit rejections, retries, target health and breaker state.',
+        fields: {
+          enabled: enabled('`/metrics`'),
+          process: {
+            type: { kind: 'boolean' },
+            default: false,
+            doc: "Also export Node's own metrics (CPU, memory, event-loop lag, GC), prom-client's defaults.",
+          },
+        },
+      },
+      doc: 'Prometheus metrics.',
+    },
+    traces: {
+      type: {
+        kind: 'object',
+        title: 'observability.traces',
+        id: 'traces',
+        doc: "Spans through `@opentelemetry/api` (one per request, one per upstream attempt) when the process has registered a tracer provider (an OpenTelemetry SDK); the upstream's `traceparent` then names the attempt span. Without a provider, or with `@opentelemetry/api` not installed, nothing is recorded and `traceparent` is still continued or started.",
+        fields: { enabled: enabled('spans') },
+      },
+      doc: 'Distributed tracing.',
+    },
+  },
+};
+
 /** The root of `gateway.yaml`. */
 export const GATEWAY_SCHEMA: ObjectNode = {
   kind: 'object',
@@ -692,6 +752,7 @@ services:
       },
       doc: 'Rate-limit response headers.',
     },
+    observability: { type: observability, doc: 'Access logs, metrics and traces.' },
     routes: { type: { kind: 'list', items: route }, required: true, doc: 'The routes.' },
   },
 };

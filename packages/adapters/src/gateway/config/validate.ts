@@ -7,7 +7,7 @@
 import { type ConfigProblem, type Constraint, Router as ReferenceRouter } from '@switchyard/core';
 import { MAX_LIMIT_TIMES_WINDOW } from '@switchyard/core/internal';
 import type { BreakerPolicy, HealthPolicy, RetryMode, RetryPolicy } from '../resilience/index.js';
-import type { KeySource, PathPolicy, Rewrite, RouteTimeouts, Timeouts } from '../types.js';
+import type { KeySource, ObservabilitySettings, PathPolicy, Rewrite, RouteTimeouts, Timeouts } from '../types.js';
 import { VERSION_CONSTRAINT_HEADER } from '../types.js';
 import type {
   BalanceConfig,
@@ -516,8 +516,21 @@ function normalize(walked: Obj, file: string | undefined, locate: GatewayConfig[
         }
       : undefined,
     rateLimitHeaders: { ietf: ok<boolean>(objOf(walked.rate_limit_headers).ietf) as boolean },
+    observability: observabilityOf(objOf(walked.observability)),
     routes,
     locate,
+  };
+}
+
+/** `observability:` (defaults filled in): each part on only when its `enabled` is. */
+function observabilityOf(raw: Obj): ObservabilitySettings {
+  const log = objOf(raw.access_log);
+  const metrics = objOf(raw.metrics);
+  const traces = objOf(raw.traces);
+  return {
+    accessLog: log.enabled === true ? { destination: ok<string>(log.destination) ?? 'stdout' } : undefined,
+    metrics: metrics.enabled === true ? { process: metrics.process === true } : undefined,
+    traces: traces.enabled === true,
   };
 }
 
