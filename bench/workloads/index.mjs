@@ -57,7 +57,7 @@ const rou3Path = (p) => p.replace(/\*$/, '**');
  * natively and a find-my-way custom constraint deriving from the same header; `r.host` a host
  * constraint in both. rou3 has neither, so it only runs on plain tables.
  */
-function buildRouters(routes, { withRou3 }) {
+export function buildRouters(routes, { withRou3 }) {
   const native = new NodeRouter();
   const reference = new CoreRouter();
   const fmw = FindMyWay({
@@ -106,7 +106,7 @@ function fmwConstraints(req) {
  * Keeps the requests every contender answers alike (the same route, or none), so that no loop
  * times work another skips; returns them with the contenders' per-request inputs.
  */
-function agreed(routers, reqs) {
+export function agreed(routers, reqs) {
   const kept = [];
   for (const req of reqs) {
     const native = routers.native.match(req)?.route ?? -1;
@@ -118,7 +118,8 @@ function agreed(routers, reqs) {
   return kept;
 }
 
-function routerOps(routers, reqs) {
+export function routerOps(routers, reqs) {
+  // Each op is a batch of BATCH calls (compare.mjs).
   const n = reqs.length;
   const methods = reqs.map((q) => q.method);
   const paths = reqs.map((q) => q.path);
@@ -157,7 +158,7 @@ function routerOps(routers, reqs) {
 }
 
 /** Every router workload: its table, its request stream, and which goals it is held to. */
-function routerWorkloads() {
+export function routerWorkloads() {
   const github = githubRoutes();
   const generated = generatedRoutes();
   const site = staticSiteRoutes();
@@ -296,8 +297,8 @@ async function runLimiter() {
     const cost = costs(COUNT, SEED ^ 0x62);
     // Every take admitted (capacities far above the draws): the bookkeeping is timed, not
     // rate-limiter-flexible's rejected Promise, which would dominate its side.
-    const native = new NodeRateLimiter({ capacity: 1e12, refillPerSecond: 1, maxKeys: w.keys });
-    const rlf = new RateLimiterMemory({ points: 1e12, duration: 3600 });
+    const native = new NodeRateLimiter({ capacity: 1e9, refillPerSecond: 1, maxKeys: w.keys });
+    const rlf = new RateLimiterMemory({ points: 1e9, duration: 3600 });
     for (let i = 0; i < w.keys; i++) {
       native.take(universe[i], 0, 1);
       await rlf.consume(universe[i], 1);

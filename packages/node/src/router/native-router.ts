@@ -25,7 +25,7 @@ import {
   resolveOptionsOnce,
   resolveRouterOptions,
 } from '@switchyard/core/internal';
-import type { NativeBinding, NativeRouterHandle } from '../binding.js';
+import type { HeaderCall, NativeBinding, NativeRouterHandle } from '../binding.js';
 import { LAYOUT } from '../layout.js';
 import { fromNativeError } from '../native-errors.js';
 
@@ -144,6 +144,9 @@ export class NativeRouter<T> implements Contracts.Router<T> {
   readonly #native: NativeRouterHandle;
   readonly #match: (methodId: number, path: string, host: string | undefined) => number;
   readonly #resolve: (methodId: number, path: string, host: string | undefined) => number;
+  /** The bound calls with header values as arguments, made once some route has a header constraint. */
+  #matchHeaders: HeaderCall | null = null;
+  #resolveHeaders: HeaderCall | null = null;
   readonly #out = new Int32Array(LAYOUT.routerOutputSlots);
   /** Where the native core writes a canonical path that differs from the request's (ASCII). */
   #bytes: Buffer = bytesFor(0);
@@ -228,7 +231,13 @@ export class NativeRouter<T> implements Contracts.Router<T> {
     this.#paths.push(raw.path);
     this.#added.push([{ ...spec }, value]);
     this.#names.push(this.#native.paramNames(id));
-    if (raw.headers.length > 0) this.#headerSlots = this.#native.headerSlots();
+    if (raw.headers.length > 0) {
+      this.#headerSlots = this.#native.headerSlots();
+      if (this.#matchHeaders === null) {
+        this.#matchHeaders = this.#native.matcherWithHeaders();
+        this.#resolveHeaders = this.#native.resolverWithHeaders();
+      }
+    }
     if (raw.methods !== null) {
       this.#methodIds.clear();
       this.#methodNames = this.#native.methodNames();
@@ -306,13 +315,38 @@ export class NativeRouter<T> implements Contracts.Router<T> {
       if (this.#headerSlots.length === 0) {
         return resolve ? this.#resolve(methodId, path, host) : this.#match(methodId, path, host);
       }
-      const headers = this.#headerSlots.map((name) => readHeader(req.headers, name));
+      const slots = this.#headerSlots;
+      const call = resolve ? this.#resolveHeaders : this.#matchHeaders;
+      if (call !== null && slots.length <= LAYOUT.routerHeaderArgs) {
+        // One argument per slot, no array: the values go straight to the native buffers.
+        const h = req.headers;
+        return call(
+          methodId,
+          path,
+          host,
+          this.#header(h, 0),
+          this.#header(h, 1),
+          this.#header(h, 2),
+          this.#header(h, 3),
+          this.#header(h, 4),
+          this.#header(h, 5),
+          this.#header(h, 6),
+          this.#header(h, 7),
+        );
+      }
+      const headers = slots.map((name) => readHeader(req.headers, name));
       return resolve
         ? this.#native.resolveWithHeaders(methodId, path, host, headers)
         : this.#native.matchWithHeaders(methodId, path, host, headers);
     } catch (error) {
       throw fromNativeError(error);
     }
+  }
+
+  /** The value of header slot `slot` (`undefined` past the last slot). */
+  #header(headers: RequestInfo['headers'], slot: number): string | undefined {
+    const name = this.#headerSlots[slot];
+    return name === undefined ? undefined : readHeader(headers, name);
   }
 
   #params(id: number, path: string): Params {
