@@ -370,9 +370,9 @@ function markdown({ router, limiter, floor }) {
     '## Speed goals on realistic workloads',
     '',
     `\`node --expose-gc bench/run.mjs workloads\` (bench/workloads; seed ${SEED}). Each comparison runs interleaved in one`,
-    `process: ${ROUNDS} rounds, each contender timed by tinybench in its own loop for ${SPELL_MS} ms (${BATCH} calls per op),`,
-    'the order alternating round by round; the ratio is the median of the per-round ratios (its range over rounds in',
-    'brackets), the ns columns the medians of each side. `native` is the public API of `@switchyard/node`',
+    `process: ${ROUNDS} rounds, each contender timed by tinybench in its own loop for ${SPELL_MS} ms (${BATCH} calls per op,`,
+    "a spell's figure is its median op), the order alternating round by round; the ratio is the median of the per-round",
+    'ratios (its range over rounds in brackets), the ns columns the medians of each side. `native` is the public API of `@switchyard/node`',
     '(`Router.match`, which builds the `Match`; `RateLimiter.take`, which builds the decision object).',
     '',
   ];
