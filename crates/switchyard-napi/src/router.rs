@@ -335,8 +335,9 @@ impl ObjectFinalize for NativeRouter {
 #[napi]
 impl NativeRouter {
     /// Options as their JS values (`undefined` = default), the shared output array (at least
-    /// `ROUTER_OUTPUT_SLOTS` elements) and the shared canonical bytes (at least
-    /// `CANONICAL_BYTES_MIN`).
+    /// `ROUTER_OUTPUT_SLOTS` elements), the shared canonical bytes (at least
+    /// `CANONICAL_BYTES_MIN`) and the seed of the tables over request text (`undefined` = 0;
+    /// the wrapper passes the process's random seed unless the caller fixed one).
     #[napi(constructor)]
     #[allow(clippy::too_many_arguments)]
     pub fn new(
@@ -351,6 +352,7 @@ impl NativeRouter {
         backslash: Option<String>,
         out: Int32Array,
         bytes: Uint8Array,
+        seed: Option<f64>,
     ) -> napi::Result<Self> {
         guard("Router constructor", || {
             let opts = RouterOptions::from_js(&JsRouterOptions {
@@ -362,6 +364,7 @@ impl NativeRouter {
                 dot_segments: dot_segments.as_deref(),
                 merge_slashes,
                 backslash: backslash.as_deref(),
+                seed,
             })
             .map_err(route_error)?;
             let out = SharedOut::new(out, ROUTER_OUTPUT_SLOTS, "router output")?;

@@ -11,3 +11,4 @@ pub mod error;
 pub mod hashing;
 pub mod ratelimit;
 pub mod router;
+pub mod seeded;

@@ -30,6 +30,7 @@ fn options(v: Option<&Value>) -> RouterOptions {
         dot_segments: get("dotSegments").and_then(Value::as_str),
         merge_slashes: get("mergeSlashes").and_then(Value::as_bool),
         backslash: get("backslash").and_then(Value::as_str),
+        seed: get("seed").and_then(Value::as_f64),
     })
     .expect("fixture options are valid")
 }

@@ -33,3 +33,4 @@ export { decodePercent, utf8Length } from './router/decode.js';
 export { type RawConstraint, type RawRoute, readRouteSpec } from './router/read-spec.js';
 export { normalizeHost, readHeader } from './router/request.js';
 export { type ResolvedRouterOptions, resolveOptionsOnce, resolveRouterOptions } from './router/router.js';
+export { processSeed } from './seed.js';

@@ -32,6 +32,8 @@ export interface NativeBinding {
     backslash: string,
     out: Int32Array,
     bytes: Uint8Array,
+    /** Of the hash tables over request text; omitted: 0. The wrapper passes `options.seed` or the process seed. */
+    seed?: number,
   ) => NativeRouterHandle;
   /**
    * `canonicalizePath` as a plain N-API function with its own scratch: `(policy, target) =>

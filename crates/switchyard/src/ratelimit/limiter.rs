@@ -54,6 +54,13 @@ impl<P: Policy> Limiter<P> {
         })
     }
 
+    /// Slots a lookup of `key` examines now, and the slot its hash starts from.
+    #[cfg(test)]
+    pub(crate) fn probes(&self, key: &[u8]) -> (usize, usize) {
+        let hash = key_hash(key, self.seed);
+        (self.table.probes(hash), self.table.home_of(hash))
+    }
+
     /// The policy (limits) this limiter applies.
     pub fn policy(&self) -> &P {
         &self.policy

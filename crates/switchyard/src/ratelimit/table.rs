@@ -97,6 +97,25 @@ impl<S: Packed> Table<S> {
         }
     }
 
+    /// Slots a lookup of `hash` examines (the complexity tests' measure of a take's cost).
+    #[cfg(test)]
+    pub(crate) fn probes(&self, hash: u64) -> usize {
+        let mut i = self.home(hash);
+        for probes in 1..=self.capacity() {
+            match self.slots.get(i) {
+                Some(slot) if slot[0] != hash && slot[0] != 0 => i = self.next(i),
+                _ => return probes,
+            }
+        }
+        self.capacity()
+    }
+
+    /// Home slot of `hash` (for the complexity tests, which craft keys by it).
+    #[cfg(test)]
+    pub(crate) fn home_of(&self, hash: u64) -> usize {
+        self.home(hash)
+    }
+
     /// Stores a hash known to be absent; the caller checked `!is_full()`.
     pub(crate) fn insert(&mut self, hash: u64, state: S) -> usize {
         let mut i = self.home(hash);

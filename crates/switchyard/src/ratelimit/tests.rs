@@ -137,3 +137,50 @@ fn slot_is_24_bytes() {
     assert_eq!(std::mem::size_of::<BucketState>(), 16);
     assert_eq!(std::mem::size_of::<WindowState>(), 16);
 }
+
+/// Mean number of probes that looking up each of `victims` takes in `rl`.
+fn mean_probes(rl: &RateLimiter, victims: &[String]) -> f64 {
+    let total: usize = victims.iter().map(|v| rl.probes(v.as_bytes()).0).sum();
+    total as f64 / victims.len() as f64
+}
+
+#[test]
+fn keys_crafted_against_one_seed_cost_what_ordinary_keys_cost_under_another() {
+    // docs/architecture.md, "Inputs chosen by an attacker": an attacker who knows seed 0 finds
+    // keys whose home slots fall into the first few slots, and stores them; every victim whose
+    // home slot lies in the run they form then probes through it. Under another seed the same
+    // keys are ordinary keys. Cost is counted in probes, not time, so the check cannot flake.
+    const MAX_KEYS: u64 = 2000;
+    let crafter = bucket(10, 1000, MAX_KEYS);
+    let crafted: Vec<String> = (0u64..)
+        .map(|i| format!("attacker-{i}"))
+        .filter(|k| crafter.probes(k.as_bytes()).1 < 16)
+        .take(MAX_KEYS as usize)
+        .collect();
+    let ordinary: Vec<String> = (0..MAX_KEYS).map(|i| format!("client-{i}")).collect();
+    let victims: Vec<String> = (0..2000).map(|i| format!("victim-{i}")).collect();
+    let filled = |seed: u32, keys: &[String]| {
+        let mut rl = RateLimiter::new(10, 1000, MAX_KEYS, seed).expect("valid options");
+        for k in keys {
+            rl.take(k.as_bytes(), 0, 1).expect("valid");
+        }
+        assert_eq!(rl.size(), keys.len());
+        let mean = mean_probes(&rl, &victims);
+        println!("seed {seed}: {mean:.2} probes per victim lookup");
+        mean
+    };
+    // The attack works against the seed it was crafted for (so this test could fail)...
+    let (attacked, baseline) = (filled(0, &crafted), filled(0, &ordinary));
+    assert!(
+        attacked > 20.0 * baseline,
+        "crafted {attacked} vs ordinary {baseline} probes under seed 0"
+    );
+    // ...and costs what ordinary keys cost under any other seed.
+    for seed in [1, 0x9e37_79b9, u32::MAX] {
+        let (crafted_cost, ordinary_cost) = (filled(seed, &crafted), filled(seed, &ordinary));
+        assert!(
+            crafted_cost <= 3.0 * ordinary_cost,
+            "seed {seed}: crafted {crafted_cost} vs ordinary {ordinary_cost} probes"
+        );
+    }
+}

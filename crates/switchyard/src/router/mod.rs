@@ -18,8 +18,6 @@ mod search;
 pub mod spec;
 mod table;
 
-use std::collections::HashMap;
-
 use regex::{Regex, RegexBuilder};
 
 pub use canonical::{
@@ -34,7 +32,9 @@ use canonical::{decode_segment_value, is_dot_segment};
 use path::{parse_path, segment_regex, Piece, Segment};
 use search::{collect_allowed, extract_params, search_trie, Ctx, Scratch};
 use spec::{validate_constraints, validate_host, validate_methods, validate_priority};
-use table::{FastMap, Route, SegMatch, Test, Trie};
+use table::{Route, SegMatch, Test, Trie};
+
+use crate::seeded::{Seed, SeededMap};
 
 /// Router options, fixed at construction (spec §2, §4).
 #[derive(Debug, Clone)]
@@ -45,6 +45,9 @@ pub struct RouterOptions {
     pub max_param_length: u32,
     /// How the request path is canonicalized (spec §4.1).
     pub path: PathPolicy,
+    /// Seed of every table a request's text is looked up in (static segments, paths, hosts,
+    /// methods). The wrapper draws one per process unless the caller gives one.
+    pub seed: u64,
 }
 
 impl Default for RouterOptions {
@@ -67,6 +70,7 @@ pub struct JsRouterOptions<'a> {
     pub dot_segments: Option<&'a str>,
     pub merge_slashes: Option<bool>,
     pub backslash: Option<&'a str>,
+    pub seed: Option<f64>,
 }
 
 impl RouterOptions {
@@ -78,6 +82,7 @@ impl RouterOptions {
             trailing_slash_ignore: false,
             max_param_length: 256,
             path: PathPolicy::default(),
+            seed: 0,
         }
     }
 
@@ -141,6 +146,15 @@ impl RouterOptions {
             }
         };
         o.path.merge_slashes = js.merge_slashes.unwrap_or(false);
+        if let Some(n) = js.seed {
+            if n.fract() != 0.0 || !(0.0..=f64::from(u32::MAX)).contains(&n) {
+                return Err(bad(
+                    "options.seed",
+                    format!("expected an integer from 0 to 4294967295, got {n}"),
+                ));
+            }
+            o.seed = n as u64;
+        }
         o.path.backslash = match js.backslash.unwrap_or("reject") {
             "reject" => Backslash::Reject,
             "slash" => Backslash::Slash,
@@ -179,6 +193,14 @@ struct Identity {
     priority: i32,
 }
 
+/// The routes of one [`Identity`] by the methods they claim (spec §7): a route with every
+/// method conflicts with `any`, one with methods with the routes claiming one of them.
+#[derive(Debug, Default)]
+struct Claims {
+    any: Option<u32>,
+    by_method: std::collections::BTreeMap<u32, u32>,
+}
+
 /// A request as the router reads it. `method` is an id from [`Router::method_id`] (-1: absent or
 /// a method no route lists); `headers` are values by header slot ([`Router::header_slots`]).
 #[derive(Debug, Clone, Copy)]
@@ -189,6 +211,9 @@ pub struct Request<'a> {
     pub headers: &'a [Option<&'a str>],
 }
 
+/// Most routes at one static path that [`Router::static_answers`] answers for.
+const STATIC_ANSWERS_MAX: usize = 64;
+
 /// Per method (`None` = no method), the route a fully static path gives; see [`Router::static_answers`].
 pub type StaticAnswers = Vec<(Option<String>, u32)>;
 
@@ -198,42 +223,52 @@ pub struct Router {
     opts: RouterOptions,
     routes: Vec<Route>,
     regexes: Vec<Regex>,
-    regex_ids: HashMap<String, u32>,
-    methods: FastMap<String, u32>,
+    regex_ids: SeededMap<String, u32>,
+    methods: SeededMap<String, u32>,
     /// Method names by id.
     method_names: Vec<String>,
-    /// Method ids in name order (the order of `Allow`).
+    /// Method ids in name order (the order of `Allow`); brought up to date by the first
+    /// `resolve` that needs it after a method was added, so adding N methods is not N sorts.
     method_order: Vec<u32>,
     header_slots: Vec<String>,
-    exact: FastMap<String, Trie>,
-    wildcard: FastMap<String, Trie>,
+    /// Slot of each header name in `header_slots`.
+    header_slot_ids: SeededMap<String, u32>,
+    exact: SeededMap<String, Trie>,
+    wildcard: SeededMap<String, Trie>,
     /// Lengths (bytes) of the wildcard suffixes, longest first.
     wildcard_lengths: Vec<usize>,
     any: Trie,
-    identities: HashMap<Identity, Vec<u32>>,
+    /// The routes of each identity, by method: a new route is checked against them in time
+    /// proportional to its own methods, not to the routes already there.
+    identities: SeededMap<Identity, Claims>,
     /// Per fully static route path (no host), the route ids there: for the wrapper's fast path.
-    static_paths: HashMap<String, Vec<u32>>,
+    static_paths: SeededMap<String, Vec<u32>>,
+    seed: Seed,
     scratch: Option<Box<Scratch>>,
     method_buf: String,
 }
 
 impl Router {
     pub fn new(opts: RouterOptions) -> Self {
+        let seed = Seed::new(opts.seed);
+        let state = seed.build();
         Router {
             opts,
             routes: Vec::new(),
             regexes: Vec::new(),
-            regex_ids: HashMap::new(),
-            methods: FastMap::default(),
+            regex_ids: SeededMap::with_hasher(state),
+            methods: SeededMap::with_hasher(state),
             method_names: Vec::new(),
             method_order: Vec::new(),
             header_slots: Vec::new(),
-            exact: FastMap::default(),
-            wildcard: FastMap::default(),
+            header_slot_ids: SeededMap::with_hasher(state),
+            exact: SeededMap::with_hasher(state),
+            wildcard: SeededMap::with_hasher(state),
             wildcard_lengths: Vec::new(),
-            any: Trie::default(),
-            identities: HashMap::new(),
-            static_paths: HashMap::new(),
+            any: Trie::new(seed),
+            identities: SeededMap::with_hasher(state),
+            static_paths: SeededMap::with_hasher(state),
+            seed,
             scratch: Some(Box::default()),
             method_buf: String::new(),
         }
@@ -331,18 +366,18 @@ impl Router {
             query,
             priority,
         };
-        if let Some(existing) = self.identities.get(&identity) {
-            for &other in existing {
-                let shares = match (&self.routes[other as usize].methods, &methods) {
-                    (None, None) => true,
-                    (Some(a), Some(b)) => b
-                        .iter()
-                        .any(|m| self.methods.get(m).is_some_and(|id| a.contains(id))),
-                    _ => false,
-                };
-                if shares {
-                    return Err(RouteError::Conflict { existing: other });
-                }
+        if let Some(claims) = self.identities.get(&identity) {
+            let existing = match &methods {
+                None => claims.any,
+                // The first of the existing routes (by id) that claims one of these methods.
+                Some(list) => list
+                    .iter()
+                    .filter_map(|m| claims.by_method.get(self.methods.get(m)?))
+                    .min()
+                    .copied(),
+            };
+            if let Some(existing) = existing {
+                return Err(RouteError::Conflict { existing });
             }
         }
 
@@ -377,14 +412,12 @@ impl Router {
         let mut header_tests = Vec::with_capacity(identity.headers.len());
         for (name, c) in &identity.headers {
             let test = self.test(c).map_err(RouteError::invalid)?;
-            let slot = match self.header_slots.iter().position(|h| h == name) {
-                Some(slot) => slot,
-                None => {
-                    self.header_slots.push(name.clone());
-                    self.header_slots.len() - 1
-                }
-            };
-            header_tests.push((slot as u32, test));
+            let next = self.header_slots.len() as u32;
+            let slot = *self.header_slot_ids.entry(name.clone()).or_insert(next);
+            if slot == next {
+                self.header_slots.push(name.clone());
+            }
+            header_tests.push((slot, test));
         }
         let mut query_tests = Vec::with_capacity(identity.query.len());
         for (key, c) in &identity.query {
@@ -404,13 +437,6 @@ impl Router {
             ids.sort_unstable();
             ids
         });
-        if self.method_order.len() != self.method_names.len() {
-            let mut order: Vec<u32> = (0..self.method_names.len() as u32).collect();
-            order.sort_by(|&a, &b| {
-                self.method_names[a as usize].cmp(&self.method_names[b as usize])
-            });
-            self.method_order = order;
-        }
 
         let id = self.routes.len() as u32;
         let fully_static = parsed
@@ -445,14 +471,20 @@ impl Router {
             names: parsed.names,
             static_key,
         });
+        let seed = self.seed;
         let trie = match &host {
-            HostRule::Exact(h) => self.exact.entry(h.clone()).or_default(),
+            HostRule::Exact(h) => self
+                .exact
+                .entry(h.clone())
+                .or_insert_with(|| Trie::new(seed)),
             HostRule::Wildcard(suffix) => {
                 if !self.wildcard_lengths.contains(&suffix.len()) {
                     self.wildcard_lengths.push(suffix.len());
                     self.wildcard_lengths.sort_unstable_by(|a, b| b.cmp(a));
                 }
-                self.wildcard.entry(suffix.clone()).or_default()
+                self.wildcard
+                    .entry(suffix.clone())
+                    .or_insert_with(|| Trie::new(seed))
             }
             HostRule::Any => &mut self.any,
         };
@@ -463,7 +495,15 @@ impl Router {
             &regex_of,
             self.opts.max_param_length as usize,
         );
-        self.identities.entry(identity).or_default().push(id);
+        let claims = self.identities.entry(identity).or_default();
+        match &self.routes[id as usize].methods {
+            None => claims.any = Some(id),
+            Some(ids) => {
+                for &m in ids {
+                    claims.by_method.entry(m).or_insert(id);
+                }
+            }
+        }
         Ok(id)
     }
 
@@ -525,6 +565,7 @@ impl Router {
                 match self.find_in(req, path, query, &mut scratch) {
                     Some(id) => Outcome::Matched(id),
                     None if self.collect_allowed(req, path, query, &mut scratch) => {
+                        self.sort_methods();
                         Outcome::MethodNotAllowed
                     }
                     None => Outcome::NoRoute,
@@ -533,6 +574,17 @@ impl Router {
         };
         self.scratch = Some(scratch);
         outcome
+    }
+
+    /// Brings `method_order` up to date with the methods added since it was last sorted.
+    fn sort_methods(&mut self) {
+        if self.method_order.len() == self.method_names.len() {
+            return;
+        }
+        let names = &self.method_names;
+        self.method_order = (0..names.len() as u32).collect();
+        self.method_order
+            .sort_by(|&a, &b| names[a as usize].cmp(&names[b as usize]));
     }
 
     /// Collects into the scratch the methods of every route that matches the request but for its
@@ -615,6 +667,7 @@ impl Router {
             query,
             method: req.method,
             headers: req.headers,
+            seed: &self.seed,
         }
     }
 
@@ -676,14 +729,33 @@ impl Router {
             return None;
         }
         let key = self.routes.get(route as usize)?.static_key.as_deref()?;
-        let mut ranked = self.static_paths.get(key)?.clone();
-        ranked.sort_by(|&a, &b| table::rank_cmp(&self.routes, a, b));
-        let mut names: Vec<(&String, u32)> = self.methods.iter().map(|(n, &i)| (n, i)).collect();
-        names.sort();
+        let list = self.static_paths.get(key)?;
         let mut out = Vec::new();
-        for (name, mid) in names
+        if list.len() > STATIC_ANSWERS_MAX {
+            // So many routes at one path: it goes through the search, and adding them stays linear.
+            return Some((key, out));
+        }
+        let mut ranked = list.clone();
+        ranked.sort_by(|&a, &b| table::rank_cmp(&self.routes, a, b));
+        // Every method the router knows, while they are few; past that only the methods of the
+        // routes here (a method left out goes through the search), so adding stays linear.
+        let mut ids: Vec<u32> = if self.method_names.len() <= STATIC_ANSWERS_MAX {
+            (0..self.method_names.len() as u32).collect()
+        } else {
+            ranked
+                .iter()
+                .filter_map(|&r| self.routes[r as usize].methods.as_deref())
+                .flatten()
+                .copied()
+                .collect()
+        };
+        ids.sort_unstable_by(|&a, &b| {
+            self.method_names[a as usize].cmp(&self.method_names[b as usize])
+        });
+        ids.dedup();
+        for (name, mid) in ids
             .into_iter()
-            .map(|(n, i)| (Some(n.clone()), i as i32))
+            .map(|i| (Some(self.method_names[i as usize].clone()), i as i32))
             .chain([(None, -1)])
         {
             // The first route in rank order that takes the method decides, if it has no constraints.

@@ -6,6 +6,8 @@ use regex::{CaptureLocations, Regex};
 use super::canonical::{segment_text, PathPolicy, PathScratch, Rejected, Seg, Text};
 use super::decode::{decode_query_part, escape_at};
 use super::path::{MIXED, PATTERNED, PLAIN};
+use crate::seeded::Seed;
+
 use super::table::{could_beat, rank_cmp, Edge, Node, Route, SegMatch, Test, Trie, WILDCARD_KIND};
 use super::RouterOptions;
 
@@ -53,6 +55,8 @@ pub struct Ctx<'a> {
     pub query: Option<&'a str>,
     pub method: i32,
     pub headers: &'a [Option<&'a str>],
+    /// The router's seed, for the static children tables.
+    pub seed: &'a Seed,
 }
 
 impl Scratch {
@@ -129,13 +133,13 @@ fn offer(ctx: &Ctx, list: &[u32], s: &mut Scratch, best: &mut Option<u32>) {
 #[inline]
 fn static_child(ctx: &Ctx, node: &Node, seg: &Seg, s: &mut Scratch) -> Option<u32> {
     if ctx.opts.case_sensitive {
-        return node.static_child(s.text(ctx.path, seg));
+        return node.static_child(ctx.seed, s.text(ctx.path, seg));
     }
     let mut fold = std::mem::take(&mut s.fold);
     fold.clear();
     fold.push_str(s.text(ctx.path, seg));
     fold.make_ascii_lowercase();
-    let child = node.static_child(&fold);
+    let child = node.static_child(ctx.seed, &fold);
     s.fold = fold;
     child
 }

@@ -1,58 +1,9 @@
 //! The compiled route table: one segment trie per host group, routes kept in rank order at each
 //! node, so a match walks the request's segments once.
 
-use std::cmp::Ordering;
-use std::collections::HashMap;
-use std::hash::{BuildHasherDefault, Hasher};
-
 use super::path::{Piece, Segment, WILDCARD};
-
-/// FxHash (as in rustc): much cheaper than SipHash on short keys. Flooding is not a concern: the
-/// keys are route text from the operator, requests only look up.
-#[derive(Default, Clone, Copy)]
-pub struct FxHasher {
-    hash: u64,
-}
-
-const SEED: u64 = 0x51_7c_c1_b7_27_22_0a_95;
-
-impl FxHasher {
-    #[inline]
-    fn add(&mut self, word: u64) {
-        self.hash = (self.hash.rotate_left(5) ^ word).wrapping_mul(SEED);
-    }
-}
-
-impl Hasher for FxHasher {
-    #[inline]
-    fn write(&mut self, bytes: &[u8]) {
-        let mut chunks = bytes.chunks_exact(8);
-        for chunk in &mut chunks {
-            let mut word = [0u8; 8];
-            word.copy_from_slice(chunk);
-            self.add(u64::from_le_bytes(word));
-        }
-        let rest = chunks.remainder();
-        if !rest.is_empty() {
-            let mut word = [0u8; 8];
-            word[..rest.len()].copy_from_slice(rest);
-            self.add(u64::from_le_bytes(word));
-        }
-    }
-
-    #[inline]
-    fn write_u8(&mut self, byte: u8) {
-        self.add(u64::from(byte));
-    }
-
-    #[inline]
-    fn finish(&self) -> u64 {
-        self.hash
-    }
-}
-
-/// A `HashMap` with [`FxHasher`].
-pub type FastMap<K, V> = HashMap<K, V, BuildHasherDefault<FxHasher>>;
+use crate::seeded::{Seed, SeededMap};
+use std::cmp::Ordering;
 
 /// A compiled header or query test.
 #[derive(Debug)]
@@ -127,33 +78,19 @@ pub struct Edge {
     pub child: u32,
 }
 
-/// The first 8 bytes of `text`, zero-padded: two texts of the same length up to 8 bytes are
-/// equal exactly when their head words are.
-#[inline]
-fn head_word(text: &str) -> u64 {
-    let bytes = text.as_bytes();
-    // Built in a register: a `memcpy` into a stack array then read as one word stalls on
-    // store forwarding, which measured as most of the lookup.
-    if let Some(first) = bytes.first_chunk::<8>() {
-        return u64::from_le_bytes(*first);
-    }
-    bytes
-        .iter()
-        .enumerate()
-        .fold(0, |word, (i, &b)| word | u64::from(b) << (8 * i))
-}
-
 /// Past this many static children a node looks them up in its slot table instead of scanning.
 const STATIC_LIST_MAX: usize = 8;
 
 #[derive(Debug, Default)]
 pub struct Node {
-    /// Static segment text (folded when case-insensitive) to child, with [`head_word`] of the
-    /// text, so that a mismatch is rejected without comparing strings. Scanned in order while
-    /// short (cheaper than hashing a few entries), found through `static_slots` once it grows.
+    /// Static segment text (folded when case-insensitive) to child, with the seeded hash of the
+    /// whole text, so that a mismatch is rejected without comparing strings. Scanned in order
+    /// while short (cheaper than a table for a few entries), found through `static_slots` once
+    /// it grows.
     pub static_list: Vec<(u64, Box<str>, u32)>,
-    /// Open-addressing table over `static_list` (index + 1, 0 = empty), a power of two at
-    /// most half full, hashed from the head word and length alone: one multiply per lookup.
+    /// Open-addressing table over `static_list` (index + 1, 0 = empty), a power of two at most
+    /// half full, placed by the seeded hash of the whole segment: a request cannot aim at a slot
+    /// without knowing the seed (docs/architecture.md, "Inputs chosen by an attacker").
     static_slots: Vec<u32>,
     /// Dynamic edges, by kind (mixed, patterned, plain).
     pub dynamics: Vec<Edge>,
@@ -161,59 +98,96 @@ pub struct Node {
     pub terminal: Vec<u32>,
     /// Routes whose path continues with `*` here, best rank first.
     pub wildcard: Vec<u32>,
+    /// Entries placed in `static_slots` so far (the complexity tests' measure of adding).
+    #[cfg(test)]
+    placed: usize,
 }
 
-/// Slot of a (head word, length) pair in a table of `mask + 1` slots.
+/// Slot of a hash in a table of `mask + 1` slots.
 #[inline]
-fn slot_of(head: u64, len: usize, mask: usize) -> usize {
-    let h = (head ^ (len as u64).rotate_right(7)).wrapping_mul(SEED);
-    (h >> 32) as usize & mask
+fn slot_of(hash: u64, mask: usize) -> usize {
+    (hash >> 32) as usize & mask
 }
 
 impl Node {
     /// The child for static segment text `text`.
     #[inline]
-    pub fn static_child(&self, text: &str) -> Option<u32> {
-        let head = head_word(text);
-        let same = |&(h, ref t, _): &(u64, Box<str>, u32)| {
-            h == head && t.len() == text.len() && (text.len() <= 8 || **t == *text)
-        };
+    pub fn static_child(&self, seed: &Seed, text: &str) -> Option<u32> {
+        self.static_probe(seed, text).0
+    }
+
+    /// The child for `text` and how many entries the lookup compared (for the complexity tests).
+    #[inline]
+    pub fn static_probe(&self, seed: &Seed, text: &str) -> (Option<u32>, usize) {
+        let hash = seed.hash(text.as_bytes());
+        let same = |&(h, ref t, _): &(u64, Box<str>, u32)| h == hash && **t == *text;
         if self.static_slots.is_empty() {
-            return self.static_list.iter().find(|e| same(e)).map(|e| e.2);
+            let found = self.static_list.iter().position(same);
+            let probes = found.map_or(self.static_list.len(), |i| i + 1);
+            return (
+                found.and_then(|i| self.static_list.get(i)).map(|e| e.2),
+                probes,
+            );
         }
         let mask = self.static_slots.len() - 1;
-        let mut at = slot_of(head, text.len(), mask);
+        let mut at = slot_of(hash, mask);
         // At most half full: the probe meets an empty slot.
-        for _ in 0..=mask {
-            let index = *self.static_slots.get(at)?;
-            let entry = self.static_list.get(index.checked_sub(1)? as usize)?;
+        for probes in 1..=mask + 1 {
+            let Some(&index) = self.static_slots.get(at) else {
+                return (None, probes);
+            };
+            let Some(entry) = index
+                .checked_sub(1)
+                .and_then(|i| self.static_list.get(i as usize))
+            else {
+                return (None, probes);
+            };
             if same(entry) {
-                return Some(entry.2);
+                return (Some(entry.2), probes);
             }
             at = (at + 1) & mask;
         }
-        None
+        (None, mask + 1)
     }
 
     pub fn has_statics(&self) -> bool {
         !self.static_list.is_empty()
     }
 
-    fn add_static(&mut self, text: &str, child: u32) {
-        self.static_list.push((head_word(text), text.into(), child));
-        if self.static_list.len() <= STATIC_LIST_MAX {
+    fn add_static(&mut self, seed: &Seed, text: &str, child: u32) {
+        self.static_list
+            .push((seed.hash(text.as_bytes()), text.into(), child));
+        let len = self.static_list.len();
+        if len <= STATIC_LIST_MAX {
             return;
         }
-        // Rebuilt on every add: adding routes is rare next to matching them.
-        let size = (self.static_list.len() * 2).next_power_of_two();
-        let mask = size - 1;
-        self.static_slots = vec![0; size];
-        for (i, (head, text, _)) in self.static_list.iter().enumerate() {
-            let mut at = slot_of(*head, text.len(), mask);
-            while self.static_slots[at] != 0 {
-                at = (at + 1) & mask;
+        if len * 2 > self.static_slots.len() {
+            // Doubled, and every entry placed again: amortized constant time per child.
+            self.static_slots = vec![0; (len * 2).next_power_of_two()];
+            for i in 0..len {
+                self.place(i);
             }
-            self.static_slots[at] = i as u32 + 1;
+        } else {
+            self.place(len - 1);
+        }
+    }
+
+    /// Puts entry `i` of `static_list` into the slot table (which has an empty slot).
+    fn place(&mut self, i: usize) {
+        let mask = self.static_slots.len() - 1;
+        let Some(&(hash, _, _)) = self.static_list.get(i) else {
+            return;
+        };
+        #[cfg(test)]
+        {
+            self.placed += 1;
+        }
+        let mut at = slot_of(hash, mask);
+        while self.static_slots.get(at).is_some_and(|&s| s != 0) {
+            at = (at + 1) & mask;
+        }
+        if let Some(slot) = self.static_slots.get_mut(at) {
+            *slot = i as u32 + 1;
         }
     }
 }
@@ -223,7 +197,9 @@ impl Node {
 pub struct Trie {
     pub nodes: Vec<Node>,
     /// Normalized path of fully static routes -> their ids, best rank first.
-    pub static_paths: FastMap<Box<str>, Vec<u32>>,
+    pub static_paths: SeededMap<Box<str>, Vec<u32>>,
+    /// The router's seed, for the static children tables.
+    pub seed: Seed,
     /// Bit `n` set when some static path is `n` bytes long (bit 63: 63 or more), so that most
     /// requests that cannot be static skip hashing their path.
     static_lengths: u64,
@@ -237,11 +213,13 @@ impl Trie {
     }
 }
 
-impl Default for Trie {
-    fn default() -> Self {
+impl Trie {
+    /// An empty trie hashing with `seed`.
+    pub fn new(seed: Seed) -> Self {
         Trie {
             nodes: vec![Node::default()],
-            static_paths: FastMap::default(),
+            static_paths: SeededMap::with_hasher(seed.build()),
+            seed,
             static_lengths: 0,
         }
     }
@@ -270,11 +248,12 @@ impl Trie {
                     insert_ranked(&mut self.nodes[node].wildcard, routes, id);
                     return;
                 }
-                Segment::Static(text) => match self.nodes[node].static_child(text) {
+                Segment::Static(text) => match self.nodes[node].static_child(&self.seed, text) {
                     Some(child) => child as usize,
                     None => {
                         let child = self.new_node();
-                        self.nodes[node].add_static(text, child);
+                        let seed = self.seed;
+                        self.nodes[node].add_static(&seed, text, child);
                         child as usize
                     }
                 },
@@ -358,6 +337,7 @@ pub const WILDCARD_KIND: u8 = WILDCARD;
 #[cfg(test)]
 mod tests {
     use super::Node;
+    use crate::seeded::Seed;
 
     #[test]
     fn static_children_are_found_by_scan_and_by_slot_table() {
@@ -373,20 +353,101 @@ mod tests {
             .chain([String::new(), "repository-".to_string()])
             .collect();
         let mut node = Node::default();
+        let seed = Seed::new(7);
         for (i, text) in texts.iter().enumerate() {
-            node.add_static(text, i as u32);
+            node.add_static(&seed, text, i as u32);
             for (j, seen) in texts.iter().enumerate().take(i + 1) {
                 assert_eq!(
-                    node.static_child(seen),
+                    node.static_child(&seed, seen),
                     Some(j as u32),
                     "{seen:?} after {i}"
                 );
             }
             for missing in ["repository-9", "repositor", "r", "repository-0x", "é"] {
                 if !texts[..=i].iter().any(|t| t == missing) {
-                    assert_eq!(node.static_child(missing), None, "{missing:?} after {i}");
+                    assert_eq!(
+                        node.static_child(&seed, missing),
+                        None,
+                        "{missing:?} after {i}"
+                    );
                 }
             }
+        }
+    }
+
+    /// Mean probes of looking up each of `texts` in `node`.
+    fn mean_probes(node: &Node, seed: &Seed, texts: &[String]) -> f64 {
+        let total: usize = texts.iter().map(|t| node.static_probe(seed, t).1).sum();
+        total as f64 / texts.len() as f64
+    }
+
+    fn siblings(seed: &Seed, n: usize) -> Node {
+        let mut node = Node::default();
+        for i in 0..n {
+            node.add_static(seed, &format!("customer-{i:06}"), i as u32);
+        }
+        node
+    }
+
+    #[test]
+    fn adding_siblings_is_linear_and_shared_prefixes_do_not_collide() {
+        // Before: the slot came from the first 8 bytes and the length only, so these 5,000
+        // siblings shared one slot, and the table was rebuilt on every add (13.9 s to add).
+        const N: usize = 5000;
+        let seed = Seed::new(0);
+        let node = siblings(&seed, N);
+        assert!(
+            node.placed <= 3 * N,
+            "{} placements for {N} adds",
+            node.placed
+        );
+        let members: Vec<String> = (0..N).map(|i| format!("customer-{i:06}")).collect();
+        for (i, text) in members.iter().enumerate() {
+            assert_eq!(node.static_child(&seed, text), Some(i as u32));
+        }
+        // Misses of the same length and prefix, the old attack: as cheap as any lookup.
+        let misses: Vec<String> = (0..N).map(|i| format!("customer-x{i:05}")).collect();
+        for texts in [&members, &misses] {
+            let mean = mean_probes(&node, &seed, texts);
+            assert!(mean <= 3.0, "{mean} probes per lookup");
+        }
+    }
+
+    #[test]
+    fn misses_crafted_against_one_seed_cost_what_ordinary_misses_cost_under_another() {
+        // An attacker who knows seed 0 picks, out of many candidates, the request segments
+        // whose lookups probe longest (they start in the longest run of occupied slots). Under
+        // another seed they are ordinary segments. Counted in probes, so it cannot flake.
+        const N: usize = 5000;
+        let attacked_seed = Seed::new(0);
+        let attacked = siblings(&attacked_seed, N);
+        let mut candidates: Vec<(usize, String)> = (0..200_000)
+            .map(|i| {
+                let text = format!("probe-{i}");
+                (attacked.static_probe(&attacked_seed, &text).1, text)
+            })
+            .collect();
+        candidates.sort_by_key(|c| std::cmp::Reverse(c.0));
+        let crafted: Vec<String> = candidates.iter().take(500).map(|c| c.1.clone()).collect();
+        let ordinary: Vec<String> = (0..500).map(|i| format!("ordinary-{i}")).collect();
+        let (worst, usual) = (
+            mean_probes(&attacked, &attacked_seed, &crafted),
+            mean_probes(&attacked, &attacked_seed, &ordinary),
+        );
+        println!("seed 0: crafted {worst:.2} vs ordinary {usual:.2} probes per miss");
+        assert!(
+            worst > 2.0 * usual,
+            "crafted {worst} vs ordinary {usual} under seed 0"
+        );
+        for seed in [1, 0x9e37_79b9_7f4a_7c15, u64::MAX] {
+            let seed = Seed::new(seed);
+            let node = siblings(&seed, N);
+            let (worst, usual) = (
+                mean_probes(&node, &seed, &crafted),
+                mean_probes(&node, &seed, &ordinary),
+            );
+            println!("crafted {worst:.2} vs ordinary {usual:.2} probes per miss");
+            assert!(worst <= 3.0 * usual, "crafted {worst} vs ordinary {usual}");
         }
     }
 }

@@ -1,4 +1,5 @@
 import { InvalidArgumentError } from '../errors.js';
+import { processSeed } from '../seed.js';
 
 /** What one `take` or `peek` decided. Every field is a non-negative integer (or a boolean). */
 export interface RateLimitDecision {
@@ -83,7 +84,7 @@ export interface TableOptions {
 export function tableOptions(options: { maxKeys?: number; seed?: number }): TableOptions {
   return {
     maxKeys: checkInteger('maxKeys', options.maxKeys ?? DEFAULT_MAX_KEYS, 1, MAX_KEYS),
-    seed: checkInteger('seed', options.seed ?? 0, 0, 0xffffffff),
+    seed: checkInteger('seed', options.seed ?? processSeed(), 0, 0xffffffff),
   };
 }
 

@@ -14,7 +14,7 @@ export interface SlidingWindowLimiterOptions {
   windowMs: number;
   /** Most keys stored at once (default 100,000; at most 2^26). */
   maxKeys?: number;
-  /** Seed of the key hash (uint32, default 0). */
+  /** Seed of the key hash (uint32); default random per process, as for `RateLimiter`. */
   seed?: number;
 }
 

@@ -20,7 +20,11 @@ export interface RateLimiterOptions {
   refillPerSecond: number;
   /** Most keys stored at once (default 100,000; at most 2^26). The table is allocated up front. */
   maxKeys?: number;
-  /** Seed of the key hash (uint32, default 0). Set a secret one on a public gateway. */
+  /**
+   * Seed of the key hash (uint32). Default: a random seed drawn once per process, so keys crafted
+   * to collide cannot be prepared in advance. Pass one when every process of a fleet must place
+   * keys alike (reproducible tests, a fleet compared slot by slot); keep it secret then.
+   */
   seed?: number;
 }
 

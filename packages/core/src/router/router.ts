@@ -1,5 +1,6 @@
 import type * as Contract from '../contracts.js';
 import { InvalidArgumentError, RouteConflictError } from '../errors.js';
+import { processSeed } from '../seed.js';
 import { canonicalPathOf, rejectionReason, splitPath } from './canonical.js';
 import { checkRoutes } from './check.js';
 import { type CompiledRoute, compileRoute } from './compile.js';
@@ -22,6 +23,8 @@ import type {
 export interface ResolvedRouterOptions extends RequestOptions {
   readonly caseSensitive: boolean;
   readonly maxParamLength: number;
+  /** `options.seed`, or the process's random seed. */
+  readonly seed: number;
 }
 
 function oneOf<T extends string>(name: string, value: unknown, allowed: readonly T[], fallback: T): T {
@@ -40,6 +43,7 @@ const ROUTER_OPTION_KEYS: ReadonlySet<string> = new Set([
   'dotSegments',
   'mergeSlashes',
   'backslash',
+  'seed',
 ]);
 
 /**
@@ -60,11 +64,16 @@ export function resolveRouterOptions(options: RouterOptions = {}): ResolvedRoute
   if (!Number.isInteger(maxParamLength) || maxParamLength < 1 || maxParamLength > 65536) {
     throw new InvalidArgumentError('options.maxParamLength', 'expected an integer from 1 to 65536');
   }
+  const seed = options.seed ?? processSeed();
+  if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff) {
+    throw new InvalidArgumentError('options.seed', 'expected an integer from 0 to 4294967295');
+  }
   const mergeSlashes = options.mergeSlashes ?? false;
   if (typeof mergeSlashes !== 'boolean') throw new InvalidArgumentError('options.mergeSlashes', 'expected a boolean');
   return {
     caseSensitive,
     maxParamLength,
+    seed,
     trailingSlash: oneOf('trailingSlash', options.trailingSlash, ['strict', 'ignore'], 'strict'),
     encodedSlash: oneOf('encodedSlash', options.encodedSlash, ['decode', 'keep', 'reject'], 'decode'),
     malformedEncoding: oneOf('malformedEncoding', options.malformedEncoding, ['reject', 'literal'], 'reject'),

@@ -93,6 +93,14 @@ export interface RouterOptions {
    * `'keep'`: an ordinary character.
    */
   readonly backslash?: 'reject' | 'slash' | 'keep';
+  /**
+   * Seed (an integer from 0 to 2^32 - 1) of the native router's hash tables over request text
+   * (static segments, static paths, hosts, methods). Default: a random seed drawn once per
+   * process, so that no one can prepare requests that collide in them; pass one to make a fleet's
+   * tables, and their costs, identical. Matching does not depend on it. The reference's own
+   * tables are JavaScript `Map`s, which V8 hashes with its own per-process random seed.
+   */
+  readonly seed?: number;
 }
 
 /**

@@ -186,6 +186,7 @@ export class NativeRouter<T> implements Contracts.Router<T> {
         resolved.backslash,
         this.#out,
         this.#bytes,
+        resolved.seed,
       );
       this.#match = this.#native.matcher();
       this.#resolve = this.#native.resolver();
