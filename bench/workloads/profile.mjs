@@ -4,12 +4,12 @@
 // noisy machine. Two runs with different batch counts, diffed, give the cost per call with the
 // startup and the JIT's warm-up cancelled out:
 //
-//   for n in 200 600; do valgrind --tool=callgrind --callgrind-out-file=cg.$n \
+//   for n in 100 500; do valgrind --tool=callgrind --callgrind-out-file=cg.$n \
 //     node bench/workloads/profile.mjs github-api mixed native $n; done
-//   callgrind_annotate --inclusive=yes cg.600 | head -60
+//   node bench/workloads/callgrind-diff.mjs cg.500 cg.100 500 100
 //
-// bench/workloads/profile.sh does this for each workload and prints Ir per call, with the share of
-// the native side (the bound callback) and of its parts.
+// callgrind-diff.mjs gives the Ir per native call and of its parts (one run is enough for those),
+// and the whole call, JS included, from the two runs.
 //
 //   node bench/workloads/profile.mjs <workload> <mixed|static> <native|fmw|rou3|touch> <batches>
 import { BATCH } from './compare.mjs';
