@@ -306,8 +306,9 @@ export class NativeRouter<T> implements Contracts.Router<T> {
 
   /**
    * The one native crossing `match` and `resolve` share: the host only when some route is
-   * host-bound, and header values (an array per call) only when some route has header
-   * constraints, so the common table pays for neither.
+   * host-bound, and header values only when some route has header constraints (as arguments
+   * of the bound call for up to `LAYOUT.routerHeaderArgs` header slots, else as an array), so
+   * the common table pays for neither.
    */
   #cross(req: RequestInfo, method: string, path: string, resolve: boolean): number {
     const methodId = method === '' ? LAYOUT.routerNoMethod : this.#methodId(method);
