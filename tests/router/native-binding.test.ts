@@ -233,6 +233,51 @@ describe('native Router wrapper', () => {
     expect(check({ path: '/a', headers: inherited })?.route).toBe(1);
   });
 
+  it('passes header values as arguments up to the bound limit and as an array beyond it', () => {
+    // One route per header slot, each needing its own header; the last slot decides the route.
+    for (const slots of [1, LAYOUT.routerHeaderArgs, LAYOUT.routerHeaderArgs + 1, LAYOUT.routerHeaderArgs + 3]) {
+      const names = Array.from({ length: slots }, (_, i) => `x-h${i}`);
+      const check = twin([
+        ...names.map((name, i) => ({ path: '/v/:id', method: 'GET', headers: { [name]: `v${i}` }, priority: i })),
+        { path: '/v/:id', method: 'GET' },
+      ]);
+      for (const [i, name] of names.entries()) {
+        expect(check({ method: 'GET', path: '/v/1', headers: { [name]: `v${i}` } })?.route).toBe(i);
+        expect(check({ method: 'GET', path: '/v/1', headers: { [name]: 'other' } })?.route).toBe(slots);
+      }
+      const all = Object.fromEntries(names.map((name, i) => [name, `v${i}`]));
+      expect(check({ method: 'GET', path: '/v/2', headers: all })?.route).toBe(slots - 1);
+      expect(check({ method: 'GET', path: '/v/2' })?.route).toBe(slots);
+      expect(check({ method: 'POST', path: '/v/2', headers: all })).toBeNull();
+    }
+  });
+
+  it('refuses the bound call with header arguments for a table with more header slots than it takes', () => {
+    const h = handle();
+    const names = Array.from({ length: LAYOUT.routerHeaderArgs + 1 }, (_, i) => `x-h${i}`);
+    h.add(
+      '/a',
+      null,
+      null,
+      names,
+      names.map(() => LAYOUT.constraintPresent),
+      names.map(() => ''),
+      [],
+      [],
+      [],
+      0,
+    );
+    const match = h.matcherWithHeaders();
+    const x = 'x';
+    let caught: unknown;
+    try {
+      match(-1, '/a', undefined, x, x, x, x, x, x, x, x);
+    } catch (error) {
+      caught = fromNativeError(error);
+    }
+    expect(caught).toBeInstanceOf(InternalError);
+  });
+
   it('keeps explain and check in step with the routes added since the last call', () => {
     const router = new Router<string>();
     router.add({ path: '/a/:id' }, 'first');

@@ -41,6 +41,10 @@ pub const ROUTER_RESOLVE_PATH_END: usize = ROUTER_PARAM_SLOTS + 4;
 pub const ROUTER_RESOLVE_SLOTS: usize = 5;
 /// Int32 slots of the router's shared output: the params region, then the resolve slots.
 pub const ROUTER_OUTPUT_SLOTS: usize = ROUTER_PARAM_SLOTS + ROUTER_RESOLVE_SLOTS;
+/// Header values the bound `match`/`resolve` functions with headers take as arguments after the
+/// method, path and host (one per header slot, `undefined` = absent): a table whose constraints
+/// name more distinct headers goes through `matchWithHeaders` and its array instead.
+pub const ROUTER_HEADER_ARGS: usize = 8;
 /// Route id the match function returns when no route matches.
 pub const ROUTER_NO_ROUTE: i32 = -1;
 /// Method id of a request without method, or with one no route lists.
@@ -162,7 +166,7 @@ pub const KEY_HASH_HI: usize = 0;
 pub const KEY_HASH_LO: usize = 1;
 
 /// Every constant above, by the name packages/node/src/layout.ts gives it.
-pub const LAYOUT: [(&str, i64); 66] = [
+pub const LAYOUT: [(&str, i64); 67] = [
     ("errorFieldSeparator", FIELD_SEPARATOR as i64),
     ("routerMaxParams", ROUTER_MAX_PARAMS as i64),
     ("routerParamFields", ROUTER_PARAM_FIELDS as i64),
@@ -174,6 +178,7 @@ pub const LAYOUT: [(&str, i64); 66] = [
     ("routerResolvePathEnd", ROUTER_RESOLVE_PATH_END as i64),
     ("routerResolveSlots", ROUTER_RESOLVE_SLOTS as i64),
     ("routerOutputSlots", ROUTER_OUTPUT_SLOTS as i64),
+    ("routerHeaderArgs", ROUTER_HEADER_ARGS as i64),
     ("routerNoRoute", ROUTER_NO_ROUTE as i64),
     ("routerNoMethod", ROUTER_NO_METHOD as i64),
     ("routerOutcomeMatched", ROUTER_OUTCOME_MATCHED as i64),

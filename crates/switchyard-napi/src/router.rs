@@ -36,8 +36,8 @@ use crate::layout::{
     DOT_SEGMENTS_KEEP, DOT_SEGMENTS_REJECT, DOT_SEGMENTS_RESOLVE, ENCODED_SLASH_DECODE,
     ENCODED_SLASH_KEEP, ENCODED_SLASH_REJECT, POLICY_BACKSLASH_SHIFT, POLICY_BITS,
     POLICY_DOT_SEGMENTS_SHIFT, POLICY_ENCODED_SLASH_SHIFT, POLICY_FIELD_MASK,
-    POLICY_MALFORMED_LITERAL_SHIFT, POLICY_MERGE_SLASHES_SHIFT, REJECTION_NONE, ROUTER_NO_METHOD,
-    ROUTER_NO_ROUTE, ROUTER_OUTCOME_MATCHED, ROUTER_OUTCOME_METHOD_NOT_ALLOWED,
+    POLICY_MALFORMED_LITERAL_SHIFT, POLICY_MERGE_SLASHES_SHIFT, REJECTION_NONE, ROUTER_HEADER_ARGS,
+    ROUTER_NO_METHOD, ROUTER_NO_ROUTE, ROUTER_OUTCOME_MATCHED, ROUTER_OUTCOME_METHOD_NOT_ALLOWED,
     ROUTER_OUTCOME_NO_ROUTE, ROUTER_OUTCOME_REJECTED, ROUTER_OUTPUT_SLOTS, ROUTER_PARAM_FIELDS,
     ROUTER_PARAM_SLOTS, ROUTER_RESOLVE_CANONICAL, ROUTER_RESOLVE_OUTCOME, ROUTER_RESOLVE_PATH_END,
     ROUTER_RESOLVE_REJECTION, ROUTER_RESOLVE_SEGMENT,
@@ -185,6 +185,9 @@ struct Shared {
     /// Where `resolve` writes a canonical path that differs from the request's.
     bytes: SharedOut<Uint8Array>,
     buffers: Buffers,
+    /// Where the header values of a call of the bound functions with headers are copied, one
+    /// buffer per header slot, reused from call to call.
+    header_buffers: [Vec<u8>; ROUTER_HEADER_ARGS],
 }
 
 impl Trim for Shared {
@@ -391,6 +394,7 @@ impl NativeRouter {
                         path: Vec::with_capacity(1024),
                         host: Vec::with_capacity(256),
                     },
+                    header_buffers: Default::default(),
                 })
             })?;
             Ok(NativeRouter { shared })
@@ -507,6 +511,27 @@ impl NativeRouter {
     pub fn resolver(&self, env: Env) -> napi::Result<JsFunction> {
         guard("Router.resolver", || {
             self.shared.bind(env.raw(), c"resolve", raw_resolve)
+        })
+    }
+
+    /// `match` for a table with header constraints, bound like `matcher()`:
+    /// `(methodId, path, host?, value0?, ..., value7?) => routeId | -1`, one header value per
+    /// slot of `headerSlots()` (`undefined` = absent; at most `ROUTER_HEADER_ARGS` slots), each
+    /// copied into a buffer reused from call to call: no array, no allocation per call.
+    #[napi]
+    pub fn matcher_with_headers(&self, env: Env) -> napi::Result<JsFunction> {
+        guard("Router.matcherWithHeaders", || {
+            self.shared
+                .bind(env.raw(), c"matchWithHeaders", raw_match_with_headers)
+        })
+    }
+
+    /// `resolve` for a table with header constraints, as `matcherWithHeaders()` for `match`.
+    #[napi]
+    pub fn resolver_with_headers(&self, env: Env) -> napi::Result<JsFunction> {
+        guard("Router.resolverWithHeaders", || {
+            self.shared
+                .bind(env.raw(), c"resolveWithHeaders", raw_resolve_with_headers)
         })
     }
 
@@ -631,6 +656,89 @@ unsafe extern "C" fn raw_resolve(
 ) -> sys::napi_value {
     // SAFETY: `resolver` binds this callback to a `Native<Shared>`.
     unsafe { raw_call(env, info, "Router.resolve", Shared::resolve) }
+}
+
+unsafe extern "C" fn raw_match_with_headers(
+    env: sys::napi_env,
+    info: sys::napi_callback_info,
+) -> sys::napi_value {
+    // SAFETY: `matcher_with_headers` binds this callback to a `Native<Shared>`.
+    unsafe { raw_call_with_headers(env, info, "Router.matchWithHeaders", Shared::run) }
+}
+
+unsafe extern "C" fn raw_resolve_with_headers(
+    env: sys::napi_env,
+    info: sys::napi_callback_info,
+) -> sys::napi_value {
+    // SAFETY: `resolver_with_headers` binds this callback to a `Native<Shared>`.
+    unsafe { raw_call_with_headers(env, info, "Router.resolveWithHeaders", Shared::resolve) }
+}
+
+/// [`raw_call`] with the header values as arguments after the host: each is copied into its
+/// slot's reused buffer and the core gets them as a slice borrowed from a stack array.
+///
+/// # Safety
+/// As [`call`]: `info` is a call of a function bound to a `Native<Shared>`.
+#[inline]
+unsafe fn raw_call_with_headers<F>(
+    env: sys::napi_env,
+    info: sys::napi_callback_info,
+    what: &str,
+    body: F,
+) -> sys::napi_value
+where
+    F: FnOnce(
+        &mut Shared,
+        sys::napi_env,
+        i32,
+        sys::napi_value,
+        sys::napi_value,
+        &[Option<&str>],
+    ) -> i32,
+{
+    // SAFETY: passed on from this function's contract.
+    unsafe {
+        call(
+            env,
+            info,
+            what,
+            |shared: &mut Shared, args: [sys::napi_value; 3 + ROUTER_HEADER_ARGS]| {
+                let [method, path, host, values @ ..] = args;
+                let count = shared.router.header_slots().len();
+                if count > ROUTER_HEADER_ARGS {
+                    return Err(Box::new(internal(&format!(
+                        "{what}: the table has {count} header slots, more than the {ROUTER_HEADER_ARGS} arguments"
+                    ))));
+                }
+                let method = int32_or(env, method, ROUTER_NO_METHOD);
+                // Taken out for the call so that the values can borrow them while the body
+                // borrows the rest of the state; moving an array of empty-or-not vectors
+                // allocates nothing.
+                let mut buffers = std::mem::take(&mut shared.header_buffers);
+                let id = {
+                    let mut slots: [Option<&str>; ROUTER_HEADER_ARGS] = [None; ROUTER_HEADER_ARGS];
+                    for ((slot, buf), value) in slots
+                        .iter_mut()
+                        .zip(buffers.iter_mut())
+                        .zip(values)
+                        .take(count)
+                    {
+                        *slot = read_string(env, value, buf);
+                    }
+                    body(
+                        shared,
+                        env,
+                        method,
+                        path,
+                        host,
+                        slots.get(..count).unwrap_or(&[]),
+                    )
+                };
+                shared.header_buffers = buffers;
+                Ok(id)
+            },
+        )
+    }
 }
 
 /// What `match` and `resolve` share: the `(methodId, path, host?)` arguments read as

@@ -155,6 +155,14 @@ export interface NativeRouterHandle {
    * request's in the shared bytes (its length only, when it does not fit).
    */
   resolver(): (methodId: number, path: string, host: string | undefined) => number;
+  /**
+   * `matcher()` for a table with header constraints: the value of each header slot
+   * (`headerSlots()` order, `undefined` = absent) as one more argument, for at most
+   * `LAYOUT.routerHeaderArgs` slots (more: `matchWithHeaders`).
+   */
+  matcherWithHeaders(): HeaderCall;
+  /** `resolver()` with header values, as `matcherWithHeaders()`. */
+  resolverWithHeaders(): HeaderCall;
   /** Replaces the shared canonical bytes with a larger array (at least `LAYOUT.canonicalBytesMin`). */
   shareCanonicalBytes(bytes: Uint8Array): void;
   resolveWithHeaders(
@@ -170,6 +178,25 @@ export interface NativeRouterHandle {
   /** The methods of the last "method not allowed", by name (when the params region is too small for their ids). */
   allowedMethods(): string[];
 }
+
+/**
+ * A bound router call with header values: method id, path, host, then one value per header slot
+ * (up to `LAYOUT.routerHeaderArgs`; the rest `undefined`). Returns the route id or -1.
+ * @internal
+ */
+export type HeaderCall = (
+  methodId: number,
+  path: string,
+  host: string | undefined,
+  h0: string | undefined,
+  h1: string | undefined,
+  h2: string | undefined,
+  h3: string | undefined,
+  h4: string | undefined,
+  h5: string | undefined,
+  h6: string | undefined,
+  h7: string | undefined,
+) => number;
 
 /**
  * Exports of an addon built with the `testing` cargo feature (scripts/bootstrap.mjs builds it so

@@ -31,6 +31,8 @@ export const LAYOUT = {
   routerResolveSlots: 5,
   /** Int32 slots of the router's shared output: the params region, then the resolve slots. */
   routerOutputSlots: 1 + 3 * 4097 + 5,
+  /** Header values the bound match/resolve functions with headers take as arguments (more: the array path). */
+  routerHeaderArgs: 8,
   /** Route id of a miss. */
   routerNoRoute: -1,
   /** Method id of a request without method, or with one no route lists. */

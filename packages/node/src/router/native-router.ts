@@ -27,7 +27,7 @@ import {
   resolveOptionsOnce,
   resolveRouterOptions,
 } from '@switchyard/core/internal';
-import type { NativeBinding, NativeRouterHandle } from '../binding.js';
+import type { HeaderCall, NativeBinding, NativeRouterHandle } from '../binding.js';
 import { LAYOUT } from '../layout.js';
 import { fromNativeError } from '../native-errors.js';
 
@@ -154,6 +154,9 @@ export class NativeRouter<T> implements Contracts.Router<T> {
   readonly #native: NativeRouterHandle;
   readonly #match: (methodId: number, path: string, host: string | undefined) => number;
   readonly #resolve: (methodId: number, path: string, host: string | undefined) => number;
+  /** The bound calls with header values as arguments, made once some route has a header constraint. */
+  #matchHeaders: HeaderCall | null = null;
+  #resolveHeaders: HeaderCall | null = null;
   readonly #out = new Int32Array(LAYOUT.routerOutputSlots);
   /** Where the native core writes a canonical path that differs from the request's (ASCII). */
   #bytes: Buffer = bytesFor(0);
@@ -244,7 +247,13 @@ export class NativeRouter<T> implements Contracts.Router<T> {
     this.#names.push(this.#native.paramNames(id));
     // Only the names this route added: fetching them all on every add made adding N routes
     // with N names quadratic.
-    if (raw.headers.length > 0) this.#headerSlots.push(...this.#native.headerSlots(this.#headerSlots.length));
+    if (raw.headers.length > 0) {
+      this.#headerSlots.push(...this.#native.headerSlots(this.#headerSlots.length));
+      if (this.#matchHeaders === null) {
+        this.#matchHeaders = this.#native.matcherWithHeaders();
+        this.#resolveHeaders = this.#native.resolverWithHeaders();
+      }
+    }
     if (raw.methods !== null) {
       this.#methodIds.clear();
       this.#methodNames.push(...this.#native.methodNames(this.#methodNames.length));
@@ -312,8 +321,9 @@ export class NativeRouter<T> implements Contracts.Router<T> {
 
   /**
    * The one native crossing `match` and `resolve` share: the host only when some route is
-   * host-bound, and header values (an array per call) only when some route has header
-   * constraints, so the common table pays for neither.
+   * host-bound, and header values only when some route has header constraints (as arguments
+   * of the bound call for up to `LAYOUT.routerHeaderArgs` header slots, else as an array), so
+   * the common table pays for neither.
    */
   #cross(req: RequestInfo, method: string, path: string, resolve: boolean): number {
     const methodId = method === '' ? LAYOUT.routerNoMethod : this.#methodId(method);
@@ -325,9 +335,28 @@ export class NativeRouter<T> implements Contracts.Router<T> {
         throw fromNativeError(error);
       }
     }
-    // Read before the crossing, outside the `try`: a getter of the caller's that throws reaches
-    // the caller unchanged, as from the reference.
-    const headers = this.#headerSlots.map((name) => readHeader(req.headers, name));
+    const slots = this.#headerSlots;
+    const call = resolve ? this.#resolveHeaders : this.#matchHeaders;
+    // Header values are read before the crossing, outside the `try`: a getter of the caller's
+    // that throws reaches the caller unchanged, as from the reference.
+    if (call !== null && slots.length <= LAYOUT.routerHeaderArgs) {
+      // One argument per slot, no array: the values go straight to the native buffers.
+      const h = req.headers;
+      const h0 = this.#header(h, 0);
+      const h1 = this.#header(h, 1);
+      const h2 = this.#header(h, 2);
+      const h3 = this.#header(h, 3);
+      const h4 = this.#header(h, 4);
+      const h5 = this.#header(h, 5);
+      const h6 = this.#header(h, 6);
+      const h7 = this.#header(h, 7);
+      try {
+        return call(methodId, path, host, h0, h1, h2, h3, h4, h5, h6, h7);
+      } catch (error) {
+        throw fromNativeError(error);
+      }
+    }
+    const headers = slots.map((name) => readHeader(req.headers, name));
     try {
       return resolve
         ? this.#native.resolveWithHeaders(methodId, path, host, headers)
@@ -335,6 +364,12 @@ export class NativeRouter<T> implements Contracts.Router<T> {
     } catch (error) {
       throw fromNativeError(error);
     }
+  }
+
+  /** The value of header slot `slot` (`undefined` past the last slot). */
+  #header(headers: RequestInfo['headers'], slot: number): string | undefined {
+    const name = this.#headerSlots[slot];
+    return name === undefined ? undefined : readHeader(headers, name);
   }
 
   #params(id: number, path: string): Params {
