@@ -729,6 +729,39 @@ describe.each(frontDoors)('gateway scenarios through the $name front door', (doo
       expect((await call('/flip')).echo?.service).toBe('stable');
     });
 
+    it('a target removed while requests to it are in flight: they finish once, new requests see the new table', async () => {
+      if (door.cannot.reload) {
+        console.log(`[${door.name}] removed-target scenario not run: ${door.cannot.reload}`);
+        expect(door.cannot.reload).toBeTruthy();
+        return;
+      }
+      const up = await startUpstream('gone', 'g1');
+      const base = scenarioConfig(ups) as { services: object; routes: object[] };
+      await gw.reload({
+        ...base,
+        services: { ...base.services, gone: { targets: [up.origin] } },
+        routes: [...base.routes, { path: '/gone/*', service: 'gone' }],
+      });
+      try {
+        const inFlight = ['GET', 'POST', 'GET', 'POST'].map((method) =>
+          call('/gone/__slow?ms=800', method === 'POST' ? { method, body: 'once' } : {}),
+        );
+        expect(await eventually(() => up.requests === 4)).toBe(true);
+        // The service and its only target leave the config while all four are at the upstream.
+        await gw.reload(scenarioConfig(ups));
+        const replies = await Promise.all(inFlight);
+        expect(replies.map((r) => r.status)).toEqual([200, 200, 200, 200]);
+        expect(up.requests).toBe(4); // none sent twice, none lost
+        expect((await call('/gone/after')).status).toBe(404);
+        expect(up.requests).toBe(4);
+        // The removed target's pool is closed once its requests are done.
+        expect(await eventually(() => up.openConnections === 0)).toBe(true);
+      } finally {
+        await gw.reload(scenarioConfig(ups));
+        await up.close();
+      }
+    });
+
     it('keeps the old table when the new config does not compile; unchanged limits keep their budgets', async () => {
       const headers = { 'x-client': `reload-${Date.now()}` };
       await call('/limited', { headers });
