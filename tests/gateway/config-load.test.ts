@@ -157,6 +157,23 @@ describe('positions and messages', () => {
     ]);
   });
 
+  it("keys named like Object's own (toString, constructor, __proto__) are unknown keys, not a crash", () => {
+    // Found by scripts/fuzz-config.mjs: `{"toString": 0}` threw a TypeError from the schema walk.
+    for (const key of ['toString', 'constructor', 'hasOwnProperty', '__proto__']) {
+      const found = problems(`${base()}${key}: 0\n`);
+      expect(found).toHaveLength(1);
+      expect(found[0]).toMatch(new RegExp(`^g\\.yaml:6:1: .*unknown key "${key}" at the top level`));
+    }
+    const error = (() => {
+      try {
+        parseConfig('{"toString": 0}', 'x.yaml');
+      } catch (caught) {
+        return caught;
+      }
+    })();
+    expect(error).toBeInstanceOf(ConfigError);
+  });
+
   it('missing routes, wrong shapes', () => {
     expect(problems('name: x\n')).toEqual(['g.yaml:1:1: (top level): missing required key "routes"']);
     expect(problems('- a\n')).toEqual([

@@ -212,7 +212,8 @@ class Walker {
     const out: Record<string, Walked> = Object.create(null);
     const known = Object.keys(schema.fields);
     for (const entry of node.entries) {
-      const field = schema.fields[entry.key];
+      // Own keys only: a key such as `toString` or `constructor` is unknown, not Object's own.
+      const field = Object.hasOwn(schema.fields, entry.key) ? schema.fields[entry.key] : undefined;
       if (field === undefined) {
         const where = path.length === 0 ? 'at the top level' : `in ${schema.title}`;
         this.report(
