@@ -297,7 +297,7 @@ function joined(values: string[]): string | undefined {
  *    `Via`, `X-Request-ID`, `traceparent`, the version constraint); `tracestate` when the `traceparent` was not continued; a second `Host` or `Content-Length`
  *    (the first, the one routed by, is kept; an absolute-form target's authority is the `Host`);
  *    HTTP/2 pseudo-headers (`:authority` becomes `Host` when there is none); from an untrusted
- *    peer, the {@link FORWARDING_ALIASES}; underscore look-alikes of all of these
+ *    peer, the other client-address and URL headers that servers trust (`X-Real-IP`, `True-Client-IP`, `X-Original-URL`...; see docs/security.md); underscore look-alikes of all of these
  *    (`X_Forwarded_For`). Several `Cookie`
  *    fields (as HTTP/2 sends them) become one, joined with `; `;
  * 2. `X-Forwarded-For`: the client's list plus the peer when the peer is a trusted proxy, else
