@@ -9,15 +9,15 @@
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { parseArgs } from 'node:util';
 import fc from 'fast-check';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const argValue = (name, fallback) => {
-  const at = process.argv.indexOf(name);
-  return at === -1 ? fallback : process.argv[at + 1];
-};
-const seconds = Number(argValue('--seconds', '60'));
-const seed = Number(argValue('--seed', String(Date.now() % 2 ** 31)));
+const { values: args } = parseArgs({
+  options: { seconds: { type: 'string', default: '60' }, seed: { type: 'string' } },
+});
+const seconds = Number(args.seconds);
+const seed = Number(args.seed ?? Date.now() % 2 ** 31);
 
 const gateway = await import(pathToFileURL(join(root, 'packages/adapters/dist/esm/gateway/index.js')).href);
 const core = await import(pathToFileURL(join(root, 'packages/core/dist/esm/index.js')).href);

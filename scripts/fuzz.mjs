@@ -9,14 +9,14 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const argValue = (name, fallback) => {
-  const at = process.argv.indexOf(name);
-  return at === -1 ? fallback : process.argv[at + 1];
-};
-const seconds = Number(argValue('--seconds', '60'));
-const only = argValue('--only', '')?.split(',').filter(Boolean) ?? [];
+const { values: args } = parseArgs({
+  options: { seconds: { type: 'string', default: '60' }, only: { type: 'string', default: '' } },
+});
+const seconds = Number(args.seconds);
+const only = args.only.split(',').filter(Boolean);
 const rustTargets = readdirSync(join(root, 'fuzz/fuzz_targets')).map((f) => f.replace(/\.rs$/, ''));
 const wanted = (name) => only.length === 0 || only.includes(name);
 

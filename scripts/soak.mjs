@@ -12,15 +12,20 @@ import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
 import { Pool } from 'undici';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const argValue = (name, fallback) => {
-  const at = process.argv.indexOf(name);
-  return at === -1 ? fallback : process.argv[at + 1];
-};
-const durationS = Number(argValue('--duration', '180'));
-const connections = Number(argValue('--connections', '16'));
+// The gateway child is started with `--gateway-child <config file>`.
+const { values: args } = parseArgs({
+  options: {
+    duration: { type: 'string', default: '180' },
+    connections: { type: 'string', default: '16' },
+    'gateway-child': { type: 'string' },
+  },
+});
+const durationS = Number(args.duration);
+const connections = Number(args.connections);
 const windowS = Math.max(5, Math.round(durationS / 12));
 
 function upstream(name) {
@@ -211,7 +216,7 @@ async function main() {
 async function gatewayChild() {
   // The gateway process: listens, reloads on request, reports its own memory and descriptors.
   const { createGateway } = await import(join(root, 'packages/adapters/dist/esm/proxy/index.js'));
-  const gateway = createGateway(process.argv[3], { signals: false, watch: false, log: () => {} });
+  const gateway = createGateway(args['gateway-child'], { signals: false, watch: false, log: () => {} });
   const address = await gateway.listen(0, '127.0.0.1');
   const stats = () => ({
     rss: process.memoryUsage().rss,
@@ -233,5 +238,5 @@ async function gatewayChild() {
   process.send({ listening: address.port });
 }
 
-if (process.argv[2] === '--gateway-child') await gatewayChild();
+if (args['gateway-child'] !== undefined) await gatewayChild();
 else await main();
