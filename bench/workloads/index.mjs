@@ -8,6 +8,9 @@
 // the string argument, through the same bound-function pattern the hot calls use.
 //
 //   node --expose-gc bench/run.mjs workloads [--quick] [--seed=N] [--only=router|limiter]
+//     [--workload=<router workload name>] [--kind=mixed|static]
+// `--workload` and `--kind` run part of the router tables (printed, not recorded): on a shared
+// machine a comparison of one workload repeated is steadier than the whole run.
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { Router as CoreRouter } from '@switchyard/core';
@@ -40,14 +43,29 @@ const argValue = (name, fallback) => {
 const QUICK = process.argv.includes('--quick');
 const SEED = Number(argValue('--seed', String(DEFAULT_SEED)));
 const ONLY = argValue('--only', undefined);
+const WORKLOAD = argValue('--workload', undefined);
+const KIND = argValue('--kind', undefined);
 const ROUNDS = QUICK ? 5 : 15;
 const SPELL_MS = QUICK ? 40 : 60;
 /** Distinct requests per router workload (cycled in their random order). */
 const REQUESTS = 10_000;
 
 const require = createRequire(import.meta.url);
-// The raw binding, for the floors: the addon instance @switchyard/node runs on.
-const { binding } = require(join(dirname(require.resolve('@switchyard/node/package.json')), 'native.cjs'));
+// The raw binding, for the floors: the addon instance @switchyard/node runs on (the first of the
+// loader's candidates that loads, as its loader tries them; `require` hands back the same instance),
+// when it was built with the test-only probes.
+const binding = (() => {
+  const { candidates } = require(join(dirname(require.resolve('@switchyard/node/package.json')), 'native.cjs'));
+  for (const candidate of candidates) {
+    try {
+      const addon = candidate.load();
+      return typeof addon.pathToucher === 'function' ? addon : null;
+    } catch {
+      // Not there: the loader goes on to the next candidate too.
+    }
+  }
+  return null;
+})();
 
 const isStatic = (r) => !r.path.includes(':') && !r.path.includes('*');
 const rou3Path = (p) => p.replace(/\*$/, '**');
@@ -225,24 +243,26 @@ export function routerWorkloads() {
 async function runRouter() {
   const out = [];
   for (const w of routerWorkloads()) {
+    if (WORKLOAD !== undefined && w.name !== WORKLOAD) continue;
     const plain = w.routes.every((r) => !r.host && !r.version);
     const routers = buildRouters(w.routes, { withRou3: plain });
     const entry = { name: w.name, title: w.title, routes: w.routes.length };
     const mixed = agreed(routers, w.mixed).slice(0, REQUESTS);
     const mixedOps = routerOps(routers, mixed);
-    entry.mixed = {
-      requests: mixed.length,
-      misses: mixed.filter((q) => routers.native.match(q) === null).length,
-      distinctUrls: new Set(mixed.map((q) => `${q.host ?? ''} ${q.path}`)).size,
-      ...(await compare(
-        { name: 'native', op: mixedOps.native },
-        { name: 'find-my-way', op: mixedOps.fmw },
-        { rounds: ROUNDS, time: SPELL_MS },
-      )),
-      floorReadPath: mixedOps.touch ? await timeAlone(mixedOps.touch, { time: SPELL_MS }) : null,
-    };
-    console.log(w.name, 'mixed', entry.mixed);
-    if (w.static) {
+    if (KIND === undefined || KIND === 'mixed')
+      entry.mixed = {
+        requests: mixed.length,
+        misses: mixed.filter((q) => routers.native.match(q) === null).length,
+        distinctUrls: new Set(mixed.map((q) => `${q.host ?? ''} ${q.path}`)).size,
+        ...(await compare(
+          { name: 'native', op: mixedOps.native },
+          { name: 'find-my-way', op: mixedOps.fmw },
+          { rounds: ROUNDS, time: SPELL_MS },
+        )),
+        floorReadPath: mixedOps.touch ? await timeAlone(mixedOps.touch, { time: SPELL_MS }) : null,
+      };
+    if (entry.mixed) console.log(w.name, 'mixed', entry.mixed);
+    if (w.static && (KIND === undefined || KIND === 'static')) {
       const stat = agreed(routers, w.static).slice(0, REQUESTS);
       const ops = routerOps(routers, stat);
       entry.static = {
@@ -466,7 +486,7 @@ export async function run() {
     goals: GOALS,
   };
   // A partial or quick run is printed, not recorded: the committed figures come from full runs.
-  if (!QUICK && !ONLY) {
+  if (!QUICK && !ONLY && !WORKLOAD && !KIND) {
     writeResults('workloads', data);
     writeDocsSection('workloads', markdown(data));
   }

@@ -15,13 +15,13 @@ import {
   type RouteSpec,
 } from '@switchyard/core';
 import {
+  RouteMatch as CoreRouteMatch,
   copyRouteSpec,
-  decodeRequestSegment,
+  decodeRequestSegment as coreDecodeRequestSegment,
+  readHeader as coreReadHeader,
   type PathPolicy,
   type RawConstraint,
   type ResolvedRouterOptions,
-  RouteMatch,
-  readHeader,
   readRouteSpec,
   rejectionReason,
   resolveOptionsOnce,
@@ -30,6 +30,13 @@ import {
 import type { HeaderCall, NativeBinding, NativeRouterHandle } from '../binding.js';
 import { LAYOUT } from '../layout.js';
 import { fromNativeError } from '../native-errors.js';
+
+// Read once, here: the CommonJS build turns every use of an imported name into a read of the
+// exporting module's `exports`, where TypeScript's re-exports are getters that an optimized `match`
+// cannot inline (a generic property load per use, about 140 instructions a match by callgrind).
+const RouteMatch = CoreRouteMatch;
+const readHeader = coreReadHeader;
+const decodeRequestSegment = coreDecodeRequestSegment;
 
 const CONSTRAINT_KIND: Record<RawConstraint['kind'], number> = {
   equals: LAYOUT.constraintEquals,
@@ -103,6 +110,18 @@ function bytesFor(length: number): Buffer {
   let size: number = LAYOUT.canonicalBytesMin;
   while (size < length) size *= 2;
   return Buffer.alloc(size);
+}
+
+/** Buckets of the static fast path's filter ({@link fastBucket}). */
+const FAST_BUCKETS = 64 * 64;
+
+/**
+ * The filter bucket of a path: its length and its last code unit, six bits of each. Most
+ * requests for a route with params fall in a bucket no static path has, so they skip hashing
+ * their path for the fast path's `Map` (a fresh request string is hashed in full).
+ */
+function fastBucket(path: string): number {
+  return ((path.length & 63) << 6) | (path.charCodeAt(path.length - 1) & 63);
 }
 
 /** A request rejected before reaching the native core (its path is not a string). */
@@ -179,6 +198,8 @@ export class NativeRouter<T> implements Contracts.Router<T> {
   #fast: Map<string, Array<string | number>> | null = new Map();
   /** The entries of `#fast` whose path is its own canonical form, for `resolve`. */
   #fastResolve: Map<string, Array<string | number>> | null = new Map();
+  /** How many keys of `#fast` fall in each {@link fastBucket}: a path in an empty one is not there. */
+  readonly #fastBuckets = new Uint32Array(FAST_BUCKETS);
 
   /** @throws InvalidArgumentError for an option outside its domain. */
   constructor(binding: NativeBinding, options: RouterOptions = {}) {
@@ -280,11 +301,12 @@ export class NativeRouter<T> implements Contracts.Router<T> {
     const byMethod: Array<string | number> = [];
     for (let i = 1; i + 1 < answers.length; i += 2) byMethod.push(answers[i] as string, Number(answers[i + 1]));
     if (byMethod.length > 0) {
+      if (!fast.has(key)) (this.#fastBuckets[fastBucket(key)] as number)++;
       fast.set(key, byMethod);
       // Only a path that is its own canonical form answers `resolve` without the native core.
       if (!/[^A-Za-z0-9\-._~!$&'()*+,;=:@/]/.test(key)) fastResolve.set(key, byMethod);
-    } else {
-      fast.delete(key);
+    } else if (fast.delete(key)) {
+      (this.#fastBuckets[fastBucket(key)] as number)--;
       fastResolve.delete(key);
     }
   }
@@ -303,7 +325,7 @@ export class NativeRouter<T> implements Contracts.Router<T> {
     if (typeof path !== 'string') return null;
     const method = typeof req.method === 'string' ? req.method : '';
     const fast = this.#fast;
-    if (fast !== null) {
+    if (fast !== null && this.#fastBuckets[fastBucket(path)] !== 0) {
       const answers = fast.get(path);
       if (answers !== undefined) {
         for (let i = 0; i < answers.length; i += 2) {
@@ -415,7 +437,7 @@ export class NativeRouter<T> implements Contracts.Router<T> {
     if (typeof path !== 'string') return rejected('not-origin-form', 0);
     const method = typeof req.method === 'string' ? req.method : '';
     const fast = this.#fastResolve;
-    if (fast !== null) {
+    if (fast !== null && this.#fastBuckets[fastBucket(path)] !== 0) {
       const answers = fast.get(path);
       if (answers !== undefined) {
         for (let i = 0; i < answers.length; i += 2) {
