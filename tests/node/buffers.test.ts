@@ -56,6 +56,18 @@ describe('native buffers after an oversized input', () => {
     expect(left.resolve).toBeLessThan(LEFT_BEHIND_MAX);
   });
 
+  it('Router.match gives back a header value (the bound call with header arguments)', () => {
+    const router = new native.Router<string>();
+    router.add({ path: '/v', headers: { 'x-api-version': 'v1' } }, 'v1');
+    router.add({ path: '/v' }, 'any');
+    const hugeValue = 'v'.repeat(HUGE);
+    const left = leftBehind(
+      () => router.match({ method: 'GET', path: '/v', headers: { 'x-api-version': 'v1' } }),
+      () => expect(router.match({ path: '/v', headers: { 'x-api-version': hugeValue } })?.value).toBe('any'),
+    );
+    expect(left).toBeLessThan(LEFT_BEHIND_MAX);
+  });
+
   it('canonicalizePath gives back the target', () => {
     const left = leftBehind(
       () => native.canonicalizePath('/a/%7E'),

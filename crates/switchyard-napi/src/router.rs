@@ -180,21 +180,30 @@ fn write_params(out: &mut [i32], spans: &[ParamSpan], path: &str) {
 
 /// What the class and its `match` and `resolve` functions share.
 struct Shared {
+    lookup: Lookup,
+    /// Where the header values of a call of the bound functions with headers are copied, one
+    /// buffer per header slot, reused from call to call. Beside [`Lookup`], not in it, so that
+    /// the values can borrow them while the lookup borrows the rest.
+    header_buffers: [Vec<u8>; ROUTER_HEADER_ARGS],
+}
+
+/// The router and the memory a lookup reads its strings into and writes its answer to.
+struct Lookup {
     router: Router,
     out: SharedOut<Int32Array>,
     /// Where `resolve` writes a canonical path that differs from the request's.
     bytes: SharedOut<Uint8Array>,
     buffers: Buffers,
-    /// Where the header values of a call of the bound functions with headers are copied, one
-    /// buffer per header slot, reused from call to call.
-    header_buffers: [Vec<u8>; ROUTER_HEADER_ARGS],
 }
 
 impl Trim for Shared {
     fn trim(&mut self) {
-        trim_buffer(&mut self.buffers.path);
-        trim_buffer(&mut self.buffers.host);
-        self.router.shrink_scratch(KEEP_BYTES);
+        trim_buffer(&mut self.lookup.buffers.path);
+        trim_buffer(&mut self.lookup.buffers.host);
+        for buffer in &mut self.header_buffers {
+            trim_buffer(buffer);
+        }
+        self.lookup.router.shrink_scratch(KEEP_BYTES);
     }
 }
 
@@ -233,7 +242,7 @@ impl Buffers {
     }
 }
 
-impl Shared {
+impl Lookup {
     /// Matches and writes the winner's param spans (as UTF-16 offsets) into the shared array.
     fn run(
         &mut self,
@@ -387,12 +396,14 @@ impl NativeRouter {
             let bytes = SharedOut::new(bytes, CANONICAL_BYTES_MIN, "router canonical bytes")?;
             let shared = Native::new(env.raw(), || {
                 Ok(Shared {
-                    router: Router::new(opts),
-                    out,
-                    bytes,
-                    buffers: Buffers {
-                        path: Vec::with_capacity(1024),
-                        host: Vec::with_capacity(256),
+                    lookup: Lookup {
+                        router: Router::new(opts),
+                        out,
+                        bytes,
+                        buffers: Buffers {
+                            path: Vec::with_capacity(1024),
+                            host: Vec::with_capacity(256),
+                        },
                     },
                     header_buffers: Default::default(),
                 })
@@ -429,7 +440,7 @@ impl NativeRouter {
                 priority,
             };
             self.shared
-                .update(env.raw(), |shared| shared.router.add(&spec))?
+                .update(env.raw(), |shared| shared.lookup.router.add(&spec))?
                 .map_err(route_error)
         })
     }
@@ -439,7 +450,7 @@ impl NativeRouter {
     pub fn param_names(&self, route: u32) -> napi::Result<Vec<String>> {
         guard("Router.paramNames", || {
             self.shared
-                .read(|shared| shared.router.param_names(route).to_vec())
+                .read(|shared| shared.lookup.router.param_names(route).to_vec())
         })
     }
 
@@ -449,7 +460,7 @@ impl NativeRouter {
     pub fn header_slots(&self, from: Option<u32>) -> napi::Result<Vec<String>> {
         guard("Router.headerSlots", || {
             self.shared.read(|shared| {
-                let slots = shared.router.header_slots();
+                let slots = shared.lookup.router.header_slots();
                 slots
                     .get(from.unwrap_or(0) as usize..)
                     .unwrap_or_default()
@@ -462,7 +473,8 @@ impl NativeRouter {
     #[napi]
     pub fn has_host_routes(&self) -> napi::Result<bool> {
         guard("Router.hasHostRoutes", || {
-            self.shared.read(|shared| shared.router.has_host_routes())
+            self.shared
+                .read(|shared| shared.lookup.router.has_host_routes())
         })
     }
 
@@ -471,7 +483,7 @@ impl NativeRouter {
     pub fn method_id(&self, env: Env, method: String) -> napi::Result<i32> {
         guard("Router.methodId", || {
             self.shared
-                .update(env.raw(), |shared| shared.router.method_id(&method))
+                .update(env.raw(), |shared| shared.lookup.router.method_id(&method))
         })
     }
 
@@ -482,7 +494,7 @@ impl NativeRouter {
         guard("Router.staticAnswers", || {
             self.shared.read(|shared| {
                 let mut out = Vec::new();
-                if let Some((key, answers)) = shared.router.static_answers(route) {
+                if let Some((key, answers)) = shared.lookup.router.static_answers(route) {
                     out.push(key.to_owned());
                     for (method, id) in answers {
                         out.push(method.unwrap_or_default());
@@ -542,6 +554,7 @@ impl NativeRouter {
         guard("Router.shareCanonicalBytes", || {
             self.shared.update(env.raw(), |shared| {
                 shared
+                    .lookup
                     .bytes
                     .reshare(bytes, CANONICAL_BYTES_MIN, "router canonical bytes")
             })?
@@ -560,7 +573,9 @@ impl NativeRouter {
         headers: Vec<Option<String>>,
     ) -> napi::Result<i32> {
         self.with_headers(env, "Router.matchWithHeaders", &headers, |shared, slots| {
-            shared.run(env.raw(), method, path.raw(), host.raw(), slots)
+            shared
+                .lookup
+                .run(env.raw(), method, path.raw(), host.raw(), slots)
         })
     }
 
@@ -578,7 +593,11 @@ impl NativeRouter {
             env,
             "Router.resolveWithHeaders",
             &headers,
-            |shared, slots| shared.resolve(env.raw(), method, path.raw(), host.raw(), slots),
+            |shared, slots| {
+                shared
+                    .lookup
+                    .resolve(env.raw(), method, path.raw(), host.raw(), slots)
+            },
         )
     }
 
@@ -589,7 +608,7 @@ impl NativeRouter {
     pub fn joined_param(&self) -> napi::Result<String> {
         guard("Router.joinedParam", || {
             self.shared
-                .read(|shared| shared.router.joined_param().to_owned())
+                .read(|shared| shared.lookup.router.joined_param().to_owned())
         })
     }
 
@@ -599,8 +618,9 @@ impl NativeRouter {
     pub fn allowed_methods(&self) -> napi::Result<Vec<String>> {
         guard("Router.allowedMethods", || {
             self.shared.read(|shared| {
-                let names = shared.router.method_names();
+                let names = shared.lookup.router.method_names();
                 shared
+                    .lookup
                     .router
                     .allowed_methods()
                     .filter_map(|m| names.get(m as usize).cloned())
@@ -615,7 +635,7 @@ impl NativeRouter {
     pub fn method_names(&self, from: Option<u32>) -> napi::Result<Vec<String>> {
         guard("Router.methodNames", || {
             self.shared.read(|shared| {
-                let names = shared.router.method_names();
+                let names = shared.lookup.router.method_names();
                 names
                     .get(from.unwrap_or(0) as usize..)
                     .unwrap_or_default()
@@ -647,7 +667,7 @@ unsafe extern "C" fn raw_match(
     info: sys::napi_callback_info,
 ) -> sys::napi_value {
     // SAFETY: `matcher` binds this callback to a `Native<Shared>`.
-    unsafe { raw_call(env, info, "Router.match", Shared::run) }
+    unsafe { raw_call(env, info, "Router.match", Lookup::run) }
 }
 
 unsafe extern "C" fn raw_resolve(
@@ -655,7 +675,7 @@ unsafe extern "C" fn raw_resolve(
     info: sys::napi_callback_info,
 ) -> sys::napi_value {
     // SAFETY: `resolver` binds this callback to a `Native<Shared>`.
-    unsafe { raw_call(env, info, "Router.resolve", Shared::resolve) }
+    unsafe { raw_call(env, info, "Router.resolve", Lookup::resolve) }
 }
 
 unsafe extern "C" fn raw_match_with_headers(
@@ -663,7 +683,7 @@ unsafe extern "C" fn raw_match_with_headers(
     info: sys::napi_callback_info,
 ) -> sys::napi_value {
     // SAFETY: `matcher_with_headers` binds this callback to a `Native<Shared>`.
-    unsafe { raw_call_with_headers(env, info, "Router.matchWithHeaders", Shared::run) }
+    unsafe { raw_call_with_headers(env, info, "Router.matchWithHeaders", Lookup::run) }
 }
 
 unsafe extern "C" fn raw_resolve_with_headers(
@@ -671,7 +691,7 @@ unsafe extern "C" fn raw_resolve_with_headers(
     info: sys::napi_callback_info,
 ) -> sys::napi_value {
     // SAFETY: `resolver_with_headers` binds this callback to a `Native<Shared>`.
-    unsafe { raw_call_with_headers(env, info, "Router.resolveWithHeaders", Shared::resolve) }
+    unsafe { raw_call_with_headers(env, info, "Router.resolveWithHeaders", Lookup::resolve) }
 }
 
 /// [`raw_call`] with the header values as arguments after the host: each is copied into its
@@ -688,7 +708,7 @@ unsafe fn raw_call_with_headers<F>(
 ) -> sys::napi_value
 where
     F: FnOnce(
-        &mut Shared,
+        &mut Lookup,
         sys::napi_env,
         i32,
         sys::napi_value,
@@ -704,38 +724,34 @@ where
             what,
             |shared: &mut Shared, args: [sys::napi_value; 3 + ROUTER_HEADER_ARGS]| {
                 let [method, path, host, values @ ..] = args;
-                let count = shared.router.header_slots().len();
+                let count = shared.lookup.router.header_slots().len();
                 if count > ROUTER_HEADER_ARGS {
                     return Err(Box::new(internal(&format!(
                         "{what}: the table has {count} header slots, more than the {ROUTER_HEADER_ARGS} arguments"
                     ))));
                 }
                 let method = int32_or(env, method, ROUTER_NO_METHOD);
-                // Taken out for the call so that the values can borrow them while the body
-                // borrows the rest of the state; moving an array of empty-or-not vectors
-                // allocates nothing.
-                let mut buffers = std::mem::take(&mut shared.header_buffers);
-                let id = {
-                    let mut slots: [Option<&str>; ROUTER_HEADER_ARGS] = [None; ROUTER_HEADER_ARGS];
-                    for ((slot, buf), value) in slots
-                        .iter_mut()
-                        .zip(buffers.iter_mut())
-                        .zip(values)
-                        .take(count)
-                    {
-                        *slot = read_string(env, value, buf);
-                    }
-                    body(
-                        shared,
-                        env,
-                        method,
-                        path,
-                        host,
-                        slots.get(..count).unwrap_or(&[]),
-                    )
-                };
-                shared.header_buffers = buffers;
-                Ok(id)
+                let Shared {
+                    lookup,
+                    header_buffers,
+                } = shared;
+                let mut slots: [Option<&str>; ROUTER_HEADER_ARGS] = [None; ROUTER_HEADER_ARGS];
+                for ((slot, buf), value) in slots
+                    .iter_mut()
+                    .zip(header_buffers.iter_mut())
+                    .zip(values)
+                    .take(count)
+                {
+                    *slot = read_string(env, value, buf);
+                }
+                Ok(body(
+                    lookup,
+                    env,
+                    method,
+                    path,
+                    host,
+                    slots.get(..count).unwrap_or(&[]),
+                ))
             },
         )
     }
@@ -756,7 +772,7 @@ unsafe fn raw_call<F>(
 ) -> sys::napi_value
 where
     F: FnOnce(
-        &mut Shared,
+        &mut Lookup,
         sys::napi_env,
         i32,
         sys::napi_value,
@@ -772,7 +788,7 @@ where
             what,
             |shared: &mut Shared, [method, path, host]| {
                 let method = int32_or(env, method, ROUTER_NO_METHOD);
-                Ok(body(shared, env, method, path, host, &[]))
+                Ok(body(&mut shared.lookup, env, method, path, host, &[]))
             },
         )
     }

@@ -101,11 +101,15 @@ fn copy(env: sys::napi_env, value: sys::napi_value, buf: &mut [u8]) -> Result<us
 }
 
 /// [`read_utf8`] as `&str`, or `None` when `value` is not a string. N-API emits UTF-8 (lone
-/// surrogates become U+FFFD); checked rather than trusted.
+/// surrogates become U+FFFD); checked rather than trusted, ASCII first (a word at a time, most
+/// paths and keys), then the full UTF-8 check for the rest.
 pub fn read_str(env: sys::napi_env, value: sys::napi_value, buf: &mut Vec<u8>) -> Option<&str> {
-    read_utf8(env, value, buf)
-        .ok()
-        .and_then(|bytes| std::str::from_utf8(bytes).ok())
+    let bytes = read_utf8(env, value, buf).ok()?;
+    if bytes.is_ascii() {
+        // SAFETY: ASCII bytes, just checked, are valid UTF-8.
+        return Some(unsafe { std::str::from_utf8_unchecked(bytes) });
+    }
+    std::str::from_utf8(bytes).ok()
 }
 
 /// [`read_utf8`] for a string argument named `argument`, with the error the wrapper maps to

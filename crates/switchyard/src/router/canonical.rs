@@ -588,6 +588,17 @@ impl PathScratch {
     }
 }
 
+/// The bytes of a segment's value: those of [`segment_text`], without the checks that make them
+/// a `&str` (the static children compare bytes; a decoded value is valid UTF-8, or the split
+/// rejected the request or kept the segment as received).
+#[inline]
+pub fn segment_bytes<'a>(decoded: &'a [u8], target: &'a str, seg: &Seg) -> &'a [u8] {
+    match seg.text {
+        Text::Raw(a, b) => target.as_bytes().get(a..b).unwrap_or_default(),
+        Text::Decoded(a, b) => decoded.get(a..b).unwrap_or_default(),
+    }
+}
+
 /// A segment's value: a range of the request target, or of the decoded bytes. A free function so
 /// callers can hold other fields of a scratch mutably while reading it.
 #[inline]

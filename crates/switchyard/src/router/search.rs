@@ -3,7 +3,7 @@
 
 use regex::{CaptureLocations, Regex};
 
-use super::canonical::{segment_text, PathPolicy, PathScratch, Rejected, Seg, Text};
+use super::canonical::{segment_bytes, segment_text, PathPolicy, PathScratch, Rejected, Seg, Text};
 use super::decode::{decode_query_part, escape_at};
 use super::path::{MIXED, PATTERNED, PLAIN};
 use crate::seeded::Seed;
@@ -152,13 +152,13 @@ fn offer(ctx: &Ctx, list: &[u32], s: &mut Scratch, best: &mut Option<u32>) {
 #[inline]
 fn static_child(ctx: &Ctx, node: &Node, seg: &Seg, s: &mut Scratch) -> Option<u32> {
     if ctx.opts.case_sensitive {
-        return node.static_child(ctx.seed, s.text(ctx.path, seg));
+        return node.static_child(ctx.seed, segment_bytes(&s.path.bytes, ctx.path, seg));
     }
     let mut fold = std::mem::take(&mut s.fold);
     fold.clear();
     fold.push_str(s.text(ctx.path, seg));
     fold.make_ascii_lowercase();
-    let child = node.static_child(ctx.seed, &fold);
+    let child = node.static_child(ctx.seed, fold.as_bytes());
     s.fold = fold;
     child
 }

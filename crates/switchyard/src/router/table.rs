@@ -109,15 +109,56 @@ fn slot_of(hash: u64, mask: usize) -> usize {
     (hash >> 32) as usize & mask
 }
 
+/// Whether `a` and `b` are the same bytes, for the short texts of path segments: up to 16 bytes
+/// two overlapping word loads each (as [`Seed::hash`] reads them), no call into `memcmp`.
+#[inline(always)]
+fn same_bytes(a: &[u8], b: &[u8]) -> bool {
+    let len = a.len();
+    if len != b.len() {
+        return false;
+    }
+    if (8..=16).contains(&len) {
+        let word = |t: &[u8], at: usize| {
+            t.get(at..at + 8)
+                .and_then(|w| w.first_chunk::<8>())
+                .map(|w| u64::from_le_bytes(*w))
+        };
+        return word(a, 0) == word(b, 0) && word(a, len - 8) == word(b, len - 8);
+    }
+    a == b
+}
+
 impl Node {
-    /// The child for static segment text `text`.
+    /// The child for static segment text `text` (bytes of a UTF-8 text).
+    // The lookup of every static step of a match: the seeded hash, then its slot (or, while the
+    // node has few children, a scan comparing hashes), then the bytes.
     #[inline]
-    pub fn static_child(&self, seed: &Seed, text: &str) -> Option<u32> {
-        self.static_probe(seed, text).0
+    pub fn static_child(&self, seed: &Seed, text: &[u8]) -> Option<u32> {
+        let hash = seed.hash(text);
+        if self.static_slots.is_empty() {
+            return self
+                .static_list
+                .iter()
+                .find(|(h, t, _)| *h == hash && same_bytes(t.as_bytes(), text))
+                .map(|e| e.2);
+        }
+        let mask = self.static_slots.len() - 1;
+        let mut at = slot_of(hash, mask);
+        // At most half full: the probe meets an empty slot.
+        for _ in 0..=mask {
+            let index = *self.static_slots.get(at)?;
+            let (h, t, child) = self.static_list.get(index.checked_sub(1)? as usize)?;
+            if *h == hash && same_bytes(t.as_bytes(), text) {
+                return Some(*child);
+            }
+            at = (at + 1) & mask;
+        }
+        None
     }
 
-    /// The child for `text` and how many entries the lookup compared (for the complexity tests).
-    #[inline]
+    /// The child for `text` and how many entries the lookup compared (for the complexity tests,
+    /// which hold [`Node::static_child`] to the same answers).
+    #[cfg(test)]
     pub fn static_probe(&self, seed: &Seed, text: &str) -> (Option<u32>, usize) {
         let hash = seed.hash(text.as_bytes());
         let same = |&(h, ref t, _): &(u64, Box<str>, u32)| h == hash && **t == *text;
@@ -248,15 +289,17 @@ impl Trie {
                     insert_ranked(&mut self.nodes[node].wildcard, routes, id);
                     return;
                 }
-                Segment::Static(text) => match self.nodes[node].static_child(&self.seed, text) {
-                    Some(child) => child as usize,
-                    None => {
-                        let child = self.new_node();
-                        let seed = self.seed;
-                        self.nodes[node].add_static(&seed, text, child);
-                        child as usize
+                Segment::Static(text) => {
+                    match self.nodes[node].static_child(&self.seed, text.as_bytes()) {
+                        Some(child) => child as usize,
+                        None => {
+                            let child = self.new_node();
+                            let seed = self.seed;
+                            self.nodes[node].add_static(&seed, text, child);
+                            child as usize
+                        }
                     }
-                },
+                }
                 Segment::Dynamic { kind, pieces } => {
                     let found = self.nodes[node]
                         .dynamics
@@ -358,7 +401,7 @@ mod tests {
             node.add_static(&seed, text, i as u32);
             for (j, seen) in texts.iter().enumerate().take(i + 1) {
                 assert_eq!(
-                    node.static_child(&seed, seen),
+                    node.static_child(&seed, seen.as_bytes()),
                     Some(j as u32),
                     "{seen:?} after {i}"
                 );
@@ -366,9 +409,47 @@ mod tests {
             for missing in ["repository-9", "repositor", "r", "repository-0x", "é"] {
                 if !texts[..=i].iter().any(|t| t == missing) {
                     assert_eq!(
-                        node.static_child(&seed, missing),
+                        node.static_child(&seed, missing.as_bytes()),
                         None,
                         "{missing:?} after {i}"
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn same_bytes_tells_every_short_text_apart() {
+        // Every length across the word-load cases (0-7, 8-16, longer), with one byte changed at
+        // each position: the overlapping loads must see every byte.
+        for len in 0..40usize {
+            let base: Vec<u8> = (0..len).map(|i| b'a' + (i % 26) as u8).collect();
+            assert!(super::same_bytes(&base, &base.clone()));
+            for i in 0..len {
+                let mut changed = base.clone();
+                changed[i] ^= 0x20;
+                assert!(!super::same_bytes(&base, &changed), "len {len}, byte {i}");
+            }
+            let longer = [base.as_slice(), b"x"].concat();
+            assert!(!super::same_bytes(&base, &longer));
+        }
+    }
+
+    #[test]
+    fn the_lookup_and_the_counting_probe_agree() {
+        let seed = Seed::new(3);
+        for n in [3, 8, 9, 100] {
+            let node = siblings(&seed, n);
+            for i in 0..n + 20 {
+                for text in [
+                    format!("customer-{i:06}"),
+                    format!("customer-{i}"),
+                    format!("c{i}"),
+                ] {
+                    assert_eq!(
+                        node.static_child(&seed, text.as_bytes()),
+                        node.static_probe(&seed, &text).0,
+                        "{text:?} among {n}"
                     );
                 }
             }
@@ -403,7 +484,7 @@ mod tests {
         );
         let members: Vec<String> = (0..N).map(|i| format!("customer-{i:06}")).collect();
         for (i, text) in members.iter().enumerate() {
-            assert_eq!(node.static_child(&seed, text), Some(i as u32));
+            assert_eq!(node.static_child(&seed, text.as_bytes()), Some(i as u32));
         }
         // Misses of the same length and prefix, the old attack: as cheap as any lookup.
         let misses: Vec<String> = (0..N).map(|i| format!("customer-x{i:05}")).collect();
