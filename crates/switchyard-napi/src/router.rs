@@ -45,7 +45,7 @@ use crate::layout::{
 use crate::toolkit::bound::{call, JsFunction, Native};
 use crate::toolkit::errors::{guard, internal, to_js};
 use crate::toolkit::out::SharedOut;
-use crate::toolkit::read::{int32_or, read_str as read_string};
+use crate::toolkit::read::{int32_or, read_str as read_string, read_utf8, utf8_str};
 use crate::toolkit::trim::{trim_buffer, Trim, KEEP_BYTES};
 
 fn route_error(err: RouteError) -> napi::Error {
@@ -196,14 +196,29 @@ struct Lookup {
     buffers: Buffers,
 }
 
+/// Inputs up to this many bytes grow no buffer of a lookup past [`KEEP_BYTES`]: the largest
+/// per-input growth is the router's segment list, one 48-byte entry per byte at most (12 KiB
+/// here), then its query and canonical-path buffers (a few bytes per byte); the string buffers
+/// start larger than this.
+const SMALL_INPUT: usize = 256;
+
 impl Trim for Shared {
+    /// Skipped after calls whose strings were all small ([`SMALL_INPUT`]): checking the dozen
+    /// buffers of the router's working memory cost about 80 instructions a match, for nothing.
     fn trim(&mut self) {
+        if std::mem::take(&mut self.lookup.buffers.largest) <= SMALL_INPUT {
+            return;
+        }
         trim_buffer(&mut self.lookup.buffers.path);
         trim_buffer(&mut self.lookup.buffers.host);
         for buffer in &mut self.header_buffers {
             trim_buffer(buffer);
         }
-        self.lookup.router.shrink_scratch(KEEP_BYTES);
+        if self.lookup.router.shrink_scratch(KEEP_BYTES) {
+            // The joined param of this match was kept for the wrapper to read: the next call
+            // trims whatever its inputs.
+            self.lookup.buffers.largest = usize::MAX;
+        }
     }
 }
 
@@ -218,6 +233,23 @@ impl Trim for Canonicalizer {
 struct Buffers {
     path: Vec<u8>,
     host: Vec<u8>,
+    /// The longest string (bytes) a call read since the last trim: whether it must look for
+    /// buffers to shrink.
+    largest: usize,
+}
+
+/// [`read_string`] that counts the bytes read into `largest` (a read that fails, for a value
+/// that is not a string, fails before growing the buffer).
+#[inline]
+fn read_counted<'b>(
+    env: sys::napi_env,
+    value: sys::napi_value,
+    buf: &'b mut Vec<u8>,
+    largest: &mut usize,
+) -> Option<&'b str> {
+    let bytes = read_utf8(env, value, buf).ok()?;
+    *largest = (*largest).max(bytes.len());
+    utf8_str(bytes)
 }
 
 impl Buffers {
@@ -232,9 +264,10 @@ impl Buffers {
         host: sys::napi_value,
         read_host: bool,
     ) -> Option<(&str, Option<&str>)> {
-        let path = read_string(env, path, &mut self.path)?;
+        let largest = &mut self.largest;
+        let path = read_counted(env, path, &mut self.path, largest)?;
         let host = if read_host {
-            read_string(env, host, &mut self.host)
+            read_counted(env, host, &mut self.host, largest)
         } else {
             None
         };
@@ -403,6 +436,7 @@ impl NativeRouter {
                         buffers: Buffers {
                             path: Vec::with_capacity(1024),
                             host: Vec::with_capacity(256),
+                            largest: 0,
                         },
                     },
                     header_buffers: Default::default(),
@@ -482,8 +516,13 @@ impl NativeRouter {
     #[napi]
     pub fn method_id(&self, env: Env, method: String) -> napi::Result<i32> {
         guard("Router.methodId", || {
-            self.shared
-                .update(env.raw(), |shared| shared.lookup.router.method_id(&method))
+            self.shared.update(env.raw(), |shared| {
+                // The router upper-cases the method in a reused buffer: a long one is trimmed
+                // after the next hot call.
+                let buffers = &mut shared.lookup.buffers;
+                buffers.largest = buffers.largest.max(method.len());
+                shared.lookup.router.method_id(&method)
+            })
         })
     }
 
@@ -742,7 +781,7 @@ where
                     .zip(values)
                     .take(count)
                 {
-                    *slot = read_string(env, value, buf);
+                    *slot = read_counted(env, value, buf, &mut lookup.buffers.largest);
                 }
                 Ok(body(
                     lookup,

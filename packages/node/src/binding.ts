@@ -181,7 +181,8 @@ export interface NativeRouterHandle {
 
 /**
  * A bound router call with header values: method id, path, host, then one value per header slot
- * (up to `LAYOUT.routerHeaderArgs`; the rest `undefined`). Returns the route id or -1.
+ * (up to `LAYOUT.routerHeaderArgs`; a missing or `undefined` one is absent). Returns the route id
+ * or -1.
  * @internal
  */
 export type HeaderCall = (
@@ -189,13 +190,13 @@ export type HeaderCall = (
   path: string,
   host: string | undefined,
   h0: string | undefined,
-  h1: string | undefined,
-  h2: string | undefined,
-  h3: string | undefined,
-  h4: string | undefined,
-  h5: string | undefined,
-  h6: string | undefined,
-  h7: string | undefined,
+  h1?: string,
+  h2?: string,
+  h3?: string,
+  h4?: string,
+  h5?: string,
+  h6?: string,
+  h7?: string,
 ) => number;
 
 /**

@@ -104,7 +104,13 @@ fn copy(env: sys::napi_env, value: sys::napi_value, buf: &mut [u8]) -> Result<us
 /// surrogates become U+FFFD); checked rather than trusted, ASCII first (a word at a time, most
 /// paths and keys), then the full UTF-8 check for the rest.
 pub fn read_str(env: sys::napi_env, value: sys::napi_value, buf: &mut Vec<u8>) -> Option<&str> {
-    let bytes = read_utf8(env, value, buf).ok()?;
+    utf8_str(read_utf8(env, value, buf).ok()?)
+}
+
+/// `bytes` as `&str` when they are UTF-8: ASCII checked first (a word at a time), the full check
+/// only for the rest.
+#[inline]
+pub fn utf8_str(bytes: &[u8]) -> Option<&str> {
     if bytes.is_ascii() {
         // SAFETY: ASCII bytes, just checked, are valid UTF-8.
         return Some(unsafe { std::str::from_utf8_unchecked(bytes) });

@@ -716,11 +716,13 @@ impl Router {
 
     /// Gives back the working memory above `keep_bytes` per buffer that an oversized request
     /// made the router take (its params and joined param with it: call after reading them).
-    pub fn shrink_scratch(&mut self, keep_bytes: usize) {
-        if let Some(scratch) = self.scratch.as_mut() {
-            scratch.shrink(keep_bytes);
-        }
+    /// True when it kept the joined param of the last match above `keep_bytes`, because the
+    /// caller may still read it: a later call must shrink it.
+    pub fn shrink_scratch(&mut self, keep_bytes: usize) -> bool {
         crate::shrink::shrink_string(&mut self.method_buf, keep_bytes);
+        self.scratch
+            .as_mut()
+            .is_some_and(|scratch| scratch.shrink(keep_bytes))
     }
 
     /// Param spans of the last successful [`Router::find`], in [`Router::param_names`] order.

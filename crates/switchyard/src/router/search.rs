@@ -63,7 +63,8 @@ impl Scratch {
     /// Gives back memory above `keep_bytes` per buffer that an oversized request made it take.
     /// The param spans stay readable (they are small), and so does the joined param of the last
     /// match, which the caller reads after the call: it is shrunk by the next call without one.
-    pub(crate) fn shrink(&mut self, keep_bytes: usize) {
+    /// True when that joined param was kept above `keep_bytes` (a later call must shrink it).
+    pub(crate) fn shrink(&mut self, keep_bytes: usize) -> bool {
         use crate::shrink::{shrink_string, shrink_vec};
         self.path.shrink(keep_bytes);
         shrink_string(&mut self.fold, keep_bytes);
@@ -74,7 +75,9 @@ impl Scratch {
         if !self.params.iter().any(|p| p.flags & PARAM_JOINED != 0) {
             shrink_vec(&mut self.params, keep_bytes);
             shrink_string(&mut self.joined, keep_bytes);
+            return false;
         }
+        self.joined.capacity() > keep_bytes
     }
 }
 

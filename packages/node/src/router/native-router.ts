@@ -362,10 +362,26 @@ export class NativeRouter<T> implements Contracts.Router<T> {
     // Header values are read before the crossing, outside the `try`: a getter of the caller's
     // that throws reaches the caller unchanged, as from the reference.
     if (call !== null && slots.length <= LAYOUT.routerHeaderArgs) {
-      // One argument per slot, no array: the values go straight to the native buffers.
+      // One argument per slot, no array: the values go straight to the native buffers. As many
+      // as there are slots, for the common tables with one or two constrained headers: the
+      // binding reads that many, and each argument passed costs its read on both sides.
       const h = req.headers;
       const h0 = this.#header(h, 0);
+      if (slots.length === 1) {
+        try {
+          return call(methodId, path, host, h0);
+        } catch (error) {
+          throw fromNativeError(error);
+        }
+      }
       const h1 = this.#header(h, 1);
+      if (slots.length === 2) {
+        try {
+          return call(methodId, path, host, h0, h1);
+        } catch (error) {
+          throw fromNativeError(error);
+        }
+      }
       const h2 = this.#header(h, 2);
       const h3 = this.#header(h, 3);
       const h4 = this.#header(h, 4);
