@@ -5,11 +5,15 @@
 // startup and the JIT's warm-up cancelled out:
 //
 //   for n in 100 500; do valgrind --tool=callgrind --callgrind-out-file=cg.$n \
-//     node bench/workloads/profile.mjs github-api mixed native $n; done
+//     node --predictable --no-short-builtin-calls bench/workloads/profile.mjs github-api mixed native $n; done
 //   node bench/workloads/callgrind-diff.mjs cg.500 cg.100 500 100
 //
 // callgrind-diff.mjs gives the Ir per native call and of its parts (one run is enough for those),
-// and the whole call, JS included, from the two runs.
+// and the JS builtins per lookup from the two runs. The two V8 flags make the difference
+// reproducible: `--predictable` runs the compiler and the GC on the main thread at the same points
+// in both runs (without it the totals of two runs of the same code differ by ~15%), and
+// `--no-short-builtin-calls` keeps V8's builtins at their named addresses instead of an anonymous
+// copy, so that callgrind names them.
 //
 //   node bench/workloads/profile.mjs <workload> <mixed|static> <native|fmw|rou3|touch> <batches>
 import { BATCH } from './compare.mjs';
