@@ -79,9 +79,15 @@ const HOST = /^(?:[A-Za-z0-9._~-]+|\[[0-9A-Fa-f:.]+\])(?::(\d{1,5}))?$/;
 
 /** Whether `host` is a well-formed request host (see {@link HOST}); `''` is not. */
 export function isValidHost(host: string): boolean {
+  // Nearly every request of a gateway names one of a few hosts: the last valid one is remembered.
+  if (host === lastValidHost) return true;
   const m = HOST.exec(host);
-  return m !== null && (m[1] === undefined || Number(m[1]) <= 65_535);
+  const valid = m !== null && (m[1] === undefined || Number(m[1]) <= 65_535);
+  if (valid) lastValidHost = host;
+  return valid;
 }
+
+let lastValidHost: string | undefined;
 
 /**
  * Most header fields a request may carry. Node keeps only the first 2000 (`maxHeadersCount`) and

@@ -129,23 +129,26 @@ export function isValidRequestId(value: string | string[] | undefined): value is
 }
 
 const HEX_DIGITS = Buffer.from('0123456789abcdef', 'latin1');
-// Ids are written into this buffer and read out as one flat string: concatenating hex pairs built
-// a chain of a dozen intermediate strings per id (about 1 KB of garbage per request, a share of
-// the scavenges that set a busy gateway's tail latency).
-const scratch = Buffer.allocUnsafe(64);
+// Ids are written into a buffer and read out as one flat string: concatenating hex pairs built a
+// chain of a dozen intermediate strings per id (about 1 KB of garbage per request, a share of the
+// scavenges that set a busy gateway's tail latency).
+const scratch = Buffer.alloc(64);
+// 00-<32 hex trace id>-<16 hex parent id>-01: the fixed characters are written once.
+const TRACEPARENT_LENGTH = 55;
+const traceparentBuffer = Buffer.from(`00-${'0'.repeat(32)}-${'0'.repeat(16)}-01`, 'latin1');
 
 /**
- * Writes `n` lower-case hex digits drawn from `random` (8 per draw) into `scratch` at `at`;
+ * Writes `n` lower-case hex digits drawn from `random` (8 per draw) into `into` at `at`;
  * whether any of them is not `0`.
  */
-function fillHex(random: () => number, at: number, n: number): boolean {
+function fillHex(random: () => number, into: Buffer, at: number, n: number): boolean {
   let any = 0;
   for (let i = 0; i < n; i += 8) {
     // A source outside [0, 1) would give a wrong-length id; clamp so the header stays well-formed.
     let word = Math.min(0xffffffff, Math.max(0, Math.floor(random() * 0x100000000))) >>> 0;
     any |= word;
     for (let j = Math.min(7, n - i - 1); j >= 0; j--) {
-      scratch[at + i + j] = HEX_DIGITS[word & 15]!;
+      into[at + i + j] = HEX_DIGITS[word & 15]!;
       word >>>= 4;
     }
   }
@@ -155,7 +158,7 @@ function fillHex(random: () => number, at: number, n: number): boolean {
 /** `n` lower-case hex digits from `random` (8 per draw). */
 export function randomHex(random: () => number, n: number): string {
   if (n <= scratch.length) {
-    fillHex(random, 0, n);
+    fillHex(random, scratch, 0, n);
     return scratch.toString('latin1', 0, n);
   }
   let out = '';
@@ -214,16 +217,11 @@ export function planTraceparent(
 
 /** `00-<trace id>-<parent id>-01` with random ids, as one flat string. */
 function newTraceparent(random: () => number): string {
-  // 0         1         2         3         4         5
-  // 0123456789012345678901234567890123456789012345678901234
-  // 00-<32 hex trace id               >-<16 parent id>-01
-  scratch.write('00-', 0, 'latin1');
+  const b = traceparentBuffer;
   // All-zero ids are invalid; a source that returns 0 forever still yields a valid header.
-  if (!fillHex(random, 3, 32)) scratch[34] = 0x31;
-  scratch[35] = 0x2d;
-  if (!fillHex(random, 36, 16)) scratch[51] = 0x31;
-  scratch.write('-01', 52, 'latin1');
-  return scratch.toString('latin1', 0, 55);
+  if (!fillHex(random, b, 3, 32)) b[34] = 0x31;
+  if (!fillHex(random, b, 36, 16)) b[51] = 0x31;
+  return b.toString('latin1', 0, TRACEPARENT_LENGTH);
 }
 
 // ---------------------------------------------------------------------------------------------
