@@ -60,7 +60,7 @@ export interface GatewayAddress {
   /** `http://host:port` */
   url: string;
   /** The admin listener, when `admin:` is configured. */
-  admin: { host: string; port: number; url: string } | undefined;
+  admin: { host: string; port: number; url: string; paths: string[] } | undefined;
 }
 
 /** Outcome of one reload. */
@@ -260,7 +260,12 @@ export function createGateway(configOrPath: string | object, options: GatewayOpt
         for (const o of fromConfig ? [...observers, fromConfig] : observers)
           for (const [path, handler] of Object.entries(o.endpoints ?? {})) admin.handle(path, handler);
         const a = await admin.listen(compiled.admin.port, compiled.admin.host);
-        adminAddress = { host: a.address, port: a.port, url: `http://${hostText(a.address)}:${a.port}` };
+        adminAddress = {
+          host: a.address,
+          port: a.port,
+          url: `http://${hostText(a.address)}:${a.port}`,
+          paths: admin.paths,
+        };
       }
       if (options.watch && typeof source === 'string') {
         const file = basename(source);
