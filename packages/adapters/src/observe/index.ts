@@ -79,10 +79,10 @@ export class Observability implements GatewayObserver {
     if (this.#metrics) this.#handlers.push(this.#metrics.handlers());
     if (this.#tracing) this.#handlers.push(this.#tracing.handlers());
     if (options.accessLog !== undefined && options.accessLog !== false) {
-      const { logger, close } = accessLogger(options.accessLog === true ? {} : options.accessLog);
-      this.logger = logger;
-      this.#closeLog = close;
-      this.#handlers.push(accessLogHandlers(logger));
+      const log = accessLogger(options.accessLog === true ? {} : options.accessLog);
+      this.logger = log.logger;
+      this.#closeLog = log.close;
+      this.#handlers.push(accessLogHandlers(log));
     } else {
       this.logger = undefined;
       this.#closeLog = async () => {};
