@@ -1,7 +1,7 @@
-// The access log's own serializer and batching. Lines are built without pino's generic object
-// walk (accessLineJson) and handed to the destination once per event-loop turn (TurnBatch, inside
-// accessLogger): the line must be what pino writes for accessLine()'s fields, and batching must
-// keep every line, in order, through close() and through a process.exit() in mid-turn.
+// The access log's own serializer and destination. Lines are built without pino's generic object
+// walk (accessLineJson) and encoded once into slabs that sonic-boom writes in batches (inside
+// accessLogger): the line must be what pino writes for accessLine()'s fields, and the batching
+// must keep every line, in order, through close() and through a process.exit().
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -132,7 +132,7 @@ describe('the access log destination', () => {
     });
   });
 
-  it('writes the lines of the turn a process exits in', () => {
+  it('writes the pending lines of a process that exits', () => {
     const file = join(dir, 'exit.log');
     const logs = join(process.cwd(), 'packages/adapters/dist/cjs/observe/logs.js');
     const script = `const { accessLogger } = require(${JSON.stringify(logs)});

@@ -96,78 +96,47 @@ export interface AccessLog {
   close(): Promise<void>;
 }
 
-/** Bytes collected before they are handed to the destination (else once per event-loop turn). */
-const BATCH_BYTES = 16_384;
-/** Size of the buffers lines are encoded into (each turn's lines are a slice of one). */
+/** Size of the buffers lines are encoded into (each line is handed over as a slice of one). */
 const SLAB_BYTES = 65_536;
 
-/**
- * Collects the lines written during one event-loop turn and hands them to a pino destination
- * (sonic-boom, in buffer mode) as one buffer at the end of the turn. sonic-boom in its string
- * mode appends every write to its pending text and measures that text again (a copy of all that
- * is not yet written, per line: ~7 µs a line at 5-10k requests a second), then encodes it twice
- * more to write it; here a line is encoded once, into a slab, and a turn costs one write call.
- * Nothing waits for a timer: what a turn wrote is handed over when the turn ends (and on exit),
- * and sonic-boom's own batching (4 KiB) and flushing apply as before.
- */
-/** A sonic-boom in buffer mode, as {@link TurnBatch} uses it. */
+/** A sonic-boom in buffer mode, as {@link SlabLines} uses it. */
 interface BufferStream {
   write(chunk: Buffer): unknown;
-  flushSync(): void;
 }
 
-class TurnBatch implements LogDestination {
+/**
+ * Encodes each line once, into a slab, and hands the destination (sonic-boom in buffer mode) a
+ * slice of it, which it keeps by reference until it writes a batch. In its string mode sonic-boom
+ * appends every line to its pending text and measures that text again (a copy of all that is not
+ * yet written, per line: ~7 µs a line at 5-10k requests a second), then encodes it twice more to
+ * write it.
+ */
+class SlabLines implements LogDestination {
   readonly #stream: BufferStream;
   #slab = Buffer.allocUnsafeSlow(SLAB_BYTES);
-  /** Where the bytes not yet handed over start, and where they end. */
-  #start = 0;
   #end = 0;
-  #scheduled = false;
-  readonly #handOver = () => {
-    this.#scheduled = false;
-    this.#push();
-  };
-  readonly #onExit = () => {
-    this.#push();
-    this.#stream.flushSync();
-  };
 
   constructor(stream: BufferStream) {
     this.#stream = stream;
-    // A process that exits within a turn (process.exit) still writes that turn's lines.
-    process.on('exit', this.#onExit);
   }
 
   write(line: string): void {
-    // UTF-8 takes at most 3 bytes per UTF-16 unit.
+    // UTF-8 takes at most 3 bytes per UTF-16 unit. Handed-over slices stay the destination's
+    // until written: a full slab is left to them, never reused.
     if (this.#slab.length - this.#end < line.length * 3) {
-      this.#push();
-      // The handed-over part of the slab stays the destination's until written: a fresh one.
       this.#slab = Buffer.allocUnsafeSlow(Math.max(SLAB_BYTES, line.length * 3));
-      this.#start = 0;
       this.#end = 0;
     }
-    this.#end += this.#slab.write(line, this.#end);
-    if (this.#end - this.#start >= BATCH_BYTES) this.#push();
-    else if (!this.#scheduled) {
-      this.#scheduled = true;
-      setImmediate(this.#handOver);
-    }
-  }
-
-  #push(): void {
-    if (this.#end === this.#start) return;
-    const chunk = this.#slab.subarray(this.#start, this.#end);
-    this.#start = this.#end;
-    this.#stream.write(chunk);
-  }
-
-  /** Hands over what is pending and stops watching for exit (before the destination is flushed and closed). */
-  detach(): void {
-    this.#push();
-    process.removeListener('exit', this.#onExit);
+    const start = this.#end;
+    this.#end += this.#slab.write(line, start);
+    this.#stream.write(this.#slab.subarray(start, this.#end));
   }
 }
+
+/** Bytes the destination collects before it writes them (one write(2) per ~70 lines). */
+const BATCH_BYTES = 32_768;
+/** How often whatever is collected is written anyway (a quiet gateway's lines appear within this). */
+const FLUSH_MS = 1000;
 
 /** Builds the access log of `options`; see {@link AccessLog}. */
 export function accessLogger(options: AccessLogOptions): AccessLog {
@@ -185,17 +154,24 @@ export function accessLogger(options: AccessLogOptions): AccessLog {
     mkdirSync(dirname(dest), { recursive: true });
     fd = openSync(dest, 'a');
   }
-  // Asynchronous and batched (4 KiB): a line costs its encoding into a buffer, not a write(2) per request.
-  const stream = pino.destination({ dest: fd, sync: false, minLength: 4096, contentMode: 'buffer' });
+  // Asynchronous and batched (32 KiB, or each second): a line costs its encoding into a buffer,
+  // not a write(2) per request (each write(2) also wakes a libuv thread and then the loop).
+  const stream = pino.destination({
+    dest: fd,
+    sync: false,
+    contentMode: 'buffer',
+    minLength: BATCH_BYTES,
+    maxWrite: 2 * BATCH_BYTES,
+    periodicFlush: FLUSH_MS,
+  });
   // In buffer mode sonic-boom takes buffers (its typings know only its string mode).
-  const batch = new TurnBatch(stream as unknown as BufferStream);
+  const lines = new SlabLines(stream as unknown as BufferStream);
   return {
-    // The logger writes through the same batch: its lines and the access lines stay in order.
-    logger: pino({ base: undefined }, batch),
-    lines: batch,
+    // The logger writes through the same slabs: its lines and the access lines stay in order.
+    logger: pino({ base: undefined }, lines),
+    lines,
     close: () =>
       new Promise<void>((resolve) => {
-        batch.detach();
         stream.flush(() => {
           // stdout and stderr stay open for the rest of the process.
           if (std !== undefined) resolve();
