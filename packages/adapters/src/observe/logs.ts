@@ -121,15 +121,27 @@ class SlabLines implements LogDestination {
   }
 
   write(line: string): void {
-    // UTF-8 takes at most 3 bytes per UTF-16 unit. Handed-over slices stay the destination's
-    // until written: a full slab is left to them, never reused.
-    if (this.#slab.length - this.#end < line.length * 3) {
-      this.#slab = Buffer.allocUnsafeSlow(Math.max(SLAB_BYTES, line.length * 3));
-      this.#end = 0;
-    }
-    const start = this.#end;
+    // UTF-8 takes at most 3 bytes per UTF-16 unit.
+    const start = this.#room(line.length * 3);
     this.#end += this.#slab.write(line, start);
     this.#stream.write(this.#slab.subarray(start, this.#end));
+  }
+
+  /** {@link write} of a line known to be ASCII: copied, not UTF-8 encoded (what accessLineJson writes). */
+  writeAscii(line: string): void {
+    const start = this.#room(line.length);
+    this.#end += this.#slab.write(line, start, 'latin1');
+    this.#stream.write(this.#slab.subarray(start, this.#end));
+  }
+
+  /** Where `bytes` more fit: in the slab, or at the start of a fresh one. */
+  #room(bytes: number): number {
+    // Handed-over slices stay the destination's until written: a full slab is left to them, never reused.
+    if (this.#slab.length - this.#end < bytes) {
+      this.#slab = Buffer.allocUnsafeSlow(Math.max(SLAB_BYTES, bytes));
+      this.#end = 0;
+    }
+    return this.#end;
   }
 }
 
@@ -190,12 +202,22 @@ const INFO = 30;
 /** The access-log listeners: one line per `request-finished`. */
 export function accessLogHandlers(log: AccessLog): GatewayEventHandlers {
   const { logger, lines } = log;
+  const write =
+    lines instanceof SlabLines
+      ? (line: string) => lines.writeAscii(line)
+      : lines !== undefined
+        ? (line: string) => lines.write(line)
+        : undefined;
   const exhausted = new WeakSet<ObservedRequest>();
+  /** Whether any retry budget ran out yet (until then no request needs looking up). */
+  let anyExhausted = false;
   /** Breaker state per `service\0target`, as the last `target-state` event said. */
   const breakers = new Map<string, BreakerState>();
   return {
     retry(event: RetryEvent) {
-      if (event.outcome === 'budget-exhausted') exhausted.add(event.request);
+      if (event.outcome !== 'budget-exhausted') return;
+      exhausted.add(event.request);
+      anyExhausted = true;
     },
     'target-state'(event: TargetStateChangeEvent) {
       if (event.current.breaker !== undefined) breakers.set(`${event.service}\0${event.target}`, event.current.breaker);
@@ -205,11 +227,15 @@ export function accessLogHandlers(log: AccessLog): GatewayEventHandlers {
       let breaker: BreakerState | undefined;
       if (decision?.kind === 'forward' && decision.service.resilience?.breaker !== undefined)
         breaker = breakers.get(`${decision.service.name}\0${decision.target.id}`) ?? 'closed';
-      const budget = exhausted.has(event.request);
+      const budget = anyExhausted && exhausted.has(event.request);
       // The line is serialized here, as pino would (its generic object walk costs ~3 µs more),
-      // unless the logger is the caller's own; the logger's level still decides.
-      if (lines === undefined) logger.info(accessLine(event, breaker, budget), 'request');
-      else if (logger.levelVal <= INFO) lines.write(accessLineJson(event, breaker, budget, Date.now()));
+      // unless the logger is the caller's own; the logger's level still decides. Its time is the
+      // end of the request: arrival plus duration, without another clock read.
+      if (write === undefined) logger.info(accessLine(event, breaker, budget), 'request');
+      else if (logger.levelVal <= INFO) {
+        const endMs = Math.round(event.request.startedAtMs + event.durationSeconds * 1e3);
+        write(accessLineJson(event, breaker, budget, endMs));
+      }
     },
   };
 }
@@ -269,17 +295,25 @@ function num(n: number): string {
   return Number.isFinite(n) ? `${n}` : 'null';
 }
 
-/** A JSON string literal of `s`; the common case (nothing to escape) without JSON.stringify. */
+/**
+ * A JSON string literal of `s` in ASCII (anything else as `\\uXXXX`, so that a line is copied
+ * into the slab rather than UTF-8 encoded); the common case, nothing to escape, without JSON.stringify.
+ */
 function str(s: string): string {
-  return NEEDS_ESCAPE.test(s) ? JSON.stringify(s) : `"${s}"`;
+  return NEEDS_ESCAPE.test(s) ? JSON.stringify(s).replace(NON_ASCII, unicodeEscape) : `"${s}"`;
 }
-/** What JSON escapes in a string (and what JSON.stringify rewrites: lone surrogates). */
-const NEEDS_ESCAPE = /["\\\u0000-\u001f\ud800-\udfff]/;
+/** What a JSON string literal in ASCII cannot hold as is. */
+const NEEDS_ESCAPE = /["\\\u0000-\u001f\u007f-\uffff]/;
+const NON_ASCII = /[\u007f-\uffff]/g;
+function unicodeEscape(c: string): string {
+  return `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`;
+}
 
 /**
  * The access line of `event` as pino writes `logger.info(accessLine(...), 'request')` with
  * `base: undefined` (level, time, the fields that have a value, msg), built without the
- * intermediate object; {@link accessLine} holds the fields' definitions, and a test holds the two equal.
+ * intermediate object, in ASCII (characters beyond escaped); {@link accessLine} holds the fields'
+ * definitions, and a test holds the two equal once parsed.
  */
 export function accessLineJson(
   event: RequestFinishedEvent,
