@@ -77,7 +77,6 @@ export class Observability implements GatewayObserver {
     this.tracing = this.#tracing !== undefined;
     this.#handlers = [];
     if (this.#metrics) this.#handlers.push(this.#metrics.handlers());
-    if (this.#tracing) this.#handlers.push(this.#tracing.handlers());
     if (options.accessLog !== undefined && options.accessLog !== false) {
       const log = accessLogger(options.accessLog === true ? {} : options.accessLog);
       this.logger = log.logger;
@@ -104,6 +103,8 @@ export class Observability implements GatewayObserver {
   attach(gateway: ObservedGateway): () => void {
     const undo = this.#handlers.map((h) => gateway.events.subscribe(h));
     if (this.#metrics) undo.push(this.#metrics.watch(gateway));
+    // Span listeners only while a tracer provider is registered (see GatewayTracing.watch).
+    if (this.#tracing) undo.push(this.#tracing.watch(gateway.events));
     return () => {
       for (const u of undo) u();
     };

@@ -2,9 +2,11 @@
  * Traces through `@opentelemetry/api`: when the process has registered a tracer provider (an
  * OpenTelemetry SDK), one SERVER span per request and one CLIENT span per upstream attempt, with
  * the HTTP semantic-convention attributes, and the upstream's `traceparent` naming the attempt
- * span. Without a registered provider each request costs one check of the global provider and
- * nothing is recorded; the pipeline's own `traceparent` (continued when valid, else started) is
- * sent unchanged. `@opentelemetry/api` is an optional peer dependency: without it, no spans.
+ * span. The span listeners are subscribed only while a provider is registered (checked when a
+ * gateway is attached and then every second, see {@link GatewayTracing.watch}): without one,
+ * requests cost nothing here and nothing is recorded; the pipeline's own `traceparent`
+ * (continued when valid, else started) is sent unchanged. `@opentelemetry/api` is an optional
+ * peer dependency: without it, no spans.
  * @module
  */
 
@@ -12,6 +14,7 @@ import type { Context, Span, SpanContext, Tracer, TracerProvider } from '@opente
 import deps from '#observe-deps';
 import type {
   GatewayEventHandlers,
+  GatewayEvents,
   ObservedRequest,
   RequestDecidedEvent,
   RequestFinishedEvent,
@@ -26,6 +29,8 @@ import { methodLabel } from './metrics.js';
 type OtelApi = NonNullable<ReturnType<typeof deps.otel>>;
 
 const TRACER_NAME = '@switchyard/adapters';
+/** How often a watched gateway checks whether a tracer provider was registered or removed. */
+const PROVIDER_CHECK_MS = 1000;
 const TRACER_VERSION = '0.1.0';
 
 /** `host[:port]` split, for `server.address` / `server.port`. */
@@ -93,7 +98,33 @@ export class GatewayTracing {
     });
   }
 
-  /** The listeners that start and end the spans. */
+  /**
+   * Subscribes the span listeners to `events` while a tracer provider is registered: now, and
+   * re-checked every second (an unref'd timer), so that requests pay nothing for traces while no
+   * provider is there. A provider registered while the gateway serves is picked up within a second;
+   * requests already under way when the listeners go away keep no span. Returns the undo.
+   */
+  watch(events: GatewayEvents): () => void {
+    const handlers = this.handlers();
+    let unsubscribe: (() => void) | undefined;
+    const check = () => {
+      const registered = this.tracer() !== undefined;
+      if (registered && unsubscribe === undefined) unsubscribe = events.subscribe(handlers);
+      else if (!registered && unsubscribe !== undefined) {
+        unsubscribe();
+        unsubscribe = undefined;
+      }
+    };
+    check();
+    const timer = setInterval(check, PROVIDER_CHECK_MS);
+    timer.unref();
+    return () => {
+      clearInterval(timer);
+      unsubscribe?.();
+    };
+  }
+
+  /** The listeners that start and end the spans (a provider removed meanwhile: they record nothing). */
   handlers(): GatewayEventHandlers {
     const api = this.#api;
     return {

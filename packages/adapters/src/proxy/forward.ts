@@ -300,7 +300,10 @@ export function forwardHttp(
     let headers = flattenHeaders(decision.requestHeaders, true);
     if (observed !== undefined) {
       attemptStartNs = process.hrtime.bigint();
-      headers = attemptStarted(ctx.events!, observed, decision, attempt, headers);
+      // Built only when someone listens (a tracer, while a provider is registered): else no event
+      // and no header to look for.
+      if (ctx.events!.wants('upstream-attempt-start'))
+        headers = attemptStarted(ctx.events!, observed, decision, attempt, headers);
     }
     let pool: Dispatcher;
     try {
