@@ -116,8 +116,14 @@ const variants = [
   await variant('off', undefined),
   await variant('on', observe({ accessLog: { destination: '/dev/null' }, metrics: true, traces: true })),
 ];
+// SWITCHYARD_BENCH_PARTS=1 adds each part on its own.
+if (process.env.SWITCHYARD_BENCH_PARTS === '1') {
+  variants.push(await variant('access log', observe({ accessLog: { destination: '/dev/null' } })));
+  variants.push(await variant('metrics', observe({ metrics: true })));
+  variants.push(await variant('traces (no provider)', observe({ traces: true })));
+}
 for (let r = 0; r < ROUNDS + 1; r++) {
-  for (const v of r % 2 ? [...variants].reverse() : variants) {
+  for (const v of variants.map((_, i) => variants[(i + r) % variants.length])) {
     const us = await measure(v);
     if (r > 0) v.runs.push(us); // the first round is the warm-up (JIT)
   }
@@ -128,7 +134,7 @@ for (const v of variants)
   console.log(
     `${v.name}: ${median(v.runs).toFixed(2)} µs CPU/request (rounds ${v.runs.map((x) => x.toFixed(2)).join(' ')})`,
   );
-console.log(`observability adds ${(median(variants[1].runs) - off).toFixed(2)} µs CPU/request`);
+for (const v of variants.slice(1)) console.log(`${v.name} adds ${(median(v.runs) - off).toFixed(2)} µs CPU/request`);
 for (const v of variants) await v.gateway.close();
-await variants[1].observability.close();
+for (const v of variants) await v.observability?.close();
 rmSync(tmp, { recursive: true, force: true });
