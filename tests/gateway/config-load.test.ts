@@ -55,7 +55,7 @@ describe('the seed fixture of issue 9', () => {
 describe('every key of the DESIGN.md example', () => {
   it('loads, with each value where it belongs', () => {
     const c = loadConfig(fixture('full.yaml'));
-    expect(c.listen).toEqual({ host: '127.0.0.1', port: 8080 });
+    expect(c.listen).toMatchObject({ host: '127.0.0.1', port: 8080 });
     expect(c.admin).toEqual({ host: '127.0.0.1', port: 9901 });
     expect(c.trustProxies).toEqual(['127.0.0.1/32', '10.0.0.0/8']);
     expect(c.paths).toEqual({ escapedSlashes: 'reject', mergeSlashes: true, dotSegments: 'resolve' });
@@ -95,7 +95,11 @@ describe('every key of the DESIGN.md example', () => {
   it('fills in the defaults of the schema', () => {
     const c = parseConfig(base());
     expect(c.name).toBe('gateway');
-    expect(c.listen).toEqual({ host: '127.0.0.1', port: 8080 });
+    expect(c.listen).toEqual({
+      host: '127.0.0.1',
+      port: 8080,
+      clientTimeouts: { keepAliveMs: 5000, headersMs: 20000, requestMs: 300000 },
+    });
     expect(c.admin).toBeUndefined();
     expect(c.rateLimitHeaders).toEqual({ ietf: false });
     expect(c.paths).toEqual({ escapedSlashes: 'reject', mergeSlashes: true, dotSegments: 'resolve' });
@@ -382,6 +386,21 @@ ${base()}`);
     ]);
     expect(problems(`listen: { port: 9000 }\nadmin: { port: 9000 }\n${base()}`)).toEqual([
       'g.yaml:2:16: admin.port: admin and listen both use 127.0.0.1:9000',
+    ]);
+  });
+
+  it('listen.client_timeouts: values as given, positioned errors, only on the proxy listener', () => {
+    const c = parseConfig(`listen: { port: 9000, client_timeouts: { headers_ms: 800, request_ms: 0 } }\n${base()}`);
+    expect(c.listen.clientTimeouts).toEqual({ keepAliveMs: 5000, headersMs: 800, requestMs: 0 });
+    expect(
+      problems(`listen:\n  client_timeouts: { keep_alive_ms: 0, headers_ms: soon, idle_ms: 5 }\n${base()}`),
+    ).toEqual([
+      'g.yaml:2:37: listen.client_timeouts.keep_alive_ms: expected an integer from 1 to 2147483647 (ms), got 0',
+      'g.yaml:2:52: listen.client_timeouts.headers_ms: expected an integer from 1 to 2147483647 (ms), got "soon"',
+      'g.yaml:2:58: listen.client_timeouts.idle_ms: unknown key "idle_ms" in listen.client_timeouts (expected one of: keep_alive_ms, headers_ms, request_ms)',
+    ]);
+    expect(problems(`admin: { port: 9001, client_timeouts: {} }\n${base()}`)).toEqual([
+      'g.yaml:1:22: admin.client_timeouts: unknown key "client_timeouts" in admin (expected one of: host, port)',
     ]);
   });
 

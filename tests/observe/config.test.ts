@@ -49,6 +49,8 @@ describe('observability from gateway.yaml in the standalone proxy', () => {
     );
     const address = await gateway.listen(0, '127.0.0.1');
     try {
+      // What the CLI's startup line lists: the admin paths, /metrics among them.
+      expect(address.admin!.paths).toEqual(['/healthz', '/routes', '/metrics']);
       const traceparent = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
       const ok = await get(`${address.url}/users/1`, { traceparent });
       expect(ok.status).toBe(200);

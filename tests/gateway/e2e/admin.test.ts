@@ -67,6 +67,7 @@ describe('admin listener', () => {
     gateway.admin!.handle('/metrics', (_req, res) => {
       res.writeHead(200, { 'content-type': 'text/plain' }).end('# metrics\n');
     });
+    expect(gateway.admin!.paths).toEqual(['/healthz', '/routes', '/metrics']);
     const hit = await request(`${admin}/metrics`);
     expect(hit.statusCode).toBe(200);
     expect(await hit.body.text()).toBe('# metrics\n');

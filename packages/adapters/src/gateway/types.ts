@@ -9,6 +9,13 @@ import type { KeyedLimiter, MultiDecision, RateLimitDecision } from '@switchyard
 import type { ConsistentHash, Router, WeightedSplit } from '@switchyard/node';
 import type { BreakerPolicy, HealthPolicy, ResilienceRuntime, RetryMode, RetryPolicy } from './resilience/index.js';
 
+/** `listen.client_timeouts`: deadlines for the proxy's clients, in ms (`requestMs` 0: none). */
+export interface ClientTimeouts {
+  keepAliveMs: number;
+  headersMs: number;
+  requestMs: number;
+}
+
 // ---------------------------------------------------------------------------------------------
 // Config as written (after schema validation), with where each part came from.
 
@@ -164,7 +171,8 @@ export interface CompiledGateway {
   name: string;
   /** The file it was loaded from, or `undefined` for an object given in code. */
   file: string | undefined;
-  listen: { host: string; port: number };
+  /** `clientTimeouts` is set by the config compiler; absent, the proxy's defaults apply. */
+  listen: { host: string; port: number; clientTimeouts?: ClientTimeouts };
   admin: { host: string; port: number } | undefined;
   /** CIDR blocks as written; `ClientIpResolver` is built from them. */
   trustProxies: readonly string[];

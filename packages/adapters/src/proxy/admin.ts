@@ -89,6 +89,11 @@ export class AdminServer {
     this.server.on('clientError', (_err, socket) => socket.destroy());
   }
 
+  /** The paths this server answers, in the order they were added (`/healthz`, `/routes`, then `handle`'s). */
+  get paths(): string[] {
+    return [...this.#handlers.keys()];
+  }
+
   /** Adds (or replaces) an endpoint, e.g. `/metrics`. */
   handle(path: string, handler: AdminHandler): void {
     this.#handlers.set(path, handler);

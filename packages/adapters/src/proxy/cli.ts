@@ -179,7 +179,7 @@ async function serve(file: string, values: Values, io: CliIo): Promise<number | 
   const compiled = gateway.compiled!;
   io.out(
     `switchyard: ${compiled.name} listening on ${address.url}: ${compiled.routes.length} routes, ${compiled.services.size} services (implementation: ${implementation}, pid ${process.pid})\n${
-      address.admin ? `switchyard: admin on ${address.admin.url} (/healthz, /routes)\n` : ''
+      address.admin ? `switchyard: admin on ${address.admin.url} (${address.admin.paths.join(', ')})\n` : ''
     }`,
   );
   return undefined;

@@ -37,11 +37,11 @@ export interface GatewayOptions {
   watchDebounceMs?: number;
   /** How long a drain waits for in-flight requests (default 30 s). */
   drainTimeoutMs?: number;
-  /** Idle time before a client keep-alive connection is closed (default 5 s); listening only. */
+  /** Idle time before a client keep-alive connection is closed (default: `listen.client_timeouts.keep_alive_ms`, 5 s); listening only. */
   keepAliveTimeoutMs?: number;
-  /** Deadline for a client's request head (default 20 s; slowloris bound, answered 408); listening only. */
+  /** Deadline for a client's request head (default: `listen.client_timeouts.headers_ms`, 20 s; slowloris bound, answered 408); listening only. */
   headersTimeoutMs?: number;
-  /** Deadline for a client's whole request, body included (default 300 s, `0` off); listening only. */
+  /** Deadline for a client's whole request, body included (default: `listen.client_timeouts.request_ms`, 300 s, `0` off); listening only. */
   requestTimeoutMs?: number;
   /** Passed to `compileGateway` (a Redis client factory for `store: redis`, ...). */
   compile?: Omit<CompileOptions, 'previous'>;
@@ -60,7 +60,7 @@ export interface GatewayAddress {
   /** `http://host:port` */
   url: string;
   /** The admin listener, when `admin:` is configured. */
-  admin: { host: string; port: number; url: string } | undefined;
+  admin: { host: string; port: number; url: string; paths: string[] } | undefined;
 }
 
 /** Outcome of one reload. */
@@ -203,9 +203,9 @@ export function createGateway(configOrPath: string | object, options: GatewayOpt
       engine: pipelineEngine,
       state: { compiled, runtime },
       drainTimeoutMs: options.drainTimeoutMs,
-      keepAliveTimeoutMs: options.keepAliveTimeoutMs,
-      headersTimeoutMs: options.headersTimeoutMs,
-      requestTimeoutMs: options.requestTimeoutMs,
+      keepAliveTimeoutMs: options.keepAliveTimeoutMs ?? compiled.listen.clientTimeouts?.keepAliveMs,
+      headersTimeoutMs: options.headersTimeoutMs ?? compiled.listen.clientTimeouts?.headersMs,
+      requestTimeoutMs: options.requestTimeoutMs ?? compiled.listen.clientTimeouts?.requestMs,
     });
     proxy = server;
     health = new HealthChecker(server.upstreams, () => server.state);
@@ -260,7 +260,12 @@ export function createGateway(configOrPath: string | object, options: GatewayOpt
         for (const o of fromConfig ? [...observers, fromConfig] : observers)
           for (const [path, handler] of Object.entries(o.endpoints ?? {})) admin.handle(path, handler);
         const a = await admin.listen(compiled.admin.port, compiled.admin.host);
-        adminAddress = { host: a.address, port: a.port, url: `http://${hostText(a.address)}:${a.port}` };
+        adminAddress = {
+          host: a.address,
+          port: a.port,
+          url: `http://${hostText(a.address)}:${a.port}`,
+          paths: admin.paths,
+        };
       }
       if (options.watch && typeof source === 'string') {
         const file = basename(source);

@@ -8,6 +8,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
+import { CLIENT_TIMEOUTS } from '../gateway/config/schema.js';
 import { GatewayEvents, type ObservedRequest, type RequestOutcome } from '../gateway/events.js';
 import type { AttemptContext, AttemptPlan } from '../gateway/pipeline/attempts.js';
 import type { AttemptResult } from '../gateway/resilience/index.js';
@@ -82,9 +83,9 @@ export interface ProxyServerOptions {
 
 /** The defaults of {@link ProxyServerOptions}' client timeouts. */
 export const CLIENT_TIMEOUT_DEFAULTS = {
-  keepAliveTimeoutMs: 5_000,
-  headersTimeoutMs: 20_000,
-  requestTimeoutMs: 300_000,
+  keepAliveTimeoutMs: CLIENT_TIMEOUTS.fields.keep_alive_ms!.default as number,
+  headersTimeoutMs: CLIENT_TIMEOUTS.fields.headers_ms!.default as number,
+  requestTimeoutMs: CLIENT_TIMEOUTS.fields.request_ms!.default as number,
 };
 
 const ERROR_BODY = '500 Internal Server Error: the gateway failed on this request\n';

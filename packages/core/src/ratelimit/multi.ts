@@ -51,11 +51,28 @@ export interface TakeAllOptions {
  */
 export function takeAll(limits: AppliedLimit[], options: TakeAllOptions = {}): MultiDecision {
   const now = checkTake(options.nowMs, 0, 0);
-  const peeked = limits.map((l) => ({ name: l.name, decision: l.limiter.peek(l.key, now, l.cost ?? 1) }));
-  const wouldAllow = peeked.every((p) => p.decision.allowed);
-  const results = wouldAllow
-    ? limits.map((l) => ({ name: l.name, decision: l.limiter.take(l.key, now, l.cost ?? 1) }))
-    : peeked;
+  let results: MultiDecision['results'];
+  let wouldAllow = true;
+  if (limits.length === 1) {
+    // One limit is all or nothing by itself: `take` charges only what it admits, and decides as
+    // `peek` would, so the peek is skipped (a gateway route usually has one limit).
+    const l = limits[0]!;
+    const decision = l.limiter.take(l.key, now, l.cost ?? 1);
+    results = [{ name: l.name, decision }];
+    wouldAllow = decision.allowed;
+  } else {
+    results = [];
+    for (const l of limits) {
+      const decision = l.limiter.peek(l.key, now, l.cost ?? 1);
+      results.push({ name: l.name, decision });
+      if (!decision.allowed) wouldAllow = false;
+    }
+    if (wouldAllow)
+      for (let i = 0; i < limits.length; i++) {
+        const l = limits[i]!;
+        results[i] = { name: l.name, decision: l.limiter.take(l.key, now, l.cost ?? 1) };
+      }
+  }
   const { binding, retryAfterMs } = bindingLimit(results, wouldAllow);
   const dryRun = options.dryRun ?? false;
   const decision: MultiDecision = { allowed: wouldAllow || dryRun, wouldAllow, dryRun, results, binding, retryAfterMs };

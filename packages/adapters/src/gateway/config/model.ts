@@ -6,6 +6,7 @@
 import type { Constraint } from '@switchyard/core';
 import type { BreakerPolicy, HealthPolicy, RetryMode, RetryPolicy } from '../resilience/index.js';
 import type {
+  ClientTimeouts,
   KeySource,
   ObservabilitySettings,
   PathPolicy,
@@ -97,7 +98,7 @@ export interface GatewayConfig {
   /** The file it was read from; `undefined` for an object given in code. */
   file: string | undefined;
   name: string;
-  listen: { host: string; port: number };
+  listen: { host: string; port: number; clientTimeouts: ClientTimeouts };
   admin: { host: string; port: number } | undefined;
   trustProxies: string[];
   paths: PathPolicy;

@@ -169,6 +169,37 @@ export const BALANCE_STRATEGIES = ['round-robin', 'least-requests', 'random'] as
 /** Consistent-hash algorithms of `@switchyard/node`'s `ConsistentHash`. */
 export const HASH_ALGORITHMS = ['ring', 'maglev', 'rendezvous', 'jump'] as const;
 
+/**
+ * Deadlines for clients of the proxy listener (node:http's server timeouts): what bounds a
+ * slowloris head, a slow body and an idle keep-alive connection.
+ */
+export const CLIENT_TIMEOUTS: ObjectNode = {
+  kind: 'object',
+  title: 'listen.client_timeouts',
+  id: 'client-timeouts',
+  doc: "Deadlines for the proxy's clients, in milliseconds; read when the proxy starts listening (a reload does not change them). `createGateway()`'s `keepAliveTimeoutMs`, `headersTimeoutMs` and `requestTimeoutMs` override them.",
+  fields: {
+    keep_alive_ms: {
+      type: ms(1),
+      default: 5_000,
+      doc: 'Idle time after which a keep-alive connection is closed.',
+    },
+    headers_ms: {
+      type: ms(1),
+      default: 20_000,
+      doc: 'Time a client has to send the whole request head (slowloris); answered 408. Capped at `request_ms` when that is shorter.',
+    },
+    request_ms: {
+      type: ms(0),
+      default: 300_000,
+      doc: 'Time a client has to send the whole request, body included (`0`: no limit); answered 408.',
+    },
+  },
+  example: `listen:
+  port: 8080
+  client_timeouts: { keep_alive_ms: 5000, headers_ms: 10000, request_ms: 60000 }`,
+};
+
 const listen = (what: string, portRequired: boolean): ObjectNode => ({
   kind: 'object',
   title: what === 'proxy' ? 'listen' : 'admin',
@@ -182,6 +213,14 @@ const listen = (what: string, portRequired: boolean): ObjectNode => ({
     port: portRequired
       ? { type: { kind: 'integer', min: 0, max: 65535 }, required: true, doc: 'TCP port (0: any free port).' }
       : { type: { kind: 'integer', min: 0, max: 65535 }, default: 8080, doc: 'TCP port (0: any free port).' },
+    ...(what === 'proxy'
+      ? {
+          client_timeouts: {
+            type: CLIENT_TIMEOUTS,
+            doc: 'Deadlines for clients (slow heads, slow bodies, idle connections).',
+          },
+        }
+      : {}),
   },
 });
 

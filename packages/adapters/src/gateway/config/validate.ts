@@ -387,6 +387,7 @@ const TARGET_WEIGHT = TARGET.fields.weight!.default as number;
  */
 function normalize(walked: Obj, file: string | undefined, locate: GatewayConfig['locate']): GatewayConfig {
   const listen = objOf(walked.listen);
+  const clientTimeouts = objOf(ok(listen.client_timeouts));
   const admin = ok<Obj>(walked.admin);
   const paths = objOf(walked.paths);
   const versioning = ok<Obj>(walked.versioning);
@@ -497,7 +498,15 @@ function normalize(walked: Obj, file: string | undefined, locate: GatewayConfig[
   return {
     file,
     name: ok<string>(walked.name) as string,
-    listen: { host: ok<string>(listen.host) as string, port: ok<number>(listen.port) as number },
+    listen: {
+      host: ok<string>(listen.host) as string,
+      port: ok<number>(listen.port) as number,
+      clientTimeouts: {
+        keepAliveMs: ok<number>(clientTimeouts.keep_alive_ms) as number,
+        headersMs: ok<number>(clientTimeouts.headers_ms) as number,
+        requestMs: ok<number>(clientTimeouts.request_ms) as number,
+      },
+    },
     admin: admin ? { host: ok<string>(admin.host) as string, port: ok<number>(admin.port) as number } : undefined,
     trustProxies: listOf(ok(walked.trust_proxies)).filter((c): c is string => typeof c === 'string'),
     paths: pathPolicy,

@@ -9,7 +9,7 @@
 import { type AttemptResult, decideRetry, type RetryVerdict, type ServiceResilience } from '../resilience/index.js';
 import type { DecisionInputs, ForwardDecision, GatewayState } from '../types.js';
 import { chooseTarget, releaseFlight } from './balance.js';
-import { flights, type Tracked, tracked } from './flight.js';
+import { setFlight, type Tracked, takeFlight, tracked } from './flight.js';
 
 /** What the front door knows about the attempt that just ended. */
 export interface AttemptContext {
@@ -123,11 +123,8 @@ export function afterAttempt(
   record.retry = verdict;
   if (next !== undefined) {
     // The failed attempt is over: its in-flight count goes, the next one's came with `next`.
-    const key = flights.get(decision);
-    if (key !== undefined) {
-      flights.delete(decision);
-      releaseFlight(state.runtime, key);
-    }
+    const key = takeFlight(decision);
+    if (key !== undefined) releaseFlight(state.runtime, key);
     tracked.delete(decision);
   }
   return { record, next, delayMs: verdict.retry ? verdict.delayMs : 0 };
@@ -156,7 +153,7 @@ function retarget(
     target: choice.target,
     upstreamPath: `${choice.target.basePath}${rest}`,
   };
-  flights.set(next, prepared.flightKeys[choice.index]!);
+  setFlight(next, prepared.flightKeys[choice.index]!);
   tracked.set(next, {
     prepared,
     index: choice.index,
@@ -169,9 +166,8 @@ function retarget(
 
 /** Gives back what {@link retarget} took for a retry that will not happen. */
 function undo(state: GatewayState, next: ForwardDecision, res: ServiceResilience): void {
-  const key = flights.get(next);
+  const key = takeFlight(next);
   if (key !== undefined) releaseFlight(state.runtime, key);
-  flights.delete(next);
   const t = tracked.get(next);
   if (t?.admission !== undefined) res.targets[t.index]?.cancel(t.admission);
   tracked.delete(next);

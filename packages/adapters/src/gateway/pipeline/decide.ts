@@ -4,7 +4,7 @@
  * rewrite, headers — and documented in docs/gateway.md.
  * @module
  */
-import { ConfigError, type MultiDecision, type RequestInfo } from '@switchyard/core';
+import { ConfigError, type MultiDecision, type RequestInfo, type Resolution } from '@switchyard/core';
 import type {
   CompiledLimitPolicy,
   CompiledRoute,
@@ -21,7 +21,7 @@ import type {
   Timeouts,
 } from '../types.js';
 import { chooseService, chooseTarget, releaseFlight, type ServiceChoice, type TargetChoice } from './balance.js';
-import { flights, tracked } from './flight.js';
+import { FLIGHT, type Flighted, takeFlight, tracked } from './flight.js';
 import { isValidRequestId, isWebSocketUpgrade, newRequestId, planRequestHeaders, planTraceparent } from './headers.js';
 import { type KeyInput, keyValue } from './keys.js';
 import {
@@ -79,9 +79,15 @@ const HOST = /^(?:[A-Za-z0-9._~-]+|\[[0-9A-Fa-f:.]+\])(?::(\d{1,5}))?$/;
 
 /** Whether `host` is a well-formed request host (see {@link HOST}); `''` is not. */
 export function isValidHost(host: string): boolean {
+  // Nearly every request of a gateway names one of a few hosts: the last valid one is remembered.
+  if (host === lastValidHost) return true;
   const m = HOST.exec(host);
-  return m !== null && (m[1] === undefined || Number(m[1]) <= 65_535);
+  const valid = m !== null && (m[1] === undefined || Number(m[1]) <= 65_535);
+  if (valid) lastValidHost = host;
+  return valid;
 }
+
+let lastValidHost: string | undefined;
 
 /**
  * Most header fields a request may carry. Node keeps only the first 2000 (`maxHeadersCount`) and
@@ -196,20 +202,44 @@ export interface Unmatched {
   host: string | undefined;
 }
 
+/** Where a request answered before matching got: nowhere. */
+const NOWHERE = { path: undefined, route: undefined, limits: undefined } as const;
+
+/** An answer given before the router was asked. */
+function early(decision: RespondDecision, host?: string): Unmatched {
+  return { kind: 'unmatched', decision, routerRequest: undefined, version: undefined, host };
+}
+
+/** The answer to a request the router did not match: 400, 404 or 405 with `Allow`. */
+function unmatchedAnswer(
+  req: GatewayRequest,
+  outcome: Exclude<Resolution<CompiledRoute>, { outcome: 'matched' }>,
+  requestId: string,
+): RespondDecision {
+  switch (outcome.outcome) {
+    case 'rejected': {
+      const message = `request rejected (${outcome.code}): ${outcome.reason}`;
+      return respond('rejected', message, requestId, [], NOWHERE);
+    }
+    case 'no-route': {
+      const message = `no route for ${req.method} ${shown(outcome.path)}`;
+      return respond('no-route', message, requestId, [], { ...NOWHERE, path: outcome.path });
+    }
+    case 'method-not-allowed': {
+      const allow = outcome.allow.join(', ');
+      const message = `${req.method} is not allowed on ${shown(outcome.path)}; allowed: ${allow}`;
+      return respond('method-not-allowed', message, requestId, [['allow', allow]], { ...NOWHERE, path: outcome.path });
+    }
+  }
+}
+
 /** Steps 1 to 3 and the match (2): the route, or the answer when there is none. */
 export function begin(req: GatewayRequest, state: GatewayState, inputs: DecisionInputs): Matched | Unmatched {
   const compiled = state.compiled;
   const prep = prepare(compiled);
   const sent = req.headers['x-request-id'];
   const requestId = isValidRequestId(sent) ? sent : newRequestId(inputs.random);
-  const none = { path: undefined, route: undefined, limits: undefined };
-  const early = (decision: RespondDecision, host?: string): Unmatched => ({
-    kind: 'unmatched',
-    decision,
-    routerRequest: undefined,
-    version: undefined,
-    host,
-  });
+  const none = NOWHERE;
   // Origin-form or absolute-form only: the gateway routes paths.
   const parts = splitTarget(req.target);
   if (parts === undefined) {
@@ -241,30 +271,11 @@ export function begin(req: GatewayRequest, state: GatewayState, inputs: Decision
   if (!prep.versioned && outcome.outcome !== 'rejected') {
     version = resolveVersion(outcome.path, req.headers, compiled.versioning);
   }
-  const unmatched = (decision: RespondDecision): Unmatched => ({
-    kind: 'unmatched',
-    decision,
-    routerRequest,
-    version,
-    host,
-  });
-  switch (outcome.outcome) {
-    case 'rejected': {
-      const message = `request rejected (${outcome.code}): ${outcome.reason}`;
-      return unmatched(respond('rejected', message, requestId, [], none));
-    }
-    case 'no-route': {
-      const message = `no route for ${req.method} ${shown(outcome.path)}`;
-      return unmatched(respond('no-route', message, requestId, [], { ...none, path: outcome.path }));
-    }
-    case 'method-not-allowed': {
-      const allow = outcome.allow.join(', ');
-      const message = `${req.method} is not allowed on ${shown(outcome.path)}; allowed: ${allow}`;
-      return unmatched(
-        respond('method-not-allowed', message, requestId, [['allow', allow]], { ...none, path: outcome.path }),
-      );
-    }
+  if (outcome.outcome !== 'matched') {
+    const decision = unmatchedAnswer(req, outcome, requestId);
+    return { kind: 'unmatched', decision, routerRequest, version, host };
   }
+
   const path = outcome.path;
   const route = outcome.match.value;
   let clientIp: string | undefined | null = null;
@@ -312,6 +323,9 @@ function policiesOf(state: GatewayState, route: CompiledRoute): CompiledLimitPol
   });
 }
 
+/** The hash key of a service that does not hash. */
+const noKey = (): undefined => undefined;
+
 /** What steps 5 to 7 chose, beside the decision (for `explain`). */
 export interface Chosen {
   decision: Decision;
@@ -323,14 +337,13 @@ export interface Chosen {
 export function finish(m: Matched, outcome: LimitOutcome, commit: boolean): Chosen {
   const { route, requestId, prep, inputs } = m;
   const limits = outcome.kind === 'none' ? undefined : outcome.decision;
-  const at = { path: m.path, route, limits };
   const limitHeaders = limitHeaderList(limits, prep.headerOptions);
   if (outcome.kind === 'denied') {
     const binding = outcome.decision.binding;
     const seconds = Math.max(1, Math.ceil(outcome.decision.retryAfterMs / 1000));
     const message = `rate limit ${JSON.stringify(binding?.name ?? '')} exceeded; retry in ${seconds} s`;
     return {
-      decision: respond('rate-limited', message, requestId, limitHeaders, at),
+      decision: respond('rate-limited', message, requestId, limitHeaders, { path: m.path, route, limits }),
       service: undefined,
       target: undefined,
     };
@@ -338,7 +351,11 @@ export function finish(m: Matched, outcome: LimitOutcome, commit: boolean): Chos
   if (outcome.kind === 'unavailable') {
     const message = `rate limit ${JSON.stringify(outcome.policy)}: its shared store is unavailable`;
     return {
-      decision: respond('limit-store-unavailable', message, requestId, [...limitHeaders, ['retry-after', '1']], at),
+      decision: respond('limit-store-unavailable', message, requestId, [...limitHeaders, ['retry-after', '1']], {
+        path: m.path,
+        route,
+        limits,
+      }),
       service: undefined,
       target: undefined,
     };
@@ -348,7 +365,7 @@ export function finish(m: Matched, outcome: LimitOutcome, commit: boolean): Chos
   const service = chooseService(route, sticky, inputs.random);
   const prepared = service ? prep.services.get(service.service) : undefined;
   const balance = prepared?.service.balance;
-  const hashKey = () => (balance?.kind === 'consistent-hash' ? keyValue(balance.key, m.keys) : undefined);
+  const hashKey = balance?.kind === 'consistent-hash' ? () => keyValue(balance.key, m.keys) : noKey;
   const target = prepared
     ? chooseTarget(prepared, m.state.runtime, hashKey, inputs.random, commit, inputs.nowMs)
     : undefined;
@@ -360,7 +377,7 @@ export function finish(m: Matched, outcome: LimitOutcome, commit: boolean): Chos
         `service ${JSON.stringify(name)} has no target that can take the request`,
         requestId,
         limitHeaders,
-        at,
+        { path: m.path, route, limits },
       ),
       service,
       target: undefined,
@@ -385,7 +402,7 @@ export function finish(m: Matched, outcome: LimitOutcome, commit: boolean): Chos
     websocket,
   });
   const svc = prepared.service;
-  const decision: ForwardDecision = {
+  const decision: Flighted = {
     kind: 'forward',
     requestId,
     route,
@@ -399,9 +416,10 @@ export function finish(m: Matched, outcome: LimitOutcome, commit: boolean): Chos
     timeouts: route.timeoutMs === undefined && route.timeouts === undefined ? svc.timeouts : routeTimeouts(svc, route),
     limits,
     websocket,
+    // In the literal, so that every decision has one shape from the start.
+    [FLIGHT]: commit ? prepared.flightKeys[target.index] : undefined,
   };
   if (commit) {
-    flights.set(decision, prepared.flightKeys[target.index]!);
     if (svc.resilience !== undefined) {
       tracked.set(decision, {
         prepared,
@@ -460,9 +478,8 @@ export function decide(req: GatewayRequest, state: GatewayState, inputs: Decisio
  */
 export function release(state: GatewayState, decision: Decision): void {
   if (decision.kind !== 'forward') return;
-  const key = flights.get(decision);
+  const key = takeFlight(decision);
   if (key === undefined) return;
-  flights.delete(decision);
   releaseFlight(state.runtime, key);
   const t = tracked.get(decision);
   if (t !== undefined) {

@@ -128,19 +128,42 @@ export function isValidRequestId(value: string | string[] | undefined): value is
   return typeof value === 'string' && REQUEST_ID.test(value);
 }
 
-const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
+const HEX_DIGITS = Buffer.from('0123456789abcdef', 'latin1');
+// Ids are written into a buffer and read out as one flat string: concatenating hex pairs built a
+// chain of a dozen intermediate strings per id (about 1 KB of garbage per request, a share of the
+// scavenges that set a busy gateway's tail latency).
+const scratch = Buffer.alloc(64);
+// 00-<32 hex trace id>-<16 hex parent id>-01: the fixed characters are written once.
+const TRACEPARENT_LENGTH = 55;
+const traceparentBuffer = Buffer.from(`00-${'0'.repeat(32)}-${'0'.repeat(16)}-01`, 'latin1');
+
+/**
+ * Writes `n` lower-case hex digits drawn from `random` (8 per draw) into `into` at `at`;
+ * whether any of them is not `0`.
+ */
+function fillHex(random: () => number, into: Buffer, at: number, n: number): boolean {
+  let any = 0;
+  for (let i = 0; i < n; i += 8) {
+    // A source outside [0, 1) would give a wrong-length id; clamp so the header stays well-formed.
+    let word = Math.min(0xffffffff, Math.max(0, Math.floor(random() * 0x100000000))) >>> 0;
+    any |= word;
+    for (let j = Math.min(7, n - i - 1); j >= 0; j--) {
+      into[at + i + j] = HEX_DIGITS[word & 15]!;
+      word >>>= 4;
+    }
+  }
+  return any !== 0;
+}
 
 /** `n` lower-case hex digits from `random` (8 per draw). */
 export function randomHex(random: () => number, n: number): string {
-  let out = '';
-  while (out.length < n) {
-    // A source outside [0, 1) would give a wrong-length id; clamp so the header stays well-formed.
-    const word = Math.min(0xffffffff, Math.max(0, Math.floor(random() * 0x100000000)));
-    // Bytes through a table: `toString(16)` of a number above 2^30 (not a small integer) takes
-    // V8's slow double-to-radix path, microseconds per call.
-    out += HEX[(word >>> 24) & 255]! + HEX[(word >>> 16) & 255]! + HEX[(word >>> 8) & 255]! + HEX[word & 255]!;
+  if (n <= scratch.length) {
+    fillHex(random, scratch, 0, n);
+    return scratch.toString('latin1', 0, n);
   }
-  return out.length === n ? out : out.slice(0, n);
+  let out = '';
+  while (out.length < n) out += randomHex(random, Math.min(scratch.length, n - out.length));
+  return out;
 }
 
 /** A new request id: 32 lower-case hex digits (128 bits) drawn from `random`. */
@@ -189,12 +212,16 @@ export function planTraceparent(
 } {
   const parsed = parseTraceparent(value);
   if (parsed) return { header: `00-${parsed.traceId}-${parsed.parentId}-${parsed.flags}`, continued: true };
-  let traceId = randomHex(random, 32);
-  let parentId = randomHex(random, 16);
+  return { header: newTraceparent(random), continued: false };
+}
+
+/** `00-<trace id>-<parent id>-01` with random ids, as one flat string. */
+function newTraceparent(random: () => number): string {
+  const b = traceparentBuffer;
   // All-zero ids are invalid; a source that returns 0 forever still yields a valid header.
-  if (traceId === ZERO_TRACE_ID) traceId = `${traceId.slice(0, 31)}1`;
-  if (parentId === ZERO_PARENT_ID) parentId = `${parentId.slice(0, 15)}1`;
-  return { header: `00-${traceId}-${parentId}-01`, continued: false };
+  if (!fillHex(random, b, 3, 32)) b[34] = 0x31;
+  if (!fillHex(random, b, 36, 16)) b[51] = 0x31;
+  return b.toString('latin1', 0, TRACEPARENT_LENGTH);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -264,27 +291,84 @@ export interface RequestHeaderInput {
   websocket: boolean;
 }
 
-/** Entries of a header map; `lower` when its names may not be lower-case already. */
-function mapEntries(headers: HeaderMap, lower: boolean): HeaderList {
-  const out: HeaderList = [];
+// `toLowerCase` allocates a new string even when nothing changes; header names are nearly always
+// lower-case already (undici's, node:http's maps) or one of a few spellings (`Host`,
+// `User-Agent`), so those are answered without a copy.
+const LOWER_NAMES = new Map<string, string>();
+const LOWER_NAMES_MAX = 512;
+
+/** A header name in lower case, without a copy when it is lower-case already. */
+export function lowerName(name: string): string {
+  for (let i = 0; i < name.length; i++) {
+    const c = name.charCodeAt(i);
+    if (c >= 0x41 && c <= 0x5a) {
+      const known = LOWER_NAMES.get(name);
+      if (known !== undefined) return known;
+      const lower = name.toLowerCase();
+      // Names are chosen by clients: the cache keeps the first few hundred and stops growing.
+      if (LOWER_NAMES.size < LOWER_NAMES_MAX) LOWER_NAMES.set(name, lower);
+      return lower;
+    }
+  }
+  return name;
+}
+
+/** `headers` as `[name, value, name, value, ...]`, as `rawHeaders` are given (names as they are). */
+function flatEntries(headers: HeaderMap): string[] {
+  const out: string[] = [];
   for (const key of Object.keys(headers)) {
     const v = headers[key];
     if (v === undefined) continue;
-    const name = lower ? key.toLowerCase() : key;
-    if (typeof v === 'string') out.push([name, v]);
-    else for (const each of v) out.push([name, each]);
+    if (typeof v === 'string') out.push(key, v);
+    else for (const each of v) out.push(key, each);
   }
   return out;
 }
 
-function rawEntries(raw: readonly string[]): HeaderList {
-  const out: HeaderList = [];
-  for (let i = 0; i + 1 < raw.length; i += 2) out.push([raw[i]!.toLowerCase(), raw[i + 1]!]);
-  return out;
+/** `list` with `value` pushed, made on the first value (most requests have none). */
+function append(list: string[] | undefined, value: string): string[] {
+  if (list === undefined) return [value];
+  list.push(value);
+  return list;
 }
 
-function joined(values: string[]): string | undefined {
-  return values.length === 0 ? undefined : values.join(', ');
+function joined(values: string[] | undefined): string | undefined {
+  return values === undefined || values.length === 0 ? undefined : values.join(', ');
+}
+
+// This hop's `Forwarded` element and `Via` value are the same for every request from one peer to
+// one host: the last ones are kept rather than formatted again for each request.
+let lastPeer: string | undefined;
+let lastPeerText: string | undefined;
+let lastElementKey: [string | undefined, string | undefined, string] | undefined;
+let lastElement = '';
+let lastVia: [string, string] | undefined;
+let lastViaValue = '';
+
+function cachedPeerText(remoteAddress: string | undefined): string | undefined {
+  if (remoteAddress !== lastPeer) {
+    lastPeerText = peerText(remoteAddress);
+    lastPeer = remoteAddress;
+  }
+  return lastPeerText;
+}
+
+function cachedElement(peer: string | undefined, host: string | undefined, proto: string): string {
+  const k = lastElementKey;
+  if (k === undefined || k[0] !== peer || k[1] !== host || k[2] !== proto) {
+    lastElement = forwardedElement(peer, host, proto);
+    lastElementKey = [peer, host, proto];
+  }
+  return lastElement;
+}
+
+function cachedVia(httpVersion: string, name: string): string {
+  const k = lastVia;
+  if (k === undefined || k[0] !== httpVersion || k[1] !== name) {
+    lastViaValue = `${viaProtocol(httpVersion)} ${name}`;
+    lastVia = [httpVersion, name];
+  }
+  return lastViaValue;
 }
 
 /**
@@ -314,54 +398,56 @@ function joined(values: string[]): string | undefined {
 export function planRequestHeaders(input: RequestHeaderInput): HeaderList {
   const { headers } = input;
   const named = headers.connection === undefined ? NONE : new Set(tokenList(headers.connection));
-  const entries = input.rawHeaders ? rawEntries(input.rawHeaders) : mapEntries(headers, false);
+  // `rawHeaders` keep repeated fields apart and in order; the pairs are made only for what is kept.
+  const flat = input.rawHeaders ?? flatEntries(headers);
   const out: HeaderList = [];
   let hostSeen = false;
   let lengthSeen = false;
   let cookieAt = -1;
-  const xff: string[] = [];
-  const forwarded: string[] = [];
-  const via: string[] = [];
+  let xff: string[] | undefined;
+  let forwarded: string[] | undefined;
+  let via: string[] | undefined;
   let xfProto: string | undefined;
   let xfHost: string | undefined;
-  for (const entry of entries) {
-    const name = entry[0];
+  for (let i = 0; i + 1 < flat.length; i += 2) {
+    const name = lowerName(flat[i]!);
+    const value = flat[i + 1]!;
     switch (name) {
       case 'host':
-        if (!hostSeen) out.push(['host', input.host ?? entry[1]]);
+        if (!hostSeen) out.push(['host', input.host ?? value]);
         hostSeen = true;
         continue;
       case 'content-length':
-        if (!lengthSeen) out.push(entry);
+        if (!lengthSeen) out.push([name, value]);
         lengthSeen = true;
         continue;
       case 'x-forwarded-for':
-        xff.push(entry[1]);
+        xff = append(xff, value);
         continue;
       case 'forwarded':
-        forwarded.push(entry[1]);
+        forwarded = append(forwarded, value);
         continue;
       case 'via':
-        via.push(entry[1]);
+        via = append(via, value);
         continue;
       case 'x-forwarded-proto':
-        xfProto ??= entry[1];
+        xfProto ??= value;
         continue;
       case 'x-forwarded-host':
-        xfHost ??= entry[1];
+        xfHost ??= value;
         continue;
       case 'expect':
         continue;
       case 'tracestate':
-        if (input.traceparent.continued && !named.has(name)) out.push(entry);
+        if (input.traceparent.continued && !named.has(name)) out.push([name, value]);
         continue;
       case 'cookie':
         if (named.has(name)) continue;
         // HTTP/2 sends cookies as separate fields; an HTTP/1.1 upstream expects one (RFC 9113 §8.2.3).
         if (cookieAt < 0) {
           cookieAt = out.length;
-          out.push(['cookie', entry[1]]);
-        } else out[cookieAt] = ['cookie', `${out[cookieAt]![1]}; ${entry[1]}`];
+          out.push(['cookie', value]);
+        } else out[cookieAt] = ['cookie', `${out[cookieAt]![1]}; ${value}`];
         continue;
     }
     // HTTP/2 pseudo-headers (`:authority`, `:path`) are not header fields of an HTTP/1.1 request.
@@ -370,11 +456,11 @@ export function planRequestHeaders(input: RequestHeaderInput): HeaderList {
     if (named.has(name) && !PROTECTED.has(name)) continue;
     if (!input.peerTrusted && FORWARDING_ALIASES.has(name)) continue;
     if (isLookAlike(name)) continue;
-    out.push(entry);
+    out.push([name, value]);
   }
   if (!hostSeen && input.host !== undefined) out.unshift(['host', input.host]);
   const proto = input.encrypted ? 'https' : 'http';
-  const peer = peerText(input.remoteAddress);
+  const peer = cachedPeerText(input.remoteAddress);
   const trusted = input.peerTrusted;
   const priorXff = trusted ? joined(xff) : undefined;
   const hop = peer ?? 'unknown';
@@ -383,11 +469,11 @@ export function planRequestHeaders(input: RequestHeaderInput): HeaderList {
   const thisHost = input.host;
   const fwdHost = (trusted && xfHost?.trim()) || thisHost;
   if (fwdHost !== undefined && fwdHost !== '') out.push(['x-forwarded-host', fwdHost]);
-  const element = forwardedElement(peer, thisHost, proto);
+  const element = cachedElement(peer, thisHost, proto);
   const priorForwarded = trusted ? joined(forwarded) : undefined;
   out.push(['forwarded', priorForwarded ? `${priorForwarded}, ${element}` : element]);
   const priorVia = joined(via);
-  const ours = `${viaProtocol(input.httpVersion)} ${input.via}`;
+  const ours = cachedVia(input.httpVersion, input.via);
   out.push(['via', priorVia ? `${priorVia}, ${ours}` : ours]);
   out.push(['x-request-id', input.requestId]);
   out.push(['traceparent', input.traceparent.header]);
@@ -418,6 +504,25 @@ export interface ResponseHeaderOptions {
 }
 
 /**
+ * The fields an upstream's `Connection` names, added to `named`. Nearly always it names none but
+ * `keep-alive` or `close`, which are dropped anyway: then nothing is built.
+ */
+function connectionNamed(named: string[] | undefined, value: string | string[]): string[] | undefined {
+  if (typeof value === 'string') {
+    const lower = lowerName(value);
+    if (lower === 'keep-alive' || lower === 'close') return named;
+  }
+  for (const token of tokenList(value)) if (!HOP_BY_HOP.has(token)) named = append(named, token);
+  return named;
+}
+
+/** Whether a response field (lower-case name) is not passed to the client. */
+function dropsResponseField(name: string, named: string[] | undefined, limited: boolean): boolean {
+  if (HOP_BY_HOP.has(name) || name === 'x-request-id' || named?.includes(name) === true) return true;
+  return limited && RATE_LIMIT_RESPONSE_HEADERS.has(name);
+}
+
+/**
  * The header list to send the client with an upstream's response: the upstream's fields (a
  * `HeaderMap` as undici or node:http give them, or an ordered list), less every hop-by-hop field
  * and every field the upstream's `Connection` names, less the upstream's own `X-Request-ID` and,
@@ -430,20 +535,30 @@ export function planResponseHeaders(
   decision: Pick<ForwardDecision, 'responseHeaders' | 'websocket' | 'limits'>,
   options: ResponseHeaderOptions = {},
 ): HeaderList {
-  const entries: HeaderList = Array.isArray(upstreamHeaders)
-    ? upstreamHeaders.map(([n, v]) => [n.toLowerCase(), v])
-    : mapEntries(upstreamHeaders, true);
-  // The tokens of the upstream's `Connection`: nearly always none or just `keep-alive`/`close`,
-  // so a short array beats building a Set per response.
-  let named: string[] | undefined;
-  for (const [n, v] of entries) if (n === 'connection') named = named ? [...named, ...tokenList(v)] : tokenList(v);
   const limited = decision.limits !== undefined && decision.limits.results.length > 0;
   const out: HeaderList = [];
-  for (const entry of entries) {
-    const name = entry[0];
-    if (HOP_BY_HOP.has(name) || name === 'x-request-id' || named?.includes(name)) continue;
-    if (limited && RATE_LIMIT_RESPONSE_HEADERS.has(name)) continue;
-    out.push(entry);
+  if (Array.isArray(upstreamHeaders)) {
+    let named: string[] | undefined;
+    for (const [n, v] of upstreamHeaders) if (lowerName(n) === 'connection') named = connectionNamed(named, v);
+    for (const [n, v] of upstreamHeaders) {
+      const name = lowerName(n);
+      if (!dropsResponseField(name, named, limited)) out.push([name, v]);
+    }
+  } else {
+    const keys = Object.keys(upstreamHeaders);
+    let named: string[] | undefined;
+    for (const key of keys) {
+      const v = upstreamHeaders[key];
+      if (v !== undefined && lowerName(key) === 'connection') named = connectionNamed(named, v);
+    }
+    for (const key of keys) {
+      const v = upstreamHeaders[key];
+      if (v === undefined) continue;
+      const name = lowerName(key);
+      if (dropsResponseField(name, named, limited)) continue;
+      if (typeof v === 'string') out.push([name, v]);
+      else for (const each of v) out.push([name, each]);
+    }
   }
   if (decision.websocket && options.status === 101) {
     out.push(['connection', 'upgrade']);

@@ -68,8 +68,11 @@ export function resolveVersion(
   if (fromPath !== undefined) return { version: fromPath, source: 'path' };
   if (versioning && versioning.default !== '')
     return { version: normalizeVersion(versioning.default), source: 'default' };
-  return { version: undefined, source: 'none' };
+  return NO_VERSION;
 }
+
+/** The answer for most requests of a gateway without versions; one object, never changed. */
+const NO_VERSION: ResolvedVersion = Object.freeze({ version: undefined, source: 'none' });
 
 /**
  * The header map the router sees: the request's, with {@link VERSION_CONSTRAINT_HEADER} set to
