@@ -24,6 +24,7 @@ import type {
 } from '../gateway/events.js';
 import { parseTraceparent } from '../gateway/pipeline/headers.js';
 import { prepare } from '../gateway/pipeline/prepare.js';
+import type { CompiledTarget } from '../gateway/types.js';
 import { methodLabel } from './metrics.js';
 
 type OtelApi = NonNullable<ReturnType<typeof deps.otel>>;
@@ -56,6 +57,8 @@ export class GatewayTracing {
   readonly #server = new WeakMap<ObservedRequest, Span>();
   /** Attempt spans by request and attempt number (at most a few per request). */
   readonly #attempts = new WeakMap<ObservedRequest, Map<number, Span>>();
+  /** `server.address` and `server.port` of a target, parsed from its origin once (not per attempt). */
+  readonly #servers = new WeakMap<CompiledTarget, { address: string; port: number }>();
 
   private constructor(api: OtelApi) {
     this.#api = api;
@@ -81,6 +84,16 @@ export class GatewayTracing {
       this.#tracer = provider.getTracer(TRACER_NAME, TRACER_VERSION);
     }
     return this.#tracer;
+  }
+
+  #serverOf(target: CompiledTarget): { address: string; port: number } {
+    let server = this.#servers.get(target);
+    if (server === undefined) {
+      const url = new URL(target.origin);
+      server = { address: url.hostname, port: Number(url.port || (url.protocol === 'https:' ? 443 : 80)) };
+      this.#servers.set(target, server);
+    }
+    return server;
   }
 
   /** The parent of a request's span: an active span (the app's own instrumentation), else the client's `traceparent`. */
@@ -175,7 +188,7 @@ export class GatewayTracing {
         const parent = this.#server.get(event.request);
         const tracer = this.#tracer;
         if (parent === undefined || tracer === undefined) return;
-        const url = new URL(event.target.origin);
+        const server = this.#serverOf(event.target);
         const method = methodLabel(event.request.method);
         const span = tracer.startSpan(
           method === '_OTHER' ? 'HTTP' : method,
@@ -183,8 +196,8 @@ export class GatewayTracing {
             kind: api.SpanKind.CLIENT,
             attributes: {
               'http.request.method': method,
-              'server.address': url.hostname,
-              'server.port': Number(url.port || (url.protocol === 'https:' ? 443 : 80)),
+              'server.address': server.address,
+              'server.port': server.port,
               'url.full': `${event.target.origin}${event.decision.upstreamPath}`,
               'switchyard.service': event.service.name,
               'switchyard.target': event.target.id,
