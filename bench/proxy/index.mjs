@@ -16,7 +16,9 @@
 // SWITCHYARD_BENCH_DURATION (seconds per contender per round, default 5),
 // SWITCHYARD_BENCH_ROUNDS (default 5), SWITCHYARD_BENCH_WARMUP (seconds, default 3, repeated up to
 // SWITCHYARD_BENCH_WARMUP_REQUESTS, default 40000) shorten or lengthen it;
-// SWITCHYARD_BENCH_ONLY=name,name runs a subset (names as in the table) and writes nothing.
+// SWITCHYARD_BENCH_ONLY=name,name runs a subset (names as in the table, and `observability` for
+// the observability overhead part) and writes nothing; SWITCHYARD_BENCH_OBSERVABILITY_ROUNDS
+// (default 3) sets that part's rounds.
 // On a machine shared with other work, run it as `nice -n -15 node --expose-gc bench/run.mjs proxy`
 // (as root): the contenders, the upstream and wrk inherit the priority.
 import { spawn, spawnSync } from 'node:child_process';
@@ -392,7 +394,7 @@ http {
       running.push({ name, url: c.url, pid: c.pid ?? c.child?.pid });
     }
     const rounds = Object.fromEntries(running.map((c) => [c.name, []]));
-    for (let r = 0; r < ROUNDS; r++) {
+    for (let r = 0; r < (running.length > 0 ? ROUNDS : 0); r++) {
       const order = running.map((_, i) => running[(i + r) % running.length]);
       const line = [];
       for (const c of order) {
@@ -427,24 +429,31 @@ http {
     }
 
     const cost = switchyardFile ? await decisionCost(switchyardFile) : undefined;
-    const observability = await observabilityOverhead({
-      tmp,
-      upstreamPorts,
-      path: PATH,
-      rounds: 3,
-      seconds: Math.max(2, Math.round(DURATION / 2)),
-      tools: {
-        freePort,
-        startProcess,
-        stop,
-        wrk,
-        switchyardConfig,
-        bin: join(root, 'packages', 'adapters', 'bin', 'switchyard.mjs'),
-      },
-    });
-    const observedOn = observability.variants['logs+metrics+traces (no tracer provider)'];
-    const observedSdk = observability.variants['logs+metrics+traces (OTel SDK recording)'];
-    console.log(`  observability: ${JSON.stringify(observability.variants)}`);
+    // A subset without `observability` skips that part (it is not a contender of the table).
+    const skipObservability = ONLY !== undefined && !ONLY.includes('observability');
+    const observability = skipObservability
+      ? undefined
+      : await observabilityOverhead({
+          tmp,
+          upstreamPorts,
+          path: PATH,
+          rounds: Math.max(1, Number(process.env.SWITCHYARD_BENCH_OBSERVABILITY_ROUNDS ?? 3)),
+          seconds: Math.max(2, Math.round(DURATION / 2)),
+          tools: {
+            freePort,
+            startProcess,
+            stop,
+            wrk,
+            switchyardConfig,
+            bin: join(root, 'packages', 'adapters', 'bin', 'switchyard.mjs'),
+            cpuTicks,
+            tickUs: TICK_US,
+            warmUp,
+          },
+        });
+    const observedOn = observability?.variants['logs+metrics+traces (no tracer provider)'];
+    const observedSdk = observability?.variants['logs+metrics+traces (OTel SDK recording)'];
+    if (observability) console.log(`  observability: ${JSON.stringify(observability.variants)}`);
     const sy = results.switchyard;
     const floor = results['undici floor'];
     const fastify = results['@fastify/http-proxy'];
@@ -496,7 +505,7 @@ http {
       'req/s >= 0.9x undici floor': ratios.vsUndiciFloor === null ? null : ratios.vsUndiciFloor >= 0.9,
       'p99 added <= 1.2x floor p99 added':
         ratios.p99AddedVsFloorAdded === null ? null : ratios.p99AddedVsFloorAdded <= 1.2,
-      'observability on >= 0.85x off': observedOn.ratioToOff >= 0.85,
+      'observability on >= 0.85x off': observedOn ? observedOn.ratioToOff >= 0.85 : null,
     };
     const tool = `wrk -t1 -c${CONNECTIONS} -d${DURATION}s --latency, ${ROUNDS} interleaved rounds, median (warm-up: ${WARMUP} s runs until ${WARMUP_REQUESTS} requests each)`;
     console.log(`  ratios (of medians): ${JSON.stringify(ratios)}`);
@@ -552,7 +561,7 @@ Where the time goes: ${
           : 'not measured in this run.'
       }
 
-Observability overhead (issue 10's target: ≥ 0.85× off): the same Switchyard config served three ways, interleaved over ${observability.rounds} rounds of \`wrk\` ${observability.secondsPerRound} s each (medians): off ${observability.variants.off.median} req/s; access logs (to /dev/null), metrics and traces on with no tracer provider registered ${observedOn.median} req/s (${observedOn.ratioToOff}×); the same with an OpenTelemetry SDK recording every span (BasicTracerProvider, batch processor, an exporter that drops them) ${observedSdk.median} req/s (${observedSdk.ratioToOff}×).`,
+Observability overhead (issue 10's target: ≥ 0.85× off): the same Switchyard config served three ways, interleaved over ${observability.rounds} rounds of \`wrk\` ${observability.secondsPerRound} s each (medians): off ${observability.variants.off.median} req/s; access logs (to /dev/null), metrics and traces on with no tracer provider registered ${observedOn.median} req/s (${observedOn.ratioToOff}×); the same with an OpenTelemetry SDK recording every span (BasicTracerProvider, batch processor, an exporter that drops them) ${observedSdk.median} req/s (${observedSdk.ratioToOff}×). Median of the per-round ratios: ${observedOn.medianRoundRatioToOff}× and ${observedSdk.medianRoundRatioToOff}×. CPU per request (median over the rounds): off ${observability.variants.off.medianCpuUsPerRequest} µs, on ${observedOn.medianCpuUsPerRequest} µs (${observedOn.cpuUsAddedOverOff} µs added), with the SDK ${observedSdk.medianCpuUsPerRequest} µs (${observedSdk.cpuUsAddedOverOff} µs added).`,
     );
   } finally {
     for (const c of children) await stop(c);

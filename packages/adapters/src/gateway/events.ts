@@ -314,13 +314,13 @@ export class GatewayEvents {
       startedNs,
       startedAtMs: Date.now(),
     };
-    this.emit({ type: 'request-start', request });
+    if (this.#lists['request-start'].length > 0) this.emit({ type: 'request-start', request });
     return request;
   }
 
   /** Emits `request-decided`, and `limit-decided` when limits applied to the request. */
   decided(request: ObservedRequest, decision: Decision): void {
-    this.emit({ type: 'request-decided', request, decision });
+    if (this.#lists['request-decided'].length > 0) this.emit({ type: 'request-decided', request, decision });
     const limits = decision.limits;
     const unavailable = decision.kind === 'respond' && decision.reason === 'limit-store-unavailable';
     if (limits === undefined && !unavailable) return;

@@ -77,12 +77,11 @@ export class Observability implements GatewayObserver {
     this.tracing = this.#tracing !== undefined;
     this.#handlers = [];
     if (this.#metrics) this.#handlers.push(this.#metrics.handlers());
-    if (this.#tracing) this.#handlers.push(this.#tracing.handlers());
     if (options.accessLog !== undefined && options.accessLog !== false) {
-      const { logger, close } = accessLogger(options.accessLog === true ? {} : options.accessLog);
-      this.logger = logger;
-      this.#closeLog = close;
-      this.#handlers.push(accessLogHandlers(logger));
+      const log = accessLogger(options.accessLog === true ? {} : options.accessLog);
+      this.logger = log.logger;
+      this.#closeLog = log.close;
+      this.#handlers.push(accessLogHandlers(log));
     } else {
       this.logger = undefined;
       this.#closeLog = async () => {};
@@ -104,6 +103,8 @@ export class Observability implements GatewayObserver {
   attach(gateway: ObservedGateway): () => void {
     const undo = this.#handlers.map((h) => gateway.events.subscribe(h));
     if (this.#metrics) undo.push(this.#metrics.watch(gateway));
+    // Span listeners only while a tracer provider is registered (see GatewayTracing.watch).
+    if (this.#tracing) undo.push(this.#tracing.watch(gateway.events));
     return () => {
       for (const u of undo) u();
     };

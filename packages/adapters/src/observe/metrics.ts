@@ -7,9 +7,10 @@
  * @module
  */
 
-import type { Counter, Histogram, Registry } from 'prom-client';
+import type { Counter, Registry } from 'prom-client';
 import deps from '#observe-deps';
 import type {
+  AttemptOutcome,
   GatewayEventHandlers,
   LimitDecidedEvent,
   ObservedGateway,
@@ -20,6 +21,7 @@ import type {
   UpstreamConnections,
 } from '../gateway/events.js';
 import type { BreakerState, TargetView } from '../gateway/resilience/index.js';
+import { type CounterCell, CounterCells, type HistogramCell, HistogramCells } from './cells.js';
 
 /** Options of the metrics. */
 export interface MetricsOptions {
@@ -36,12 +38,28 @@ export const LATENCY_BUCKETS: readonly number[] = [
   0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10,
 ];
 
-/** Methods labelled as themselves; any other is `_OTHER` (OpenTelemetry's rule, for bounded labels). */
-const KNOWN_METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'CONNECT', 'OPTIONS', 'TRACE', 'PATCH']);
+/** Methods labelled as themselves, by index; any other is `_OTHER` (OpenTelemetry's rule, for bounded labels). */
+const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'CONNECT', 'OPTIONS', 'TRACE', 'PATCH'] as const;
+const METHOD_INDEX = new Map<string, number>(METHODS.map((m, i) => [m, i]));
+/** The index of `_OTHER` in a route's counter cells. */
+const OTHER = METHODS.length;
 
 /** The method as a label value. */
 export function methodLabel(method: string): string {
-  return KNOWN_METHODS.has(method) ? method : '_OTHER';
+  return METHOD_INDEX.has(method) ? method : '_OTHER';
+}
+
+/** The per-request series of one (route, service): its latency histogram, its counters by status and method. */
+interface RouteCells {
+  readonly duration: HistogramCell;
+  /** By `status * 16 + method index`. */
+  readonly requests: Map<number, CounterCell>;
+}
+
+/** The per-attempt series of one (service, target). */
+interface TargetCells {
+  readonly duration: HistogramCell;
+  readonly attempts: Partial<Record<AttemptOutcome, CounterCell>>;
 }
 
 const NONE = 'none';
@@ -50,10 +68,15 @@ const BREAKER_STATES: readonly BreakerState[] = ['closed', 'open', 'half-open'];
 /** The metrics of one {@link Observability}; see the module comment. */
 export class GatewayMetrics {
   readonly registry: Registry;
-  readonly #requests: Counter<'method' | 'route' | 'service' | 'status'>;
-  readonly #duration: Histogram<'route' | 'service'>;
-  readonly #attempts: Counter<'service' | 'target' | 'outcome'>;
-  readonly #upstreamDuration: Histogram<'service' | 'target'>;
+  // The four series families every request touches are cells found once per label set (see cells.ts).
+  readonly #requests: CounterCells;
+  readonly #duration: HistogramCells;
+  readonly #attempts: CounterCells;
+  readonly #upstreamDuration: HistogramCells;
+  /** Route pattern -> service -> its cells. */
+  readonly #routes = new Map<string, Map<string, RouteCells>>();
+  /** Service -> target id -> its cells. */
+  readonly #targets = new Map<string, Map<string, TargetCells>>();
   readonly #limitRejections: Counter<'policy' | 'reason'>;
   readonly #retries: Counter<'service' | 'reason'>;
   readonly #budgetExhausted: Counter<'service'>;
@@ -66,32 +89,32 @@ export class GatewayMetrics {
     this.registry = registry;
     const buckets = [...(options.buckets ?? LATENCY_BUCKETS)];
     const registers = [registry];
-    this.#requests = new prom.Counter({
-      name: 'switchyard_http_requests_total',
-      help: 'Requests served, by method, route (path pattern), service and status (0: the client left before a status).',
-      labelNames: ['method', 'route', 'service', 'status'],
-      registers,
-    });
-    this.#duration = new prom.Histogram({
-      name: 'switchyard_http_request_duration_seconds',
-      help: 'Time from arrival to the end of the response, by route and service.',
-      labelNames: ['route', 'service'],
+    this.#requests = new CounterCells(
+      'switchyard_http_requests_total',
+      'Requests served, by method, route (path pattern), service and status (0: the client left before a status).',
+      ['method', 'route', 'service', 'status'],
+      registry,
+    );
+    this.#duration = new HistogramCells(
+      'switchyard_http_request_duration_seconds',
+      'Time from arrival to the end of the response, by route and service.',
+      ['route', 'service'],
       buckets,
-      registers,
-    });
-    this.#attempts = new prom.Counter({
-      name: 'switchyard_upstream_attempts_total',
-      help: 'Exchanges with upstream targets, by outcome: response, failed, timeout, client-aborted.',
-      labelNames: ['service', 'target', 'outcome'],
-      registers,
-    });
-    this.#upstreamDuration = new prom.Histogram({
-      name: 'switchyard_upstream_request_duration_seconds',
-      help: 'Time of one exchange with an upstream target, from sending to the end of its response.',
-      labelNames: ['service', 'target'],
+      registry,
+    );
+    this.#attempts = new CounterCells(
+      'switchyard_upstream_attempts_total',
+      'Exchanges with upstream targets, by outcome: response, failed, timeout, client-aborted.',
+      ['service', 'target', 'outcome'],
+      registry,
+    );
+    this.#upstreamDuration = new HistogramCells(
+      'switchyard_upstream_request_duration_seconds',
+      'Time of one exchange with an upstream target, from sending to the end of its response.',
+      ['service', 'target'],
       buckets,
-      registers,
-    });
+      registry,
+    );
     this.#limitRejections = new prom.Counter({
       name: 'switchyard_rate_limit_rejections_total',
       help: 'Requests a rate limit turned away, by policy; reason exceeded (429) or store-unavailable (503).',
@@ -202,19 +225,29 @@ export class GatewayMetrics {
         const route = decision?.route?.path ?? NONE;
         // An answer of the gateway's own on a route (429) counts for the route's one service, if it has one.
         const service = decision?.kind === 'forward' ? decision.service.name : (decision?.route?.service ?? NONE);
-        this.#requests.inc({
-          method: methodLabel(event.request.method),
-          route,
-          service,
-          status: String(event.status),
-        });
-        this.#duration.observe({ route, service }, event.durationSeconds);
+        const cells = this.#routeCells(route, service);
+        cells.duration.observe(event.durationSeconds);
+        const method = event.request.method;
+        const m = METHOD_INDEX.get(method) ?? OTHER;
+        const key = event.status * 16 + m;
+        let count = cells.requests.get(key);
+        if (count === undefined) {
+          const labels = { method: m === OTHER ? '_OTHER' : method, route, service, status: String(event.status) };
+          count = this.#requests.cell(labels);
+          cells.requests.set(key, count);
+        }
+        count.value++;
       },
       'upstream-attempt-end': (event: UpstreamAttemptEndEvent) => {
-        const service = event.service.name;
-        const target = event.target.id;
-        this.#attempts.inc({ service, target, outcome: event.outcome });
-        this.#upstreamDuration.observe({ service, target }, event.durationSeconds);
+        const cells = this.#targetCells(event.service.name, event.target.id);
+        cells.duration.observe(event.durationSeconds);
+        const outcome = event.outcome;
+        let count = cells.attempts[outcome];
+        if (count === undefined) {
+          count = this.#attempts.cell({ service: event.service.name, target: event.target.id, outcome });
+          cells.attempts[outcome] = count;
+        }
+        count.value++;
       },
       'limit-decided': (event: LimitDecidedEvent) => {
         if (event.outcome === 'admitted') return;
@@ -234,6 +267,34 @@ export class GatewayMetrics {
         this.#breakerTransitions.inc({ service: event.service, target: event.target, to });
       },
     };
+  }
+
+  #routeCells(route: string, service: string): RouteCells {
+    let byService = this.#routes.get(route);
+    if (byService === undefined) {
+      byService = new Map();
+      this.#routes.set(route, byService);
+    }
+    let cells = byService.get(service);
+    if (cells === undefined) {
+      cells = { duration: this.#duration.cell({ route, service }), requests: new Map() };
+      byService.set(service, cells);
+    }
+    return cells;
+  }
+
+  #targetCells(service: string, target: string): TargetCells {
+    let byTarget = this.#targets.get(service);
+    if (byTarget === undefined) {
+      byTarget = new Map();
+      this.#targets.set(service, byTarget);
+    }
+    let cells = byTarget.get(target);
+    if (cells === undefined) {
+      cells = { duration: this.#upstreamDuration.cell({ service, target }), attempts: {} };
+      byTarget.set(target, cells);
+    }
+    return cells;
   }
 
   /** The exposition text, as `/metrics` serves it. */

@@ -2,9 +2,11 @@
  * Traces through `@opentelemetry/api`: when the process has registered a tracer provider (an
  * OpenTelemetry SDK), one SERVER span per request and one CLIENT span per upstream attempt, with
  * the HTTP semantic-convention attributes, and the upstream's `traceparent` naming the attempt
- * span. Without a registered provider each request costs one check of the global provider and
- * nothing is recorded; the pipeline's own `traceparent` (continued when valid, else started) is
- * sent unchanged. `@opentelemetry/api` is an optional peer dependency: without it, no spans.
+ * span. The span listeners are subscribed only while a provider is registered (checked when a
+ * gateway is attached and then every second, see {@link GatewayTracing.watch}): without one,
+ * requests cost nothing here and nothing is recorded; the pipeline's own `traceparent`
+ * (continued when valid, else started) is sent unchanged. `@opentelemetry/api` is an optional
+ * peer dependency: without it, no spans.
  * @module
  */
 
@@ -12,6 +14,7 @@ import type { Context, Span, SpanContext, Tracer, TracerProvider } from '@opente
 import deps from '#observe-deps';
 import type {
   GatewayEventHandlers,
+  GatewayEvents,
   ObservedRequest,
   RequestDecidedEvent,
   RequestFinishedEvent,
@@ -21,11 +24,14 @@ import type {
 } from '../gateway/events.js';
 import { parseTraceparent } from '../gateway/pipeline/headers.js';
 import { prepare } from '../gateway/pipeline/prepare.js';
+import type { CompiledTarget } from '../gateway/types.js';
 import { methodLabel } from './metrics.js';
 
 type OtelApi = NonNullable<ReturnType<typeof deps.otel>>;
 
 const TRACER_NAME = '@switchyard/adapters';
+/** How often a watched gateway checks whether a tracer provider was registered or removed. */
+const PROVIDER_CHECK_MS = 1000;
 const TRACER_VERSION = '0.1.0';
 
 /** `host[:port]` split, for `server.address` / `server.port`. */
@@ -51,6 +57,8 @@ export class GatewayTracing {
   readonly #server = new WeakMap<ObservedRequest, Span>();
   /** Attempt spans by request and attempt number (at most a few per request). */
   readonly #attempts = new WeakMap<ObservedRequest, Map<number, Span>>();
+  /** `server.address` and `server.port` of a target, parsed from its origin once (not per attempt). */
+  readonly #servers = new WeakMap<CompiledTarget, { address: string; port: number }>();
 
   private constructor(api: OtelApi) {
     this.#api = api;
@@ -78,6 +86,16 @@ export class GatewayTracing {
     return this.#tracer;
   }
 
+  #serverOf(target: CompiledTarget): { address: string; port: number } {
+    let server = this.#servers.get(target);
+    if (server === undefined) {
+      const url = new URL(target.origin);
+      server = { address: url.hostname, port: Number(url.port || (url.protocol === 'https:' ? 443 : 80)) };
+      this.#servers.set(target, server);
+    }
+    return server;
+  }
+
   /** The parent of a request's span: an active span (the app's own instrumentation), else the client's `traceparent`. */
   #parent(request: ObservedRequest): Context {
     const api = this.#api;
@@ -93,7 +111,33 @@ export class GatewayTracing {
     });
   }
 
-  /** The listeners that start and end the spans. */
+  /**
+   * Subscribes the span listeners to `events` while a tracer provider is registered: now, and
+   * re-checked every second (an unref'd timer), so that requests pay nothing for traces while no
+   * provider is there. A provider registered while the gateway serves is picked up within a second;
+   * requests already under way when the listeners go away keep no span. Returns the undo.
+   */
+  watch(events: GatewayEvents): () => void {
+    const handlers = this.handlers();
+    let unsubscribe: (() => void) | undefined;
+    const check = () => {
+      const registered = this.tracer() !== undefined;
+      if (registered && unsubscribe === undefined) unsubscribe = events.subscribe(handlers);
+      else if (!registered && unsubscribe !== undefined) {
+        unsubscribe();
+        unsubscribe = undefined;
+      }
+    };
+    check();
+    const timer = setInterval(check, PROVIDER_CHECK_MS);
+    timer.unref();
+    return () => {
+      clearInterval(timer);
+      unsubscribe?.();
+    };
+  }
+
+  /** The listeners that start and end the spans (a provider removed meanwhile: they record nothing). */
   handlers(): GatewayEventHandlers {
     const api = this.#api;
     return {
@@ -144,7 +188,7 @@ export class GatewayTracing {
         const parent = this.#server.get(event.request);
         const tracer = this.#tracer;
         if (parent === undefined || tracer === undefined) return;
-        const url = new URL(event.target.origin);
+        const server = this.#serverOf(event.target);
         const method = methodLabel(event.request.method);
         const span = tracer.startSpan(
           method === '_OTHER' ? 'HTTP' : method,
@@ -152,8 +196,8 @@ export class GatewayTracing {
             kind: api.SpanKind.CLIENT,
             attributes: {
               'http.request.method': method,
-              'server.address': url.hostname,
-              'server.port': Number(url.port || (url.protocol === 'https:' ? 443 : 80)),
+              'server.address': server.address,
+              'server.port': server.port,
               'url.full': `${event.target.origin}${event.decision.upstreamPath}`,
               'switchyard.service': event.service.name,
               'switchyard.target': event.target.id,

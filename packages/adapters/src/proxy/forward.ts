@@ -350,7 +350,10 @@ class Forwarding {
     let headers = flattenHeaders(decision.requestHeaders, true);
     if (this.observed !== undefined) {
       this.attemptStartNs = process.hrtime.bigint();
-      headers = attemptStarted(this.ctx.events!, this.observed, decision, this.attempt, headers);
+      // Built only when someone listens (a tracer, while a provider is registered): else no event
+      // and no header to look for.
+      if (this.ctx.events!.wants('upstream-attempt-start'))
+        headers = attemptStarted(this.ctx.events!, this.observed, decision, this.attempt, headers);
     }
     let pool: Dispatcher;
     try {
