@@ -22,7 +22,9 @@ function runNode(
   ];
   const result = spawnSync(process.execPath, args, {
     cwd: nodePkg,
-    env: { ...process.env, SWITCHYARD_IMPLEMENTATION: '', ...env },
+    // NODE_PATH as pnpm/vitest set it reaches the workspace's hoisted packages, the platform
+    // package among them: a user's process has none, and the copies here must not see them.
+    env: { ...process.env, NODE_PATH: '', SWITCHYARD_IMPLEMENTATION: '', ...env },
     encoding: 'utf8',
   });
   return { status: result.status, stdout: result.stdout.trim(), stderr: result.stderr };
@@ -86,9 +88,6 @@ describe('@switchyard/node loader order: SWITCHYARD_NATIVE_PATH, the local build
 
   /** The copy gets a node_modules of its own: @switchyard/core, and the platform package when asked. */
   function ownNodeModules(copy: string, dir: string, withPlatformPackage: boolean): string {
-    rmSync(join(copy, 'node_modules'));
-    mkdirSync(join(copy, 'node_modules', '@switchyard'), { recursive: true });
-    symlinkSync(join(root, 'packages', 'core'), join(copy, 'node_modules', '@switchyard', 'core'));
     const platform = join(copy, 'node_modules', '@switchyard', `node-${target}`);
     if (withPlatformPackage) {
       mkdirSync(platform);
@@ -153,7 +152,10 @@ function withCopiedPackage(withAddon: boolean, body: (copy: string, dir: string)
     execFileSync('cp', ['-r', join(nodePkg, 'dist'), join(copy, 'dist')]);
     const files = ['package.json', 'native.cjs', ...(withAddon ? ['switchyard.node'] : [])];
     for (const file of files) copyFileSync(join(nodePkg, file), join(copy, file));
-    symlinkSync(join(nodePkg, 'node_modules'), join(copy, 'node_modules'));
+    // Its dependency only: the workspace's node_modules also links the platform package, which
+    // holds a binary once release-check has run, and the copy would then not be without one.
+    mkdirSync(join(copy, 'node_modules', '@switchyard'), { recursive: true });
+    symlinkSync(join(root, 'packages', 'core'), join(copy, 'node_modules', '@switchyard', 'core'));
     body(copy, dir);
   } finally {
     rmSync(dir, { recursive: true, force: true });
