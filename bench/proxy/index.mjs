@@ -159,7 +159,7 @@ function warmUp(url) {
 }
 
 /** Switchyard's bench config: 24 routes, a rate limit that never denies, consistent hashing over 3 targets. */
-function switchyardConfig(port, upstreamPorts) {
+export function switchyardConfig(port, upstreamPorts) {
   const targets = upstreamPorts.map((p) => `http://127.0.0.1:${p}`).join(', ');
   const filler = Array.from(
     { length: 20 },
