@@ -12,10 +12,13 @@ import { compileGateway, formatProblems } from '../gateway/config/index.js';
 import { createGateway } from './gateway.js';
 import { type CliIo, perWorkerNote } from './io.js';
 
+/** Where a worker listens: its proxy URL, and its admin listener's URL and paths. */
+type Listening = { url: string; admin: { url: string; paths: string[] } | undefined };
+
 /** Messages between the primary and its workers. */
 type ToWorker = { type: 'reload' } | { type: 'drain' };
 type ToPrimary =
-  | { type: 'listening'; url: string; admin: string | undefined }
+  | ({ type: 'listening' } & Listening)
   | { type: 'reloaded'; ok: true; text: string }
   | { type: 'reloaded'; ok: false; text: string }
   | { type: 'failed'; text: string };
@@ -56,7 +59,7 @@ export async function runPrimary(options: WorkerSpec & { workers: number }, io: 
     });
     return w;
   };
-  const listening = new Promise<{ url: string; admin: string | undefined }>((resolveListening, reject) => {
+  const listening = new Promise<Listening>((resolveListening, reject) => {
     let ready = 0;
     for (let i = 0; i < options.workers; i++) {
       const w = fork();
@@ -88,7 +91,7 @@ export async function runPrimary(options: WorkerSpec & { workers: number }, io: 
   };
   process.on('SIGTERM', drain);
   process.on('SIGINT', drain);
-  let first: { url: string; admin: string | undefined };
+  let first: Listening;
   try {
     first = await listening;
   } catch (err) {
@@ -100,7 +103,7 @@ export async function runPrimary(options: WorkerSpec & { workers: number }, io: 
   // One write, so a reader that waits for the listening line has the notes too.
   io.out(
     `switchyard: ${compiled.name} listening on ${first.url} with ${options.workers} workers: ${compiled.routes.length} routes, ${compiled.services.size} services (implementation: ${implementation}, primary pid ${process.pid})\n${
-      first.admin ? `switchyard: admin on ${first.admin} (/healthz, /routes)\n` : ''
+      first.admin ? `switchyard: admin on ${first.admin.url} (${first.admin.paths.join(', ')})\n` : ''
     }${perWorkerNote(compiled, options.workers)}`,
   );
   return undefined;
@@ -148,7 +151,11 @@ export async function runWorker(io: CliIo): Promise<number | undefined> {
   });
   try {
     const address = await gateway.listen(spec.port, spec.host);
-    send({ type: 'listening', url: address.url, admin: address.admin?.url });
+    send({
+      type: 'listening',
+      url: address.url,
+      admin: address.admin ? { url: address.admin.url, paths: address.admin.paths } : undefined,
+    });
   } catch (err) {
     send({ type: 'failed', text: formatProblems(err) });
     return 1;
