@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { decide, planResponseHeaders, release } from '@switchyard/adapters/gateway';
 import { createGateway } from '@switchyard/adapters/proxy';
-import { switchyardConfig } from './index.mjs';
+import { benchExchange, switchyardConfig } from './index.mjs';
 
 const N = 100_000;
 const dir = mkdtempSync(join(tmpdir(), 'switchyard-alloc-'));
@@ -19,22 +19,7 @@ writeFileSync(file, switchyardConfig(0, [1, 2, 3]));
 const gateway = createGateway(file, { log: () => {} });
 await gateway.listen(0, '127.0.0.1');
 const state = gateway.proxy.state;
-const req = {
-  method: 'GET',
-  target: '/api/users/42',
-  headers: { host: '127.0.0.1:8080', 'x-user-id': 'user-42' },
-  rawHeaders: ['Host', '127.0.0.1:8080', 'x-user-id', 'user-42'],
-  remoteAddress: '127.0.0.1',
-  encrypted: false,
-  httpVersion: '1.1',
-};
-const upstream = {
-  'content-type': 'application/json',
-  'content-length': '39',
-  date: new Date().toUTCString(),
-  connection: 'keep-alive',
-  'keep-alive': 'timeout=60',
-};
+const { req, upstreamHeaders: upstream } = benchExchange();
 const inputs = { nowMs: Date.now(), random: Math.random };
 let sink = 0;
 const run = (n) => {
