@@ -27,7 +27,7 @@ import {
 } from '@switchyard/core';
 import { bindingLimit } from '@switchyard/core/internal';
 import type { CompiledGateway, CompiledLimitPolicy, HeaderList } from '../types.js';
-import { RATE_LIMIT_WARNING_HEADER } from './headers.js';
+import { lowerName, RATE_LIMIT_WARNING_HEADER } from './headers.js';
 import { type KeyInput, keyValue } from './keys.js';
 
 /** A policy as applied to one request: the key its budget is charged under. */
@@ -164,17 +164,6 @@ export function limitHeaderList(decision: MultiDecision | undefined, options: Ra
   if (decision === undefined || decision.results.length === 0) return [];
   const { headers } = rateLimitHeaders(decision, options);
   const out: HeaderList = [];
-  for (const name in headers) {
-    let lower = LOWER.get(name);
-    if (lower === undefined) {
-      lower = name.toLowerCase();
-      // The names are the few the header options allow (the warning's is configured once).
-      if (LOWER.size < 64) LOWER.set(name, lower);
-    }
-    out.push([lower, headers[name]!]);
-  }
+  for (const name in headers) out.push([lowerName(name), headers[name]!]);
   return out;
 }
-
-/** Lower-case spellings of the limit header names, computed once rather than per response. */
-const LOWER = new Map<string, string>();
