@@ -168,17 +168,12 @@ describe('pipeline determinism', () => {
     console.log(`pipeline determinism: seed ${seed}, ${numRuns} runs (FC_SEED=${seed} to replay)`);
     const kinds = new Set<string>();
     await assertAsyncProperty(
-      fc.asyncProperty(
-        arbRequests,
-        fc.integer(),
-        async (requests, runSeed) => {
-          const a = await run(freshState(spec()), requests, runSeed);
-          const b = await run(freshState(spec()), requests, runSeed);
-          expect(b).toEqual(a);
-          for (const s of a.slice(0, -1) as { kind: string; status?: number }[])
-            kinds.add(`${s.kind}${s.status ?? ''}`);
-        },
-      ),
+      fc.asyncProperty(arbRequests, fc.integer(), async (requests, runSeed) => {
+        const a = await run(freshState(spec()), requests, runSeed);
+        const b = await run(freshState(spec()), requests, runSeed);
+        expect(b).toEqual(a);
+        for (const s of a.slice(0, -1) as { kind: string; status?: number }[]) kinds.add(`${s.kind}${s.status ?? ''}`);
+      }),
       300,
     );
     // The generator reaches every kind of decision, so the property is not vacuous.
