@@ -34,7 +34,7 @@ import {
 } from './limits.js';
 import { type Prepared, prepare } from './prepare.js';
 import { rewritePath, upstreamTarget } from './rewrite.js';
-import { type ResolvedVersion, resolveVersion, routerHeaders } from './version.js';
+import { NO_VERSION, type ResolvedVersion, resolveVersion, routerHeaders } from './version.js';
 
 /** A request-target split into its parts. */
 export interface TargetParts {
@@ -129,7 +129,6 @@ function hostHeader(headers: HeaderMap): string | undefined {
 }
 
 const JSON_TYPE = 'application/json; charset=utf-8';
-const NO_VERSION: ResolvedVersion = { version: undefined, source: 'none' };
 const MESSAGE_PATH_MAX = 200;
 
 function shown(path: string): string {

@@ -244,17 +244,9 @@ export function peerText(remoteAddress: string | undefined): string | undefined 
   return zone >= 0 ? lower.slice(0, zone) : lower;
 }
 
-// Most requests of a gateway carry one of a few hosts: the last one's rendering is kept.
-let lastHost: string | undefined;
-let lastHostPart = '';
-
 /** `;host=…` of a `Forwarded` element, `''` for no host or one with control characters. */
 function forwardedHost(host: string | undefined): string {
-  if (host === lastHost) return lastHostPart;
-  const part = host === undefined || host === '' || /[\0-\x1f\x7f]/.test(host) ? '' : `;host=${tokenOrQuoted(host)}`;
-  lastHost = host;
-  lastHostPart = part;
-  return part;
+  return host === undefined || host === '' || /[\0-\x1f\x7f]/.test(host) ? '' : `;host=${tokenOrQuoted(host)}`;
 }
 
 /** One RFC 7239 `Forwarded` element for this hop: `for=…;host=…;proto=…`. */

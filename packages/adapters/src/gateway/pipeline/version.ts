@@ -71,8 +71,8 @@ export function resolveVersion(
   return NO_VERSION;
 }
 
-/** The answer for most requests of a gateway without versions; one object, never changed. */
-const NO_VERSION: ResolvedVersion = Object.freeze({ version: undefined, source: 'none' });
+/** No version: the answer for most requests of a gateway without versions; one object, never changed. */
+export const NO_VERSION: ResolvedVersion = Object.freeze({ version: undefined, source: 'none' });
 
 /**
  * The header map the router sees: the request's, with {@link VERSION_CONSTRAINT_HEADER} set to
