@@ -19,3 +19,4 @@ export {
 } from './gateway.js';
 export { type DecisionEngine, ProxyServer, type ProxyServerOptions } from './server.js';
 export { Upstreams } from './upstreams.js';
+export { applyServeV8Flags, SERVE_V8_FLAGS, serveV8Flags } from './v8-flags.js';
