@@ -325,38 +325,39 @@ export function accessLineJson(
   timeMs: number,
 ): string {
   const { request, decision } = event;
-  const p: (string | number | boolean)[] = ['{"level":30,"time":', timeMs];
-  if (decision !== undefined) p.push(',"requestId":"', esc(decision.requestId), '"');
-  p.push(',"method":"', esc(request.method), '","path":"', esc(decision?.path ?? request.target), '"');
+  // One string built by concatenation: V8 keeps it as a rope until the slab copy flattens it,
+  // cheaper than an array of parts joined.
+  let line = `{"level":30,"time":${timeMs}`;
+  if (decision !== undefined) line += `,"requestId":"${esc(decision.requestId)}"`;
+  line += `,"method":"${esc(request.method)}","path":"${esc(decision?.path ?? request.target)}"`;
   const route = decision?.route;
-  if (route !== undefined) p.push(',"route":"', esc(route.path), '"');
+  if (route !== undefined) line += `,"route":"${esc(route.path)}"`;
   if (decision?.kind === 'forward') {
-    if (decision.version !== undefined) p.push(',"version":"', esc(decision.version), '"');
-    p.push(',"service":"', esc(decision.service.name), '","target":"', esc(decision.target.id), '"');
+    if (decision.version !== undefined) line += `,"version":"${esc(decision.version)}"`;
+    line += `,"service":"${esc(decision.service.name)}","target":"${esc(decision.target.id)}"`;
   }
-  p.push(',"status":', event.status, ',"outcome":"', event.outcome, '"');
-  if (decision?.kind === 'respond') p.push(',"reason":"', decision.reason, '"');
-  p.push(',"latencyMs":', Math.round(event.durationSeconds * 1e6) / 1e3);
+  line += `,"status":${event.status},"outcome":"${event.outcome}"`;
+  if (decision?.kind === 'respond') line += `,"reason":"${decision.reason}"`;
+  line += `,"latencyMs":${Math.round(event.durationSeconds * 1e6) / 1e3}`;
   const ip = clientIp(request);
-  if (ip !== undefined) p.push(',"clientIp":"', esc(ip), '"');
+  if (ip !== undefined) line += `,"clientIp":"${esc(ip)}"`;
   if (decision !== undefined) {
     if (decision.kind === 'respond' && decision.reason === 'limit-store-unavailable')
-      p.push(',"rateLimit":{"outcome":"unavailable"}');
+      line += ',"rateLimit":{"outcome":"unavailable"}';
     else if (decision.limits !== undefined) {
       const binding = decision.limits.binding;
-      p.push(',"rateLimit":{"outcome":"', decision.limits.allowed ? 'admitted' : 'rejected', '"');
+      line += `,"rateLimit":{"outcome":"${decision.limits.allowed ? 'admitted' : 'rejected'}"`;
       if (binding !== undefined) {
-        p.push(',"policy":"', esc(binding.name), '"');
-        if (binding.decision.remaining !== undefined) p.push(',"remaining":', num(binding.decision.remaining));
-        if (binding.decision.limit !== undefined) p.push(',"limit":', num(binding.decision.limit));
+        line += `,"policy":"${esc(binding.name)}"`;
+        if (binding.decision.remaining !== undefined) line += `,"remaining":${num(binding.decision.remaining)}`;
+        if (binding.decision.limit !== undefined) line += `,"limit":${num(binding.decision.limit)}`;
       }
-      p.push('}');
+      line += '}';
     }
   }
-  p.push(',"attempts":', event.attempts, ',"retries":', Math.max(0, event.attempts - 1));
-  p.push(',"retryBudgetExhausted":', retryBudgetExhausted);
-  if (breaker !== undefined) p.push(',"breaker":"', breaker, '"');
-  if (event.error !== undefined) p.push(',"error":"', esc(event.error), '"');
-  p.push(',"msg":"request"}\n');
-  return p.join('');
+  line += `,"attempts":${event.attempts},"retries":${Math.max(0, event.attempts - 1)}`;
+  line += `,"retryBudgetExhausted":${retryBudgetExhausted}`;
+  if (breaker !== undefined) line += `,"breaker":"${breaker}"`;
+  if (event.error !== undefined) line += `,"error":"${esc(event.error)}"`;
+  return `${line},"msg":"request"}\n`;
 }
