@@ -18,7 +18,7 @@
 // SWITCHYARD_BENCH_WARMUP_REQUESTS, default 40000) shorten or lengthen it;
 // SWITCHYARD_BENCH_ONLY=name,name runs a subset (names as in the table, and `observability` for
 // the observability overhead part) and writes nothing; SWITCHYARD_BENCH_OBSERVABILITY_ROUNDS
-// (default 3) sets that part's rounds.
+// (default 5) sets that part's rounds.
 // On a machine shared with other work, run it as `nice -n -15 node --expose-gc bench/run.mjs proxy`
 // (as root): the contenders, the upstream and wrk inherit the priority.
 import { spawn, spawnSync } from 'node:child_process';
@@ -447,8 +447,8 @@ http {
           tmp,
           upstreamPorts,
           path: PATH,
-          rounds: Math.max(1, Number(process.env.SWITCHYARD_BENCH_OBSERVABILITY_ROUNDS ?? 3)),
-          seconds: Math.max(2, Math.round(DURATION / 2)),
+          rounds: Math.max(1, Number(process.env.SWITCHYARD_BENCH_OBSERVABILITY_ROUNDS ?? 5)),
+          seconds: Math.max(2, DURATION),
           tools: {
             freePort,
             startProcess,
