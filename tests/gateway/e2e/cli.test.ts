@@ -252,3 +252,63 @@ ${extra}`;
     }
   });
 });
+
+describe('switchyard serve --workers 2 with metrics on', () => {
+  it('/metrics answers the sum over both workers, whichever worker the scrape lands on', async () => {
+    const port = await closedPort();
+    const adminPort = await closedPort();
+    const file = yaml(
+      'metrics-fleet.yaml',
+      `name: metrics-fleet
+listen: { host: 127.0.0.1, port: ${port} }
+admin: { host: 127.0.0.1, port: ${adminPort} }
+observability:
+  metrics: { enabled: true }
+services:
+  svc: { targets: [${up.origin}] }
+routes:
+  - path: /api/*
+    service: svc
+`,
+    );
+    const child = spawnCli(['serve', file, '--workers', '2']);
+    try {
+      await child.waitFor(/listening on .* with 2 workers/, 20_000);
+      const served = new Set<number>();
+      const sent = 40;
+      for (let i = 0; i < sent; i++) {
+        const r = await request(`http://127.0.0.1:${port}/api/${i}`, { reset: true } as never);
+        await r.body.text();
+        expect(r.statusCode).toBe(200);
+      }
+      const total = (text: string) =>
+        text
+          .split('\n')
+          .filter((l) => l.startsWith('switchyard_http_requests_total{'))
+          .reduce((sum, l) => sum + Number(l.slice(l.lastIndexOf(' ') + 1)), 0);
+      // Both workers listen on the admin port: fresh connections reach both.
+      for (let i = 0; i < 12 && served.size < 2; i++) {
+        const health = await request(`http://127.0.0.1:${adminPort}/healthz`, { reset: true } as never);
+        served.add((JSON.parse(await health.body.text()) as { pid: number }).pid);
+      }
+      expect(served.size).toBe(2);
+      for (let i = 0; i < 4; i++) {
+        const r = await request(`http://127.0.0.1:${adminPort}/metrics`, { reset: true } as never);
+        const text = await r.body.text();
+        expect(r.statusCode).toBe(200);
+        expect(r.headers['content-type']).toMatch(/^text\/plain/);
+        expect(total(text)).toBe(sent);
+        // Histograms are summed too: one observation per request.
+        const count = text
+          .split('\n')
+          .filter((l) => l.startsWith('switchyard_http_request_duration_seconds_count{'))
+          .reduce((sum, l) => sum + Number(l.slice(l.lastIndexOf(' ') + 1)), 0);
+        expect(count).toBe(sent);
+      }
+      child.kill('SIGTERM');
+      expect(await child.exited).toBe(0);
+    } finally {
+      child.kill('SIGKILL');
+    }
+  });
+});

@@ -13,6 +13,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { MultiDecision } from '@switchyard/core';
+import type { Registry } from 'prom-client';
 import type { AttemptResult, RetryReason, RetryVerdict, TargetStateEvent, TargetView } from './resilience/index.js';
 import type {
   CompiledService,
@@ -395,4 +396,9 @@ export interface GatewayObserver {
   attach(gateway: ObservedGateway): () => void;
   /** Endpoints the standalone proxy serves on its admin listener (`/metrics`), by path. */
   readonly endpoints?: Readonly<Record<string, (req: IncomingMessage, res: ServerResponse) => void | Promise<void>>>;
+  /**
+   * The prom-client registry behind its `/metrics` endpoint, if it has one: `serve --workers`
+   * sums the workers' registries into one exposition.
+   */
+  readonly registry?: Registry | undefined;
 }

@@ -176,6 +176,8 @@ export class GatewayMetrics {
       help: 'Whether the balancer may choose an upstream target (1) or not (0: breaker open, or unhealthy).',
       labelNames: ['service', 'target'],
       registers,
+      // Under `serve --workers`, 0 while any worker keeps the target out.
+      aggregator: 'min',
       collect() {
         this.reset();
         for (const t of targetsOf(gateways)) this.set(t.labels, t.view?.status.available === false ? 0 : 1);
@@ -186,6 +188,8 @@ export class GatewayMetrics {
       help: 'Active health checks of an upstream target (services with health:): 1 healthy or not yet checked, 0 unhealthy.',
       labelNames: ['service', 'target'],
       registers,
+      // Under `serve --workers`, 0 while any worker keeps the target out.
+      aggregator: 'min',
       collect() {
         this.reset();
         for (const t of targetsOf(gateways)) {

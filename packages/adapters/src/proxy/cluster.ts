@@ -9,6 +9,7 @@ import { type FSWatcher, watch } from 'node:fs';
 import { basename, dirname, resolve } from 'node:path';
 import { implementation } from '@switchyard/node';
 import { compileGateway, formatProblems } from '../gateway/config/index.js';
+import { ClusterMetrics, type MetricsRequest, registriesOf, shareWorkerMetrics } from './cluster-metrics.js';
 import { createGateway } from './gateway.js';
 import { type CliIo, perWorkerNote } from './io.js';
 
@@ -21,7 +22,8 @@ type ToPrimary =
   | ({ type: 'listening' } & Listening)
   | { type: 'reloaded'; ok: true; text: string }
   | { type: 'reloaded'; ok: false; text: string }
-  | { type: 'failed'; text: string };
+  | { type: 'failed'; text: string }
+  | MetricsRequest;
 
 /** What the primary passes to its workers (through the environment). */
 interface WorkerSpec {
@@ -41,12 +43,14 @@ export async function runPrimary(options: WorkerSpec & { workers: number }, io: 
   const spec: WorkerSpec = { file, port: options.port, host: options.host };
   let draining = false;
   const workers = new Set<Worker>();
+  const metrics = new ClusterMetrics();
   const fork = () => {
     const w = cluster.fork({ [SPEC_ENV]: JSON.stringify(spec) });
     workers.add(w);
     w.on('message', (m: ToPrimary) => {
       if (m.type === 'reloaded') io.err(`${m.text}\n`);
       else if (m.type === 'failed') io.err(m.text);
+      else if (m.type === 'metrics-request') metrics.answer(w, m);
     });
     w.on('exit', (code, signal) => {
       workers.delete(w);
@@ -151,6 +155,8 @@ export async function runWorker(io: CliIo): Promise<number | undefined> {
   });
   try {
     const address = await gateway.listen(spec.port, spec.host);
+    // The admin port is shared by the workers: `/metrics` answers for all of them.
+    if (gateway.admin?.paths.includes('/metrics')) shareWorkerMetrics(registriesOf(gateway.observers), gateway.admin);
     send({
       type: 'listening',
       url: address.url,

@@ -95,6 +95,8 @@ export interface Gateway {
   readonly proxy: ProxyServer | undefined;
   /** The admin server, once listening with `admin:` configured (add `/metrics` here). */
   readonly admin: AdminServer | undefined;
+  /** The observers attached: those of the `observe` option, then the config's `observability:` once compiled. */
+  readonly observers: readonly GatewayObserver[];
   /**
    * Breakers, health and retry budgets of every target, kept across reloads: subscribe with
    * `resilience.onStateChange(listener)`, list with `resilience.targets(Date.now())`.
@@ -236,6 +238,9 @@ export function createGateway(configOrPath: string | object, options: GatewayOpt
     },
     get admin() {
       return admin;
+    },
+    get observers() {
+      return fromConfig ? [...observers, fromConfig] : [...observers];
     },
     resilience,
 
