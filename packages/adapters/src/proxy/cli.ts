@@ -15,6 +15,7 @@ import { runPrimary, runWorker } from './cluster.js';
 import { formatExplanation } from './explain-format.js';
 import { createGateway } from './gateway.js';
 import type { CliIo } from './io.js';
+import { applyServeV8Flags } from './v8-flags.js';
 
 const stdio: CliIo = {
   out: (t) => process.stdout.write(t),
@@ -174,6 +175,8 @@ async function serve(file: string, values: Values, io: CliIo): Promise<number | 
   const port = parsePort(values.port);
   const workers = parseWorkers(values.workers);
   if (workers > 1) return runPrimary({ file, port, host: values.host, workers }, io);
+  // This process serves: set its V8 for a proxy (v8-flags.ts says why) before any request.
+  applyServeV8Flags();
   const gateway = createGateway(file, { watch: true, signals: true, log: (line) => io.err(`${line}\n`) });
   const address = await gateway.listen(port, values.host);
   const compiled = gateway.compiled!;

@@ -12,6 +12,7 @@ import { compileGateway, formatProblems } from '../gateway/config/index.js';
 import { ClusterMetrics, type MetricsRequest, registriesOf, shareWorkerMetrics } from './cluster-metrics.js';
 import { createGateway } from './gateway.js';
 import { type CliIo, perWorkerNote } from './io.js';
+import { applyServeV8Flags } from './v8-flags.js';
 
 /** Where a worker listens: its proxy URL, and its admin listener's URL and paths. */
 type Listening = { url: string; admin: { url: string; paths: string[] } | undefined };
@@ -122,6 +123,7 @@ export async function runWorker(io: CliIo): Promise<number | undefined> {
     return 1;
   }
   const spec = JSON.parse(raw) as WorkerSpec;
+  applyServeV8Flags();
   const gateway = createGateway(spec.file, { log: (line) => io.err(`${line}\n`) });
   const drain = () =>
     gateway.close().then(

@@ -40,10 +40,10 @@ export function serveV8Flags(execArgv: readonly string[], nodeOptions: string | 
 }
 
 /**
- * Sets {@link serveV8Flags} in this process; returns what it set. Called first thing by the
- * `switchyard` command for `serve`, before the gateway's code runs: the flag is read at each
- * garbage collection, so it holds from then on (V8 documents late flag changes as unsupported
- * in general; this one is consulted only when a collection digests its feedback).
+ * Sets {@link serveV8Flags} in this process; returns what it set. Called by `switchyard serve`
+ * (and by each worker of `serve --workers`) before the gateway is built: the flag is read at
+ * each garbage collection, so it holds from then on (V8 documents late flag changes as
+ * unsupported in general; this one is consulted only when a collection digests its feedback).
  */
 export function applyServeV8Flags(
   execArgv: readonly string[] = process.execArgv,
