@@ -13,7 +13,7 @@ import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import type { GatewayEventHandlers, GatewayObserver, ObservedGateway } from '../gateway/events.js';
 import { type AccessLogOptions, accessLogger, accessLogHandlers } from './logs.js';
-import { GatewayMetrics, type MetricsOptions } from './metrics.js';
+import { GatewayMetrics, type MetricsOptions, writeExposition } from './metrics.js';
 import { GatewayTracing } from './traces.js';
 
 export type {
@@ -92,9 +92,7 @@ export class Observability implements GatewayObserver {
         res.writeHead(404, { 'content-type': 'text/plain; charset=utf-8' }).end('metrics are off\n');
         return;
       }
-      const text = await metrics.text();
-      res.writeHead(200, { 'content-type': metrics.contentType, 'content-length': Buffer.byteLength(text) });
-      res.end(req.method === 'HEAD' ? undefined : text);
+      writeExposition(req, res, await metrics.text(), metrics.contentType);
     };
     this.endpoints = metrics ? { '/metrics': this.metricsHandler } : {};
   }

@@ -7,6 +7,7 @@
  * @module
  */
 
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Counter, Registry } from 'prom-client';
 import deps from '#observe-deps';
 import type {
@@ -310,6 +311,12 @@ export class GatewayMetrics {
   get contentType(): string {
     return this.registry.contentType;
   }
+}
+
+/** Answers a scrape with the exposition `text` (no body for `HEAD`). */
+export function writeExposition(req: IncomingMessage, res: ServerResponse, text: string, contentType: string): void {
+  res.writeHead(200, { 'content-type': contentType, 'content-length': Buffer.byteLength(text) });
+  res.end(req.method === 'HEAD' ? undefined : text);
 }
 
 /** Connections and requests per upstream origin, summed over the watched gateways. */

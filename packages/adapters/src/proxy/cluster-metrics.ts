@@ -11,6 +11,7 @@ import type { Worker } from 'node:cluster';
 import type { AggregatorRegistry, Registry } from 'prom-client';
 import deps from '#observe-deps';
 import type { GatewayObserver } from '../gateway/events.js';
+import { writeExposition } from '../observe/metrics.js';
 import type { AdminServer } from './admin.js';
 
 /** A worker asks the primary for the aggregate exposition. */
@@ -83,11 +84,7 @@ export function shareWorkerMetrics(registries: Registry[], admin: AdminServer): 
             });
             res.end(text);
           } else {
-            res.writeHead(200, {
-              'content-type': answer.contentType,
-              'content-length': Buffer.byteLength(answer.text),
-            });
-            res.end(req.method === 'HEAD' ? undefined : answer.text);
+            writeExposition(req, res, answer.text, answer.contentType);
           }
           resolve();
         };
