@@ -74,6 +74,25 @@ describe('active health checks in the gateway', () => {
     expect(a.hits('/__health')).toBe(aProbes);
   });
 
+  it('in-flight counts: back to 0 after each request, and a reload drops the idle ones (no removed target lingers)', async () => {
+    const a = await upstream('a');
+    const b = await upstream('b');
+    const config = (targets: string[]) => ({
+      services: { lr: { targets, balance: 'least-requests' } },
+      routes: [{ path: '/*', service: 'lr' }],
+    });
+    const { gw, url } = await start(config([a.origin, b.origin]));
+    for (let i = 0; i < 6; i++) expect((await (await request(`${url}/x`)).body.text()).length).toBeGreaterThan(0);
+    const flights = () => gw.proxy!.state.runtime.inFlight;
+    expect(await eventually(() => [...flights().values()].every((n) => n === 0))).toBe(true);
+    expect([...flights().keys()].sort()).toEqual([`lr\0${a.origin}`, `lr\0${b.origin}`]);
+    await gw.reload(config([a.origin]));
+    expect(flights().size).toBe(0);
+    expect((await request(`${url}/x`)).statusCode).toBe(200);
+    expect(await eventually(() => flights().get(`lr\0${a.origin}`) === 0)).toBe(true);
+    expect([...flights().keys()]).toEqual([`lr\0${a.origin}`]);
+  });
+
   it('a target that does not answer its probe in timeout_ms is unhealthy; events say so, with the reason', async () => {
     const dead = await closedPort();
     const ok = await upstream('ok');

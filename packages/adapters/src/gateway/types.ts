@@ -239,7 +239,10 @@ export interface GatewayRequest {
 export interface GatewayRuntime {
   /** Round-robin cursor per service. */
   cursors: Map<string, number>;
-  /** Requests in flight per `service\0targetId`; front doors decrement via `release`. */
+  /**
+   * Requests in flight per `service\0targetId`; front doors decrement via `release`. A target
+   * with none has no entry or an entry at 0 (kept to spare the map a shrink per request).
+   */
   inFlight: Map<string, number>;
   /**
    * Breakers, health and retry budgets per service and target (services with `retries:`,

@@ -8,7 +8,7 @@ import { basename, dirname, resolve } from 'node:path';
 import { InvalidArgumentError } from '@switchyard/core';
 import { type CompileOptions, compileGateway, formatProblems } from '../gateway/config/index.js';
 import type { GatewayObserver, ObservedGateway } from '../gateway/events.js';
-import { afterAttempt, decide, planResponseHeaders, release } from '../gateway/pipeline/index.js';
+import { afterAttempt, decide, planResponseHeaders, pruneIdleFlights, release } from '../gateway/pipeline/index.js';
 import { ResilienceRuntime } from '../gateway/resilience/index.js';
 import type { CompiledGateway, GatewayRuntime, GatewayState } from '../gateway/types.js';
 import { observabilityOf } from '../observe/config.js';
@@ -154,6 +154,8 @@ export function createGateway(configOrPath: string | object, options: GatewayOpt
       ? [...next.limits.values()].filter((p) => previous.limits.get(p.name)?.local === p.local).map((p) => p.name)
       : [];
     compiled = next;
+    // Zero counts of targets the new config may no longer have (a zero is the same as none).
+    pruneIdleFlights(runtime);
     if (proxy) {
       // Balancer cursors and in-flight counts are per service and target, not per config: they
       // carry over so least-requests still sees requests that started on the old state.

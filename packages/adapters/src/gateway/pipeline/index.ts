@@ -16,6 +16,7 @@ export {
   MAX_SCHEDULE,
   type PreparedService,
   prepareService,
+  pruneIdleFlights,
   roundRobinSchedule,
   type ServiceChoice,
   type TargetChoice,
