@@ -148,9 +148,13 @@ export class ProxyServer {
    */
   swap(state: GatewayState): Promise<GatewayState> {
     const old = this.#state;
+    if (state === old) return Promise.resolve(old);
     this.#state = state;
     const entry = this.#perState.get(old);
-    if (entry === undefined || entry.count === 0) return Promise.resolve(old);
+    if (entry === undefined || entry.count === 0) {
+      this.#perState.delete(old);
+      return Promise.resolve(old);
+    }
     return new Promise((resolve) => {
       entry.idle = () => resolve(old);
     });
@@ -207,7 +211,10 @@ export class ProxyServer {
   #end(state: GatewayState): void {
     this.#inFlight--;
     const entry = this.#perState.get(state);
-    if (entry && --entry.count === 0) {
+    // The current state's entry stays at 0 rather than being deleted and made again by the next
+    // request (as the in-flight counts, pipeline/balance.ts `releaseFlight`); an old state's
+    // goes once its last request ends, which is when `swap` learns the old state is idle.
+    if (entry && --entry.count === 0 && state !== this.#state) {
       this.#perState.delete(state);
       entry.idle?.();
     }
