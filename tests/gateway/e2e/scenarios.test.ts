@@ -818,6 +818,16 @@ describe.each(frontDoors)('gateway scenarios through the $name front door', (doo
       expect(await open('/wslimited')).toBe(101);
       expect(await open('/wslimited')).toBe(429);
       expect(await open('/nowhere')).toBe(404);
+      // The gateway's own answer to a handshake is one well-formed head: one Content-Type (the
+      // decision's JSON one), one X-Request-ID.
+      const text = await rawExchange(
+        gw.url,
+        'GET /nowhere HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n',
+      );
+      const head = text.slice(0, text.indexOf('\r\n\r\n')).toLowerCase().split('\r\n');
+      expect(head[0]).toMatch(/^http\/1\.1 404/);
+      expect(head.filter((l) => l.startsWith('content-type:'))).toHaveLength(1);
+      expect(head.filter((l) => l.startsWith('x-request-id:'))).toHaveLength(1);
     });
 
     it('an h2c upgrade is never passed upstream: served as plain HTTP/1.1', async () => {

@@ -172,13 +172,16 @@ for (const door of frontDoors) {
 
     it.concurrent('an authority-form CONNECT is refused: the gateway is not a forward proxy', async () => {
       const id = marker('connect');
-      const x = await exchange(gw.url, `CONNECT ${HOST}:443 HTTP/1.1\r\nHost: ${HOST}:443\r\nX-Case: ${id}\r\n\r\n`, {
-        responses: 0,
-        timeoutMs: 2_000,
-      });
+      const x = await exchange(
+        gw.url,
+        `CONNECT ${HOST}:443 HTTP/1.1\r\nHost: ${HOST}:443\r\nX-Case: ${id}\r\nX-Request-ID: ${id}\r\n\r\n`,
+        { responses: 0, timeoutMs: 2_000 },
+      );
       expect(x.status).toBe(400);
       expect(x.closedByServer).toBe(true);
       expect(up.find(id)).toEqual([]);
+      // Every answer carries a request id, the refusal too: the client's, being a valid one.
+      expect(x.responses[0]?.header('x-request-id')).toBe(id);
     });
 
     it('leaves no request, connection or upstream socket behind', async () => {

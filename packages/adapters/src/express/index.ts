@@ -84,7 +84,7 @@ export function gateway(config: string | object, options: EmbeddedGatewayOptions
         server.on('upgrade', (req, socket: Duplex, head: Buffer) => handler.handleUpgrade(req, socket, head, server));
         // An app that serves CONNECT itself keeps doing so; otherwise it is refused 400, not dropped.
         if (server.listenerCount('connect') === 0)
-          server.on('connect', (_req, socket: Duplex) => refuseConnect(socket));
+          server.on('connect', (req, socket: Duplex) => refuseConnect(socket, req));
         return server;
       },
     },

@@ -174,7 +174,7 @@ const switchyard: FastifyPluginAsync<SwitchyardPluginOptions> = async (fastify: 
   guardClientErrors(fastify);
   // An app that serves CONNECT itself keeps doing so; otherwise it is refused 400, not dropped.
   if (fastify.server.listenerCount('connect') === 0)
-    fastify.server.on('connect', (_req, socket: Duplex) => refuseConnect(socket));
+    fastify.server.on('connect', (req, socket: Duplex) => refuseConnect(socket, req));
   if (upgrades) {
     const server = fastify.server;
     server.on('upgrade', (req, socket, head: Buffer) => handler.handleUpgrade(req, socket, head, server));

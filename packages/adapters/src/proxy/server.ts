@@ -11,6 +11,7 @@ import type { Duplex } from 'node:stream';
 import { CLIENT_TIMEOUTS } from '../gateway/config/schema.js';
 import { GatewayEvents, type ObservedRequest, type RequestOutcome } from '../gateway/events.js';
 import type { AttemptContext, AttemptPlan } from '../gateway/pipeline/attempts.js';
+import { newRequestId, requestIdOf } from '../gateway/pipeline/headers.js';
 import type { AttemptResult } from '../gateway/resilience/index.js';
 import type {
   Decision,
@@ -128,8 +129,10 @@ export class ProxyServer {
     this.server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) =>
       this.#onUpgrade(req, socket, head),
     );
-    this.server.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => onClientError(err, socket));
-    this.server.on('connect', (_req: IncomingMessage, socket: Duplex) => refuseConnect(socket));
+    this.server.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) =>
+      onClientError(err, socket, this.#random),
+    );
+    this.server.on('connect', (req: IncomingMessage, socket: Duplex) => refuseConnect(socket, req, this.#random));
   }
 
   /** The state new requests are decided on. */
@@ -367,7 +370,11 @@ export class ProxyServer {
       return;
     }
     if (!res.headersSent) {
-      res.writeHead(500, { 'content-type': 'text/plain; charset=utf-8', 'content-length': ERROR_BODY.length });
+      res.writeHead(500, {
+        'content-type': 'text/plain; charset=utf-8',
+        'content-length': ERROR_BODY.length,
+        'x-request-id': requestIdOf(res.req?.headers['x-request-id'], this.#random),
+      });
       res.end(ERROR_BODY);
     } else {
       res.destroy();
@@ -382,7 +389,12 @@ export class ProxyServer {
       return;
     }
     if (this.#draining) {
-      writeRawResponse(socket, 503, [], '503 Service Unavailable: the gateway is shutting down\n');
+      writeRawResponse(
+        socket,
+        503,
+        [['x-request-id', requestIdOf(req.headers['x-request-id'], this.#random)]],
+        '503 Service Unavailable: the gateway is shutting down\n',
+      );
       return;
     }
     const state = this.#state;
@@ -428,7 +440,12 @@ export class ProxyServer {
     };
     const fail = (err: unknown) => {
       finished(undefined, 'failed', 500, describe(err));
-      writeRawResponse(socket, 500, [], ERROR_BODY);
+      writeRawResponse(
+        socket,
+        500,
+        [['x-request-id', requestIdOf(req.headers['x-request-id'], this.#random)]],
+        ERROR_BODY,
+      );
       end();
     };
     try {
@@ -487,13 +504,13 @@ const CONNECT_BODY = '400 Bad Request: CONNECT is not served; this gateway is no
  * listener node:http drops such a connection without a word; the gateway routes paths and never
  * opens tunnels to arbitrary hosts. Front doors on servers the gateway does not own use it too.
  */
-export function refuseConnect(socket: Duplex): void {
+export function refuseConnect(socket: Duplex, req: IncomingMessage, random: () => number = Math.random): void {
   socket.on('error', noop);
-  writeRawResponse(socket, 400, [], CONNECT_BODY);
+  writeRawResponse(socket, 400, [['x-request-id', requestIdOf(req.headers['x-request-id'], random)]], CONNECT_BODY);
 }
 
 /** A request the HTTP parser rejected (bad syntax, oversized head): answer it, never throw. */
-function onClientError(err: NodeJS.ErrnoException, socket: Duplex): void {
+function onClientError(err: NodeJS.ErrnoException, socket: Duplex, random: () => number): void {
   // An answer already under way on this connection (a timeout firing mid-upload after the upstream
   // answered, a malformed pipelined request): a second status line would corrupt it, so only cut.
   const current = (socket as Duplex & { _httpMessage?: { headersSent?: boolean } | null })._httpMessage;
@@ -504,5 +521,6 @@ function onClientError(err: NodeJS.ErrnoException, socket: Duplex): void {
   const status = err.code === 'HPE_HEADER_OVERFLOW' ? 431 : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400;
   const reason =
     status === 431 ? 'request head too large' : status === 408 ? 'request took too long' : 'malformed request';
-  writeRawResponse(socket, status, [], `${status} ${reason}\n`);
+  // The head did not parse, so there is no client id to keep: a new one, as for every answer.
+  writeRawResponse(socket, status, [['x-request-id', newRequestId(random)]], `${status} ${reason}\n`);
 }

@@ -30,16 +30,26 @@ const REASONS: Record<number, string> = {
   504: 'Gateway Timeout',
 };
 
-/** Writes a complete HTTP/1.1 response on a raw socket and closes it (used where no ServerResponse exists). */
+/**
+ * Writes a complete HTTP/1.1 response on a raw socket and closes it (used where no ServerResponse
+ * exists). `headers` carry the answer's own fields, its `X-Request-ID` among them; a
+ * `Content-Type` is added only when they have none (a decision's JSON answer has its own).
+ */
 export function writeRawResponse(socket: Duplex, status: number, headers: HeaderList, body: string): void {
   if (socket.destroyed || !socket.writable) {
     socket.destroy();
     return;
   }
   let head = `HTTP/1.1 ${status} ${REASONS[status] ?? 'Error'}\r\n`;
-  // The connection always closes after a raw answer; a decision's own `connection` is not repeated.
-  for (const [name, value] of headers) if (name !== 'connection') head += `${name}: ${value}\r\n`;
-  head += `content-type: text/plain; charset=utf-8\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n`;
+  let typed = false;
+  // The connection always closes after a raw answer; a decision's own `connection` and length are not repeated.
+  for (const [name, value] of headers) {
+    if (name === 'connection' || name === 'content-length') continue;
+    if (name === 'content-type') typed = true;
+    head += `${name}: ${value}\r\n`;
+  }
+  if (!typed) head += 'content-type: text/plain; charset=utf-8\r\n';
+  head += `content-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n`;
   socket.end(head + body);
 }
 

@@ -22,7 +22,7 @@ import type {
 } from '../types.js';
 import { chooseService, chooseTarget, releaseFlight, type ServiceChoice, type TargetChoice } from './balance.js';
 import { FLIGHT, type Flighted, takeFlight, tracked } from './flight.js';
-import { isValidRequestId, isWebSocketUpgrade, newRequestId, planRequestHeaders, planTraceparent } from './headers.js';
+import { isWebSocketUpgrade, planRequestHeaders, planTraceparent, requestIdOf } from './headers.js';
 import { type KeyInput, keyValue } from './keys.js';
 import {
   type AppliedPolicy,
@@ -236,8 +236,7 @@ function unmatchedAnswer(
 export function begin(req: GatewayRequest, state: GatewayState, inputs: DecisionInputs): Matched | Unmatched {
   const compiled = state.compiled;
   const prep = prepare(compiled);
-  const sent = req.headers['x-request-id'];
-  const requestId = isValidRequestId(sent) ? sent : newRequestId(inputs.random);
+  const requestId = requestIdOf(req.headers['x-request-id'], inputs.random);
   const none = NOWHERE;
   // Origin-form or absolute-form only: the gateway routes paths.
   const parts = splitTarget(req.target);

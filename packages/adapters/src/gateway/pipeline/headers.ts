@@ -171,6 +171,14 @@ export function newRequestId(random: () => number): string {
   return randomHex(random, 32);
 }
 
+/**
+ * The request id of a response: the client's `X-Request-ID` when valid ({@link isValidRequestId}),
+ * else a new one. Every answer carries one, the gateway's own included.
+ */
+export function requestIdOf(sent: string | string[] | undefined, random: () => number): string {
+  return isValidRequestId(sent) ? sent : newRequestId(random);
+}
+
 /** A parsed W3C `traceparent`. */
 export interface TraceParent {
   traceId: string;

@@ -39,6 +39,7 @@ export {
   RATE_LIMIT_WARNING_HEADER,
   type RequestHeaderInput,
   type ResponseHeaderOptions,
+  requestIdOf,
   type TraceParent,
 } from './headers.js';
 export { ClientAddress, cookieValue, describeKey, type KeyInput, keyValue, queryValue } from './keys.js';
