@@ -2,7 +2,8 @@
 // answered within `timeoutMs` (by the failure mode during the outage), no take made during the
 // outage is queued and replayed when Redis is back, connection errors reach the limiter (its
 // state and its 'error' event), never the console, and processes sharing a key keep the shared
-// bound across the restart.
+// bound across the restart. Also a Redis down when the client starts, and one frozen (SIGSTOP)
+// with the connection open, where only the take that timed out and the probes are sent.
 import { spawn } from 'node:child_process';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
@@ -153,6 +154,87 @@ describe.skipIf(unavailable !== undefined)('Redis limiters when redis-server is 
     }
     await sleep(300);
     expect(await client(redis.url).exists(limiter.redisKey('gone'))).toBe(0);
+  }, 30_000);
+
+  it('Redis down at start-up: once the first connection attempt failed, takes are answered at once and never replayed', async () => {
+    const redis = await server();
+    await redis.kill();
+    const limiter = new RedisRateLimiter({
+      client: client(redis.url),
+      capacity: 1_000,
+      refillPerSecond: 1,
+      timeoutMs: TIMEOUT_MS,
+      onFailure: 'open',
+      prefix: 'down-at-start:',
+    });
+    limiter.on('error', () => {});
+    // The first attempt to connect fails at once (nothing listens); from then on it is an outage.
+    const deadline = Date.now() + 5_000;
+    while (limiter.state.status !== 'degraded') {
+      expect(Date.now()).toBeLessThan(deadline);
+      await sleep(10);
+    }
+    // As often as the event loop turns, so that some takes fall while the client is `connecting`
+    // again (each of its retries), not only while it waits to retry.
+    const slowest: number[] = [];
+    const downUntil = performance.now() + OUTAGE_MS;
+    while (performance.now() < downUntil) {
+      const started = performance.now();
+      expect((await limiter.take('while-down')).source).toBe('fail-open');
+      slowest.push(performance.now() - started);
+      await new Promise(setImmediate);
+    }
+    // Answered without waiting for timeoutMs: none was handed to the client to queue.
+    expect(Math.max(...slowest)).toBeLessThan(TIMEOUT_MS * 0.9);
+    await redis.restart();
+    while ((await limiter.take('probe')).source !== 'redis') {
+      expect(Date.now()).toBeLessThan(deadline + 10_000);
+      await sleep(20);
+    }
+    await sleep(300);
+    expect(await client(redis.url).exists(limiter.redisKey('while-down'))).toBe(0);
+  }, 30_000);
+
+  it('Redis frozen (connected, not answering): after one take times out the rest are not sent, so few are applied late', async () => {
+    const redis = await server();
+    const limiter = new RedisRateLimiter({
+      client: client(redis.url),
+      capacity: 1_000,
+      refillPerSecond: 1,
+      timeoutMs: TIMEOUT_MS,
+      onFailure: 'closed',
+      prefix: 'frozen:',
+    });
+    limiter.on('error', () => {});
+    expect((await limiter.take('k')).source).toBe('redis'); // connected; 999 left
+    redis.freeze();
+    const latencies: number[] = [];
+    let takes = 0;
+    const frozenUntil = performance.now() + OUTAGE_MS;
+    try {
+      while (performance.now() < frozenUntil) {
+        const started = performance.now();
+        expect((await limiter.take('k')).source).toBe('fail-closed');
+        latencies.push(performance.now() - started);
+        takes++;
+        await sleep(10);
+      }
+    } finally {
+      redis.thaw();
+    }
+    // Sent: the first take (it timed out), and a probe every probeIntervalMs (1 s here): at most
+    // 3 over the 1.5 s; every other take was answered at once.
+    expect(takes).toBeGreaterThan(50);
+    expect(latencies.filter((ms) => ms >= TIMEOUT_MS * 0.9).length).toBeLessThanOrEqual(3);
+    expect(Math.max(...latencies)).toBeLessThan(TIMEOUT_MS + SLACK_MS);
+    // Redis answers what it was sent while frozen: those few, not every take.
+    const deadline = Date.now() + 10_000;
+    let back: RedisRateLimitDecision;
+    while ((back = await limiter.take('k')).source !== 'redis') {
+      expect(Date.now()).toBeLessThan(deadline);
+      await sleep(20);
+    }
+    expect(back.remaining).toBeGreaterThanOrEqual(999 - 1 - 3);
   }, 30_000);
 
   it('processes sharing a key keep capacity + rate × elapsed across a restart (fail-closed)', async () => {

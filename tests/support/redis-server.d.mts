@@ -7,6 +7,10 @@ export interface RedisServer {
   kill(): Promise<void>;
   /** Starts the server again on the same port and directory (killing it first if it runs). */
   restart(): Promise<void>;
+  /** Freezes the server (SIGSTOP): connections stay open, nothing is answered. */
+  freeze(): void;
+  /** Lets a frozen server run again (SIGCONT); it then answers what it was sent meanwhile. */
+  thaw(): void;
   /** Stops the server and removes its directory. */
   stop(): Promise<void>;
 }

@@ -106,7 +106,15 @@ export async function startRedis(options = {}) {
       child = spawnServer(port, dir, persist);
       await waitForPing(port, child);
     },
+    freeze() {
+      child.kill('SIGSTOP');
+    },
+    thaw() {
+      child.kill('SIGCONT');
+    },
     async stop() {
+      // A frozen server would not act on SIGTERM.
+      child.kill('SIGCONT');
       await kill(child, 'SIGTERM');
       rmSync(dir, { recursive: true, force: true });
     },

@@ -200,7 +200,12 @@ export class RedisScriptLimiter {
   readonly #events: EventEmitter<RedisLimiterEvents>;
   #local: KeyedLimiter | undefined;
   #state: RedisLimiterState = { status: 'ok', lastError: undefined, failures: 0 };
-  #seenReady = false;
+  /** The client's first connection is over: it was ready, or it failed (an error, a reconnect). */
+  #firstConnectionOver = false;
+  /** Takes that had no answer within `timeoutMs` and whose command has not settled since. */
+  #unanswered = 0;
+  /** When the last take was handed to the client (ms, `performance.now()`). */
+  #lastSentMs = Number.NEGATIVE_INFINITY;
   /** Server-clock override for tests (ms); `undefined` uses Redis `TIME`. @internal */
   clockOverride: number | undefined;
 
@@ -247,6 +252,7 @@ export class RedisScriptLimiter {
 
   /** A connection error the client reported: the path is degraded until a take succeeds. @internal */
   clientError(error: unknown): void {
+    this.#firstConnectionOver = true;
     this.#fail(new StoreUnavailableError('Redis', `connection error: ${describe(error)}`, { cause: error }));
   }
 
@@ -259,17 +265,31 @@ export class RedisScriptLimiter {
    * Why a take must not be sent now, or undefined when the client can take it. A client that
    * lost its connection queues what it is given and sends it when it is back, long after the
    * request was answered by the failure mode: so once the client has been ready (or says it is
-   * reconnecting), only a ready client gets a take. Before its first connection a client may
-   * queue one briefly (a lazily connecting client connects on its first command); the take still
-   * waits no longer than `timeoutMs`.
+   * reconnecting), only a ready client gets a take. During its first connection attempt a client
+   * may queue one briefly (a lazily connecting client connects on its first command); the take
+   * still waits no longer than `timeoutMs`. Once that attempt failed (a Redis down at start-up),
+   * the client is in an outage like any other: nothing more is queued.
+   *
+   * A client that is connected but whose Redis does not answer (a frozen or overloaded server)
+   * would be sent every take, each to be answered by the failure mode after `timeoutMs` and applied
+   * when Redis catches up. So while a take that timed out has no answer yet, the others are
+   * answered by the failure mode at once, without being sent; one is sent as a probe every
+   * {@link probeIntervalMs}, in case the client never settles the one outstanding.
    */
   #notReady(): StoreUnavailableError | undefined {
     const status = this.#client.status;
     if (status === undefined || status === 'ready') {
-      this.#seenReady ||= status === 'ready';
+      this.#firstConnectionOver ||= status === 'ready';
+      if (this.#unanswered > 0 && performance.now() - this.#lastSentMs < probeIntervalMs(this.#timeoutMs)) {
+        return new StoreUnavailableError(
+          'Redis',
+          `an earlier take has had no answer for more than ${this.#timeoutMs} ms; not sent until Redis answers`,
+        );
+      }
       return undefined;
     }
-    if (!this.#seenReady && STARTING.has(status)) return undefined;
+    if (!this.#firstConnectionOver && STARTING.has(status)) return undefined;
+    this.#firstConnectionOver = true;
     return new StoreUnavailableError('Redis', `the client is not connected (status "${status}")`);
   }
 
@@ -300,13 +320,21 @@ export class RedisScriptLimiter {
       return this.#fallback(key, cost);
     }
     let timer: NodeJS.Timeout | undefined;
+    const sent = this.#eval(key, cost);
+    this.#lastSentMs = performance.now();
     const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new StoreTimeoutError('Redis', this.#timeoutMs)), this.#timeoutMs);
+      timer = setTimeout(() => {
+        // Counted until the command settles, whatever its outcome (see #notReady).
+        this.#unanswered++;
+        const settled = () => {
+          this.#unanswered--;
+        };
+        sent.then(settled, settled);
+        reject(new StoreTimeoutError('Redis', this.#timeoutMs));
+      }, this.#timeoutMs);
     });
     try {
-      const [allowed, limit, remaining, retryAfterMs, resetMs] = readReply(
-        await Promise.race([this.#eval(key, cost), timeout]),
-      );
+      const [allowed, limit, remaining, retryAfterMs, resetMs] = readReply(await Promise.race([sent, timeout]));
       this.#setState('ok', undefined);
       return {
         allowed: allowed === 1,
@@ -343,6 +371,14 @@ export class RedisScriptLimiter {
         return { ...this.#local.take(key, undefined, cost), source: 'local' };
     }
   }
+}
+
+/**
+ * How often a take is still sent while an earlier one that timed out has no answer: a probe, so
+ * that a client which never settles that command cannot keep the limiter on its failure mode.
+ */
+export function probeIntervalMs(timeoutMs: number): number {
+  return Math.max(1_000, 10 * timeoutMs);
 }
 
 /** Client statuses (ioredis's) of a first connection, before any outage. */
