@@ -95,7 +95,25 @@ describe('observability from gateway.yaml in the standalone proxy', () => {
     expect(lines[0]).toMatchObject({ route: '/users/:id', service: 'users', target: up.origin, outcome: 'completed' });
   });
 
-  it('without observability: nothing subscribes, /metrics is not an endpoint', async () => {
+  it('without observability: (and metrics not on by an admin: listener) nothing subscribes', async () => {
+    const base = { services: { users: { targets: [up.origin] } }, routes: [{ path: '/users/:id', service: 'users' }] };
+    for (const config of [
+      base,
+      { ...base, admin: { host: '127.0.0.1', port: 0 }, observability: { metrics: { enabled: false } } },
+    ]) {
+      const gateway = createGateway(config, { log: () => {} });
+      const address = await gateway.listen(0, '127.0.0.1');
+      try {
+        expect(gateway.proxy!.events.active).toBe(false);
+        expect((await get(`${address.url}/users/1`)).status).toBe(200);
+        if (address.admin) expect((await get(`${address.admin.url}/metrics`)).status).toBe(404);
+      } finally {
+        await gateway.close();
+      }
+    }
+  });
+
+  it('an admin: listener without observability: serves /metrics, counting requests', async () => {
     const gateway = createGateway(
       {
         admin: { host: '127.0.0.1', port: 0 },
@@ -106,9 +124,11 @@ describe('observability from gateway.yaml in the standalone proxy', () => {
     );
     const address = await gateway.listen(0, '127.0.0.1');
     try {
-      expect(gateway.proxy!.events.active).toBe(false);
       expect((await get(`${address.url}/users/1`)).status).toBe(200);
-      expect((await get(`${address.admin!.url}/metrics`)).status).toBe(404);
+      const res = await get(`${address.admin!.url}/metrics`);
+      expect(res.status).toBe(200);
+      const metrics = parseExposition(res.text);
+      expect(sample(metrics, 'switchyard_http_requests_total', { route: '/users/:id', status: '200' })).toBe(1);
     } finally {
       await gateway.close();
     }

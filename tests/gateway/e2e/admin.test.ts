@@ -1,5 +1,5 @@
-// The admin listener: /healthz, /routes (the compiled table as JSON), 404 naming the endpoints,
-// and the seam later endpoints (/metrics) plug into.
+// The admin listener: /healthz, /routes (the compiled table as JSON), /metrics unless turned off,
+// 404 naming the endpoints, and the seam endpoints plug into.
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createGateway, type Gateway } from '../../../packages/adapters/src/proxy/index.js';
@@ -60,16 +60,47 @@ describe('admin listener', () => {
     expect(body.limits).toEqual([expect.objectContaining({ name: 'per-ip', limit: 5 })]);
   });
 
-  it('unknown paths get 404 listing the endpoints; handle() adds one (the /metrics seam)', async () => {
-    const miss = await request(`${admin}/metrics`);
+  it('/metrics is served without an observability: block (the contract: admin serves /metrics)', async () => {
+    const r = await request(`${admin}/metrics`);
+    expect(r.statusCode).toBe(200);
+    expect(r.headers['content-type']).toMatch(/^text\/plain; version=0\.0\.4/);
+    expect(await r.body.text()).toMatch(/^# HELP switchyard_http_requests_total /m);
+  });
+
+  it('unknown paths get 404 listing the endpoints; handle() adds one (the seam)', async () => {
+    const miss = await request(`${admin}/stats`);
     expect(miss.statusCode).toBe(404);
-    expect(((await miss.body.json()) as { endpoints: string[] }).endpoints).toEqual(['/healthz', '/routes']);
-    gateway.admin!.handle('/metrics', (_req, res) => {
-      res.writeHead(200, { 'content-type': 'text/plain' }).end('# metrics\n');
+    expect(((await miss.body.json()) as { endpoints: string[] }).endpoints).toEqual([
+      '/healthz',
+      '/routes',
+      '/metrics',
+    ]);
+    gateway.admin!.handle('/stats', (_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/plain' }).end('# stats\n');
     });
-    expect(gateway.admin!.paths).toEqual(['/healthz', '/routes', '/metrics']);
-    const hit = await request(`${admin}/metrics`);
+    expect(gateway.admin!.paths).toEqual(['/healthz', '/routes', '/metrics', '/stats']);
+    const hit = await request(`${admin}/stats`);
     expect(hit.statusCode).toBe(200);
-    expect(await hit.body.text()).toBe('# metrics\n');
+    expect(await hit.body.text()).toBe('# stats\n');
+  });
+
+  it('observability.metrics.enabled: false turns /metrics off on the admin listener', async () => {
+    const port = await closedPort();
+    const off = createGateway(
+      {
+        admin: { host: '127.0.0.1', port },
+        observability: { metrics: { enabled: false } },
+        services: { svc: { targets: [up.origin] } },
+        routes: [{ path: '/a', service: 'svc' }],
+      },
+      { log: () => {} },
+    );
+    const address = await off.listen(0, '127.0.0.1');
+    try {
+      expect(address.admin!.paths).toEqual(['/healthz', '/routes']);
+      expect((await request(`${address.admin!.url}/metrics`)).statusCode).toBe(404);
+    } finally {
+      await off.close();
+    }
   });
 });

@@ -628,7 +628,7 @@ const observability: ObjectNode = {
   kind: 'object',
   title: 'observability',
   id: 'observability',
-  doc: 'What the gateway reports about the requests it serves (docs/observability.md). Everything is off by default; each part costs only when on. Read when the gateway starts: a reload does not turn a part on or off.',
+  doc: 'What the gateway reports about the requests it serves (docs/observability.md). Everything is off by default, except the metrics of a gateway with an `admin:` listener; each part costs only when on. Read when the gateway starts: a reload does not turn a part on or off.',
   example: `admin: { host: 127.0.0.1, port: 9901 }
 observability:
   access_log: { enabled: true, destination: /var/log/switchyard/access.log }
@@ -659,7 +659,10 @@ observability:
         id: 'metrics',
         doc: 'Prometheus metrics (prom-client), served as `/metrics` on the admin listener (`admin:`): requests, latencies, upstream attempts and connections, rate-limit rejections, retries, target health and breaker state.',
         fields: {
-          enabled: enabled('`/metrics`'),
+          enabled: {
+            type: { kind: 'boolean' },
+            doc: 'Turns `/metrics` on. Default: on when `admin:` is set (the admin listener serves `/metrics`, `/healthz` and `/routes`), off without it; `false` turns it off on an admin listener.',
+          },
           process: {
             type: { kind: 'boolean' },
             default: false,

@@ -526,20 +526,24 @@ function normalize(walked: Obj, file: string | undefined, locate: GatewayConfig[
         }
       : undefined,
     rateLimitHeaders: { ietf: ok<boolean>(objOf(walked.rate_limit_headers).ietf) as boolean },
-    observability: observabilityOf(objOf(walked.observability)),
+    observability: observabilityOf(objOf(walked.observability), walked.admin !== undefined),
     routes,
     locate,
   };
 }
 
-/** `observability:` (defaults filled in): each part on only when its `enabled` is. */
-function observabilityOf(raw: Obj): ObservabilitySettings {
+/**
+ * `observability:` (defaults filled in): each part on only when its `enabled` is, but for the
+ * metrics of a gateway with an admin listener, which serves `/metrics` unless told not to.
+ */
+function observabilityOf(raw: Obj, admin: boolean): ObservabilitySettings {
   const log = objOf(raw.access_log);
   const metrics = objOf(raw.metrics);
   const traces = objOf(raw.traces);
+  const metricsOn = metrics.enabled === true || (metrics.enabled === undefined && admin);
   return {
     accessLog: log.enabled === true ? { destination: ok<string>(log.destination) ?? 'stdout' } : undefined,
-    metrics: metrics.enabled === true ? { process: metrics.process === true } : undefined,
+    metrics: metricsOn ? { process: metrics.process === true } : undefined,
     traces: traces.enabled === true,
   };
 }
