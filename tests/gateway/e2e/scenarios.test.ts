@@ -395,6 +395,8 @@ describe.each(frontDoors)('gateway scenarios through the $name front door', (doo
       const slow = await call('/slowsvc/__hang');
       expect(slow.status).toBe(504);
       expect(slow.headers['x-request-id']).toBeTruthy();
+      expect(slow.headers['content-type']).toBe('application/json; charset=utf-8');
+      expect(JSON.parse(slow.text)).toMatchObject({ error: 'upstream-timeout' });
       const route = await call('/routetimeout/__hang');
       expect(route.status).toBe(504);
       expect(Date.now() - t0).toBeLessThan(3000);
@@ -409,7 +411,15 @@ describe.each(frontDoors)('gateway scenarios through the $name front door', (doo
     });
 
     it('502 for a refused connection, a reset and a malformed response', async () => {
-      expect((await call('/dead/x')).status).toBe(502);
+      const dead = await call('/dead/x');
+      expect(dead.status).toBe(502);
+      // The gateway's JSON answer, naming the service but not the upstream's address.
+      expect(dead.headers['content-type']).toBe('application/json; charset=utf-8');
+      expect(JSON.parse(dead.text)).toEqual({
+        error: 'upstream-failed',
+        message: 'the upstream of service dead failed',
+      });
+      expect(dead.text).not.toContain('127.0.0.1');
       expect((await call('/alpha/__reset')).status).toBe(502);
       expect((await call('/alpha/__malformed')).status).toBe(502);
     });

@@ -17,6 +17,7 @@ import { performance } from 'node:perf_hooks';
 import type { Dispatcher } from 'undici';
 import { type AttemptOutcome, type GatewayEvents, type ObservedRequest, secondsSince } from '../gateway/events.js';
 import type { AttemptContext, AttemptPlan, AttemptRecord } from '../gateway/pipeline/attempts.js';
+import { UPSTREAM_FAILURE } from '../gateway/pipeline/decide.js';
 import type { AttemptResult } from '../gateway/resilience/index.js';
 import type { ForwardDecision, HeaderList, HeaderMap } from '../gateway/types.js';
 import type { Upstreams } from './upstreams.js';
@@ -133,12 +134,9 @@ function isTimeout(err: unknown): boolean {
 
 /** Answers the client the gateway's own 502/504 for a failed upstream. */
 export function sendUpstreamError(res: ServerResponse, status: 502 | 504, decision: ForwardDecision): void {
-  const text = status === 504 ? 'Gateway Timeout' : 'Bad Gateway';
-  const body = `${status} ${text}: upstream ${decision.target.id} of service ${decision.service.name} ${
-    status === 504 ? 'did not answer in time' : 'failed'
-  }\n`;
+  const body = UPSTREAM_FAILURE.body(status, decision.service.name);
   const headers = flattenHeaders(decision.responseHeaders, false);
-  headers.push('content-type', 'text/plain; charset=utf-8', 'content-length', String(Buffer.byteLength(body)));
+  headers.push('content-type', UPSTREAM_FAILURE.contentType, 'content-length', String(Buffer.byteLength(body)));
   writeHead(res, status, headers);
   res.end(body);
 }

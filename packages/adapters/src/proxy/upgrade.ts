@@ -8,6 +8,7 @@
 import { request as httpRequest, type IncomingMessage, type Server } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import type { Duplex } from 'node:stream';
+import { UPSTREAM_FAILURE } from '../gateway/pipeline/decide.js';
 import type { ForwardDecision, HeaderList, HeaderMap } from '../gateway/types.js';
 import type { ForwardOutcome } from './forward.js';
 
@@ -162,8 +163,8 @@ export function forwardWebSocket(
     writeRawResponse(
       client,
       status,
-      decision.responseHeaders,
-      `${status} ${REASONS[status]}: upstream ${decision.target.id} ${status === 504 ? 'did not answer in time' : 'failed'}\n`,
+      [...decision.responseHeaders, ['content-type', UPSTREAM_FAILURE.contentType]],
+      UPSTREAM_FAILURE.body(status, decision.service.name),
     );
     finish({ kind: 'upstream-failed', status, error: `${err.code ?? ''} ${err.message}`.trim(), afterHeaders: false });
   });

@@ -147,6 +147,22 @@ export const RESPOND_STATUS: Readonly<Record<RespondReason, number>> = {
 };
 
 /**
+ * The body of the gateway's own 502 or 504 for a failed upstream, in the shape of its other
+ * answers. It names the service, not the target: the upstream's address is for the operator (the
+ * access log, the events), not for the client.
+ */
+export const UPSTREAM_FAILURE = {
+  contentType: JSON_TYPE,
+  body(status: 502 | 504, service: string): string {
+    return JSON.stringify(
+      status === 504
+        ? { error: 'upstream-timeout', message: `the upstream of service ${service} did not answer in time` }
+        : { error: 'upstream-failed', message: `the upstream of service ${service} failed` },
+    );
+  },
+};
+
+/**
  * An answer of the gateway itself: status by reason, a small JSON body
  * `{"error": <reason>, "message": <what happened>}`, `Content-Type`, `X-Request-ID`, then `extra`
  * (`Allow`, the limit headers). Front doors add `Content-Length` and drop the body for `HEAD`.

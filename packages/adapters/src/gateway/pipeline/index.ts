@@ -22,7 +22,7 @@ export {
   type TargetChoice,
   weightedIndex,
 } from './balance.js';
-export { decide, RESPOND_STATUS, release, splitTarget, type TargetParts } from './decide.js';
+export { decide, RESPOND_STATUS, release, splitTarget, type TargetParts, UPSTREAM_FAILURE } from './decide.js';
 export { explainRequest, type GatewayExplanation, type LimitExplanation, type RouteVerdict } from './explain.js';
 export {
   forwardedElement,
