@@ -5,8 +5,19 @@
 //! `Math.imul`), good enough dispersion for a probe table. It is NOT a keyed PRF: `seed` makes
 //! collisions harder to precompute, it does not make them impossible (see docs/ratelimit.md).
 
+/// The seed spread over all 32 bits (murmur3's `fmix32`; 0 stays 0). The lanes only carry bits
+/// upwards, so a raw seed that differed from another in its top bits alone left every key's low
+/// bits, and so its home slot in a table of 2^k slots, where the other seed put it.
+fn spread(seed: u32) -> u32 {
+    let mut s = seed;
+    s = (s ^ (s >> 16)).wrapping_mul(0x85eb_ca6b);
+    s = (s ^ (s >> 13)).wrapping_mul(0xc2b2_ae35);
+    s ^ (s >> 16)
+}
+
 /// 64-bit hash of `bytes` (the key's UTF-8 encoding) under `seed`. Never 0 (0 marks an empty slot).
 pub fn key_hash(bytes: &[u8], seed: u32) -> u64 {
+    let seed = spread(seed);
     let mut h1: u32 = 0xdead_beef ^ seed;
     let mut h2: u32 = 0x41c6_ce57 ^ seed;
     for &byte in bytes {

@@ -184,3 +184,34 @@ fn keys_crafted_against_one_seed_cost_what_ordinary_keys_cost_under_another() {
         );
     }
 }
+
+#[test]
+fn a_seed_differing_only_in_its_top_bits_moves_crafted_keys_too() {
+    // With 2^k slots the home slot is the hash's low k bits. Before the seed was spread over all
+    // 32 bits, seeds differing from the crafted-for one only above bit 27 left every key's low
+    // bits (so its slot) where they were: keys crafted for seed 0 cost 16-17x under 0x1000_0000.
+    const MAX_KEYS: u64 = 1638; // 1638 + 410 = 2048 slots
+    let crafter = bucket(10, 1000, MAX_KEYS);
+    let crafted: Vec<String> = (0u64..)
+        .map(|i| format!("attacker-{i}"))
+        .filter(|k| crafter.probes(k.as_bytes()).1 < 16)
+        .take(MAX_KEYS as usize)
+        .collect();
+    let ordinary: Vec<String> = (0..MAX_KEYS).map(|i| format!("client-{i}")).collect();
+    let victims: Vec<String> = (0..2000).map(|i| format!("victim-{i}")).collect();
+    let filled = |seed: u32, keys: &[String]| {
+        let mut rl = RateLimiter::new(10, 1000, MAX_KEYS, seed).expect("valid options");
+        for k in keys {
+            rl.take(k.as_bytes(), 0, 1).expect("valid");
+        }
+        mean_probes(&rl, &victims)
+    };
+    assert!(filled(0, &crafted) > 20.0 * filled(0, &ordinary));
+    for seed in [0x1000_0000, 0x2000_0000, 0x8000_0000, 0xe000_0000] {
+        let (crafted_cost, ordinary_cost) = (filled(seed, &crafted), filled(seed, &ordinary));
+        assert!(
+            crafted_cost <= 3.0 * ordinary_cost,
+            "seed {seed:#x}: crafted {crafted_cost} vs ordinary {ordinary_cost} probes"
+        );
+    }
+}

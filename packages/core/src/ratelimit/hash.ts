@@ -8,6 +8,18 @@
 let h1 = 0;
 let h2 = 0;
 
+/**
+ * The seed spread over all 32 bits (murmur3's `fmix32`; 0 stays 0). The lanes only carry bits
+ * upwards, so a raw seed that differed from another in its top bits alone left every key's low
+ * bits, and so its home slot in a table of 2^k slots, where the other seed put it.
+ */
+function spreadSeed(seed: number): number {
+  let s = seed >>> 0;
+  s = Math.imul(s ^ (s >>> 16), 0x85ebca6b);
+  s = Math.imul(s ^ (s >>> 13), 0xc2b2ae35);
+  return (s ^ (s >>> 16)) >>> 0;
+}
+
 function mix(byte: number): void {
   h1 = Math.imul(h1 ^ byte, 2654435761);
   h2 = Math.imul(h2 ^ byte, 1597334677);
@@ -18,8 +30,9 @@ function mix(byte: number): void {
  * @internal
  */
 export function hashKeyInto(key: string, seed: number, out: Uint32Array): void {
-  h1 = 0xdeadbeef ^ seed;
-  h2 = 0x41c6ce57 ^ seed;
+  const spread = spreadSeed(seed);
+  h1 = 0xdeadbeef ^ spread;
+  h2 = 0x41c6ce57 ^ spread;
   const n = key.length;
   for (let i = 0; i < n; i++) {
     const c = key.charCodeAt(i);
