@@ -210,8 +210,8 @@ function addOutcome(router: { add(spec: RouteSpec, value: number): number }, spe
   try {
     return { id: router.add(spec, value) };
   } catch (error) {
-    const e = error as { name: string; code: string; routeIndex?: number; existingIndex?: number };
-    return { error: [e.name, e.code, e.routeIndex, e.existingIndex] };
+    const e = error as { name: string; code: string; message: string; routeIndex?: number; existingIndex?: number };
+    return { error: [e.name, e.code, e.routeIndex, e.existingIndex, e.message] };
   }
 }
 

@@ -29,6 +29,7 @@ export {
   REJECTION_REASONS,
   rejectionReason,
 } from './router/canonical.js';
+export { compileRoute } from './router/compile.js';
 export { decodePercent, utf8Length } from './router/decode.js';
 export { copyRouteSpec, RouteMatch } from './router/match.js';
 export { type RawConstraint, type RawRoute, readRouteSpec } from './router/read-spec.js';

@@ -5,6 +5,7 @@ import {
   type Explanation,
   InternalError,
   InvalidArgumentError,
+  InvalidRouteError,
   type Match,
   type Params,
   type RequestInfo,
@@ -16,11 +17,13 @@ import {
 } from '@switchyard/core';
 import {
   RouteMatch as CoreRouteMatch,
+  compileRoute,
   copyRouteSpec,
   decodeRequestSegment as coreDecodeRequestSegment,
   readHeader as coreReadHeader,
   type PathPolicy,
   type RawConstraint,
+  type RawRoute,
   type ResolvedRouterOptions,
   readRouteSpec,
   rejectionReason,
@@ -110,6 +113,25 @@ function bytesFor(length: number): Buffer {
   let size: number = LAYOUT.canonicalBytesMin;
   while (size < length) size *= 2;
   return Buffer.alloc(size);
+}
+
+/**
+ * The reference's own error for a route the native core refused, or `undefined` if the reference
+ * would take it (the differential tests catch that). The two implementations refuse the same
+ * routes with the same code; the words are the reference's, as its spec decides, so a user sees
+ * one message whichever implementation runs. Only a failing `add` pays for it.
+ */
+function referenceRejection(
+  index: number,
+  raw: RawRoute,
+  options: ResolvedRouterOptions,
+): InvalidRouteError | undefined {
+  try {
+    compileRoute(index, raw, options);
+  } catch (error) {
+    if (error instanceof InvalidRouteError) return error;
+  }
+  return undefined;
 }
 
 /** Buckets of the static fast path's filter ({@link fastBucket}). */
@@ -257,7 +279,8 @@ export class NativeRouter<T> implements Contracts.Router<T> {
         raw.priority,
       );
     } catch (error) {
-      throw fromNativeError(error, { routeIndex: index, path: raw.path, pathOf: (i) => this.#paths[i] ?? '' });
+      const mapped = fromNativeError(error, { routeIndex: index, path: raw.path, pathOf: (i) => this.#paths[i] ?? '' });
+      throw mapped instanceof InvalidRouteError ? (referenceRejection(index, raw, this.#resolved) ?? mapped) : mapped;
     }
     if (id !== index) throw new InternalError(`native router returned id ${id} for route #${index}`);
     this.#values.push(value);
