@@ -237,6 +237,64 @@ describe('the reference router index', () => {
     );
   });
 
+  it('splits long lists by header value without changing an answer (match, allow, check)', () => {
+    // Many routes on a few paths, most told apart by an `equals` on x-t (the lists the index
+    // splits by header), the others by other constraints or none: the split must give what the
+    // linear algorithms give, including for requests without the header or with an unknown value.
+    const tenant = fc.constantFrom('t1', 't2', 't3', 't4', 't5');
+    const spec: fc.Arbitrary<RouteSpec> = fc.record(
+      {
+        path: fc.constantFrom('/o/:id', '/o/:id', '/o/a', '/o/*', '/p/:id(\\d+)'),
+        method: fc.constantFrom('GET', 'PUT', ['GET', 'PUT'], '*'),
+        headers: fc.oneof(
+          { weight: 6, arbitrary: tenant.map((t) => ({ 'x-t': t })) },
+          { weight: 2, arbitrary: fc.tuple(tenant, constraint).map(([t, c]) => ({ 'x-t': t, 'x-a': c })) },
+          { weight: 1, arbitrary: fc.constantFrom({}, { 'x-t': true }, { 'x-t': false }, { 'x-a': '1' }) },
+          { weight: 1, arbitrary: fc.constant({ 'x-t': { pattern: 't[12]' } }) },
+        ),
+        priority: fc.constantFrom(0, 1, 2),
+      },
+      { requiredKeys: ['path', 'headers'] },
+    );
+    const req: fc.Arbitrary<RequestInfo> = fc.record(
+      {
+        path: fc.constantFrom('/o/1', '/o/a', '/o/a/b', '/p/12', '/p/x', '/o/'),
+        method: fc.constantFrom('GET', 'PUT', 'POST'),
+        headers: fc.record(
+          { 'x-t': fc.constantFrom('t1', 't2', 't5', 't9'), 'x-a': fc.constantFrom('1', '2') },
+          { requiredKeys: [] },
+        ),
+      },
+      { requiredKeys: ['path', 'method', 'headers'] },
+    );
+    let split = 0;
+    assertProperty(
+      fc.property(
+        fc.array(spec, { minLength: 10, maxLength: 60 }),
+        options,
+        fc.array(req, { maxLength: 12 }),
+        (specs, opts, reqs) => {
+          const { router, routes, resolved, context } = build(specs, opts);
+          if (routes.length > 16) split++;
+          for (const r of reqs) {
+            const ctx = context(r);
+            const expected = linearMatch(routes, ctx);
+            expect(plain(router.match(r))).toEqual(expected);
+            if (expected === null) {
+              const allow = linearAllow(routes, ctx);
+              expect(router.resolve(r)).toMatchObject(
+                allow.length > 0 ? { outcome: 'method-not-allowed', allow } : { outcome: 'no-route' },
+              );
+            }
+          }
+          expect(router.check().map((d) => [d.kind, d.route, d.by])).toEqual(pairwiseCheck(routes, resolved));
+        },
+      ),
+      fcRuns(300),
+    );
+    expect(split).toBeGreaterThan(0);
+  });
+
   it('takes the best of several pattern siblings that match, not the first one added', () => {
     for (const { name, Router } of implementations) {
       const router = new Router<string>();

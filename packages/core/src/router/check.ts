@@ -6,7 +6,7 @@
 import type { CompiledConstraint, CompiledRoute, CompiledSegment, HostRule } from './compile.js';
 import { utf8Length } from './decode.js';
 import { compareRank, structurallyTied } from './evaluate.js';
-import type { RouteIndex, TrieNode } from './route-index.js';
+import { overlapCandidatesOf, type RouteIndex, type TrieNode } from './route-index.js';
 import type { RouteDiagnostic } from './types.js';
 
 /** The router options `check()` depends on. */
@@ -141,12 +141,12 @@ function eachTied(root: TrieNode, r: CompiledRoute, visit: (a: CompiledRoute) =>
     };
     const ri = rs[i];
     if (ri === undefined) {
-      if (at.routes !== null) for (const a of at.routes) visit(a);
+      if (at.routes !== null) for (const a of overlapCandidatesOf(at, false, r)) visit(a);
       continue;
     }
     switch (ri.segment.kind) {
       case 'wildcard':
-        if (at.wildcard !== null) for (const a of at.wildcard) visit(a);
+        if (at.wildcard !== null) for (const a of overlapCandidatesOf(at, true, r)) visit(a);
         break;
       case 'static':
         push(at.statics?.get(ri.text));
@@ -182,7 +182,7 @@ export function checkRoutes(
     // covers static text, a wildcard tail covers any rest of the path or none; and a shorter path
     // ranks first. Only method, constraints and priority can then put A first.
     let coveredBy: CompiledRoute | null = null;
-    for (const a of index.neighbours(r)) {
+    for (const a of index.coverCandidates(r)) {
       if (a === r || (coveredBy !== null && a.id >= coveredBy.id)) continue;
       if (compareRank(a, r) < 0 && covers(a, r, options)) coveredBy = a;
     }

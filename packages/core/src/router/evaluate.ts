@@ -148,6 +148,14 @@ const HOST_RANK = { exact: 0, wildcard: 1, any: 2 } as const;
 
 /** Negative when `a` wins over `b` (spec §6). */
 export function compareRank(a: CompiledRoute, b: CompiledRoute): number {
+  const structure = compareStructure(a, b);
+  if (structure !== 0) return structure;
+  if (a.priority !== b.priority) return b.priority - a.priority;
+  return a.id - b.id;
+}
+
+/** §6's structural fields (1 to 5: host, segments, method, constraints), before priority and id. */
+function compareStructure(a: CompiledRoute, b: CompiledRoute): number {
   const host = HOST_RANK[a.host.kind] - HOST_RANK[b.host.kind];
   if (host !== 0) return host;
   if (a.host.kind === 'wildcard' && b.host.kind === 'wildcard') {
@@ -162,15 +170,10 @@ export function compareRank(a: CompiledRoute, b: CompiledRoute): number {
   if (a.segmentRanks.length !== b.segmentRanks.length) return a.segmentRanks.length - b.segmentRanks.length;
   const method = (a.methods === null ? 1 : 0) - (b.methods === null ? 1 : 0);
   if (method !== 0) return method;
-  const constraints = b.headers.length + b.query.length - (a.headers.length + a.query.length);
-  if (constraints !== 0) return constraints;
-  if (a.priority !== b.priority) return b.priority - a.priority;
-  return a.id - b.id;
+  return b.headers.length + b.query.length - (a.headers.length + a.query.length);
 }
 
 /** Whether `a` and `b` tie on every structural field of §6 (1 to 5). */
 export function structurallyTied(a: CompiledRoute, b: CompiledRoute): boolean {
-  const at = { ...a, priority: 0, id: 0 };
-  const bt = { ...b, priority: 0, id: 0 };
-  return compareRank(at, bt) === 0;
+  return compareStructure(a, b) === 0;
 }

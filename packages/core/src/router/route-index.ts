@@ -7,6 +7,7 @@
  */
 import type { CompiledRoute, CompiledSegment } from './compile.js';
 import { compareRank, evaluateRoute, type RequestContext } from './evaluate.js';
+import { readHeader } from './request.js';
 import type { Params } from './types.js';
 import { type Program, runProgram } from './vm.js';
 
@@ -30,6 +31,14 @@ export interface TrieNode {
    * long enough for a scan at each `add` to cost (many routes on one path told apart by headers).
    */
   shapes: Map<string, CompiledRoute[]> | null;
+  /**
+   * The lists split by the value of one header, for a long list of routes told apart by an
+   * `equals` header constraint (see {@link Dispatch}); made with the sorted lists, dropped by `add`.
+   */
+  routesBy: Dispatch | null;
+  wildcardBy: Dispatch | null;
+  /** Whether `routesBy` and `wildcardBy` were made for the current lists. */
+  dispatched: boolean;
   statics: Map<string, TrieNode> | null;
   mixed: Map<string, TrieNode> | null;
   patterned: Map<string, TrieNode> | null;
@@ -44,6 +53,9 @@ function node(program: Program | null = null): TrieNode {
     wildcard: null,
     sorted: true,
     shapes: null,
+    routesBy: null,
+    wildcardBy: null,
+    dispatched: true,
     statics: null,
     mixed: null,
     patterned: null,
@@ -78,6 +90,7 @@ function place(at: TrieNode, list: CompiledRoute[], route: CompiledRoute): void 
   const last = list[list.length - 1];
   list.push(route);
   if (last && compareRank(last, route) > 0) at.sorted = false;
+  at.dispatched = false;
 }
 
 const NO_ROUTES: readonly CompiledRoute[] = Object.freeze([]);
@@ -96,14 +109,96 @@ function addShape(shapes: Map<string, CompiledRoute[]>, route: CompiledRoute): v
   else shapes.set(key, [route]);
 }
 
-/** Puts a node's lists in rank order; done on the first read after an out-of-order `add`. */
+/**
+ * One list of a node split by the value of one request header: the routes with an `equals`
+ * constraint on `header`, by its value, and the others. A request with value `v` can only match
+ * the routes of `byValue.get(v)` and of `rest` (an `equals` constraint holds for one value), so a
+ * lookup among 50,000 routes on one path told apart by `x-tenant` tries a handful, not all.
+ * Every list is in rank order.
+ */
+export interface Dispatch {
+  /** Lower-case header name. */
+  readonly header: string;
+  readonly byValue: ReadonlyMap<string, readonly CompiledRoute[]>;
+  readonly rest: readonly CompiledRoute[];
+}
+
+/** Lists longer than this are split by header when one header tells enough of them apart. */
+const DISPATCH_AFTER = 8;
+
+/**
+ * The split of a sorted list by the header most of its routes constrain with `equals`, or null
+ * when the list is short or fewer than a quarter of its routes constrain one header alike.
+ */
+function dispatchOf(list: readonly CompiledRoute[] | null): Dispatch | null {
+  if (list === null || list.length <= DISPATCH_AFTER) return null;
+  const counts = new Map<string, number>();
+  let header = '';
+  let most = 0;
+  for (const route of list) {
+    for (const c of route.headers) {
+      if (c.kind !== 'equals') continue;
+      const n = (counts.get(c.name) ?? 0) + 1;
+      counts.set(c.name, n);
+      if (n > most) {
+        most = n;
+        header = c.name;
+      }
+    }
+  }
+  if (most < 2 || most * 4 < list.length) return null;
+  const byValue = new Map<string, CompiledRoute[]>();
+  const rest: CompiledRoute[] = [];
+  for (const route of list) {
+    const value = equalsValue(route, header);
+    if (value === undefined) rest.push(route);
+    else {
+      const same = byValue.get(value);
+      if (same) same.push(route);
+      else byValue.set(value, [route]);
+    }
+  }
+  return { header, byValue, rest };
+}
+
+/** The value a route's `equals` constraint on `header` asks for, if it has one. */
+export function equalsValue(route: CompiledRoute, header: string): string | undefined {
+  for (const c of route.headers) if (c.kind === 'equals' && c.name === header) return c.value as string;
+  return undefined;
+}
+
+/** Puts a node's lists in rank order, and splits long ones by header; done on the first read after an `add`. */
 export function sortedNode(at: TrieNode): TrieNode {
   if (!at.sorted) {
     at.routes?.sort(compareRank);
     at.wildcard?.sort(compareRank);
     at.sorted = true;
   }
+  if (!at.dispatched) {
+    at.routesBy = dispatchOf(at.routes);
+    at.wildcardBy = dispatchOf(at.wildcard);
+    at.dispatched = true;
+  }
   return at;
+}
+
+/**
+ * The routes of a node's list (`wildcard`: its wildcard list) that a request whose value of the
+ * list's dispatch header is `value` may match, in no particular order: the whole list when it is
+ * not split. `value` is read only when it is.
+ */
+export function candidatesOf(
+  at: TrieNode,
+  wildcard: boolean,
+  value: (header: string) => string | undefined,
+): Iterable<CompiledRoute> {
+  sortedNode(at);
+  const list = (wildcard ? at.wildcard : at.routes) ?? NO_ROUTES;
+  const by = wildcard ? at.wildcardBy : at.routesBy;
+  if (by === null) return list;
+  const v = value(by.header);
+  const hit = v === undefined ? undefined : by.byValue.get(v);
+  return hit === undefined ? by.rest : [...hit, ...by.rest];
 }
 
 /** A route found for a request, with its params. */
@@ -119,9 +214,48 @@ function better(a: Found | null, b: Found | null): Found | null {
   return compareRank(a.route, b.route) <= 0 ? a : b;
 }
 
+/**
+ * The routes of a node's list that may share a request with `r` (an `equals` constraint on the
+ * list's dispatch header with another value than `r`'s contradicts it): for a split list and an
+ * `r` with such a constraint, the routes of its value and the rest; else the whole list.
+ */
+export function overlapCandidatesOf(at: TrieNode, wildcard: boolean, r: CompiledRoute): Iterable<CompiledRoute> {
+  sortedNode(at);
+  const list = (wildcard ? at.wildcard : at.routes) ?? NO_ROUTES;
+  const by = wildcard ? at.wildcardBy : at.routesBy;
+  const v = by === null ? undefined : equalsValue(r, by.header);
+  if (by === null || v === undefined) return list;
+  const hit = by.byValue.get(v);
+  return hit === undefined ? by.rest : [...hit, ...by.rest];
+}
+
 /** The first route of `list` (in rank order) that matches the request. */
 function firstMatch(list: readonly CompiledRoute[], ctx: RequestContext): Found | null {
   for (const route of list) {
+    const result = evaluateRoute(route, ctx);
+    if (typeof result !== 'string') return { route, params: result };
+  }
+  return null;
+}
+
+/**
+ * The first route of a node's list (in rank order) that matches the request; for a split list,
+ * of the routes with the request's header value merged in rank order with the rest.
+ */
+function firstMatchAt(at: TrieNode, wildcard: boolean, ctx: RequestContext): Found | null {
+  const by = wildcard ? at.wildcardBy : at.routesBy;
+  if (by === null) return firstMatch((wildcard ? at.wildcard : at.routes) ?? NO_ROUTES, ctx);
+  const value = readHeader(ctx.req.headers, by.header);
+  const hit = (value === undefined ? undefined : by.byValue.get(value)) ?? NO_ROUTES;
+  const rest = by.rest;
+  let i = 0;
+  let j = 0;
+  while (i < hit.length || j < rest.length) {
+    const a = hit[i];
+    const b = rest[j];
+    const route = (
+      b === undefined || (a !== undefined && compareRank(a, b) < 0) ? hit[i++] : rest[j++]
+    ) as CompiledRoute;
     const result = evaluateRoute(route, ctx);
     if (typeof result !== 'string') return { route, params: result };
   }
@@ -176,7 +310,7 @@ function bestUnder(root: TrieNode, ctx: RequestContext, segments: readonly strin
       case 0:
         f.stage = 1;
         if (depth === count && at.routes !== null) {
-          result = firstMatch(at.routes, ctx);
+          result = firstMatchAt(at, false, ctx);
           if (result !== null) {
             stack.pop();
             returning = true;
@@ -226,7 +360,7 @@ function bestUnder(root: TrieNode, ctx: RequestContext, segments: readonly strin
         // A wildcard takes one segment or more; with `trailingSlash: 'ignore'`, none too.
         result =
           at.wildcard !== null && (depth < count || (ctx.ignoreTrailingSlash && depth === count))
-            ? firstMatch(at.wildcard, ctx)
+            ? firstMatchAt(at, true, ctx)
             : null;
         stack.pop();
         returning = true;
@@ -248,11 +382,12 @@ function eachUnder(
   const count = segments.length;
   const nodes: TrieNode[] = [root];
   const depths: number[] = [0];
+  const header = (name: string) => readHeader(ctx.req.headers, name);
   for (let at = nodes.pop(); at !== undefined; at = nodes.pop()) {
     const depth = depths.pop() as number;
-    if (depth === count && at.routes !== null) for (const route of at.routes) visit(route);
+    if (depth === count && at.routes !== null) for (const route of candidatesOf(at, false, header)) visit(route);
     if (at.wildcard !== null && (depth < count || (ctx.ignoreTrailingSlash && depth === count))) {
-      for (const route of at.wildcard) visit(route);
+      for (const route of candidatesOf(at, true, header)) visit(route);
     }
     if (depth >= count) continue;
     const push = (next: TrieNode) => {
@@ -327,12 +462,15 @@ export class RouteIndex {
   }
 
   /**
-   * The routes with the host rule and path shape of `route` (an added one), itself included:
-   * those of the list it was added to.
+   * The routes with the host rule and path shape of `route` (an added one) that may cover it,
+   * itself perhaps included: those of the list it was added to, and of a list split by header
+   * (a route with an `equals` constraint covers only routes with the same one) only those of
+   * `route`'s value and the rest.
    */
-  neighbours(route: CompiledRoute): readonly CompiledRoute[] {
+  coverCandidates(route: CompiledRoute): Iterable<CompiledRoute> {
     const at = this.#nodes[route.id];
-    return (at && (route.wildcard ? at.wildcard : at.routes)) ?? [];
+    if (at === undefined) return NO_ROUTES;
+    return candidatesOf(at, route.wildcard, (header) => equalsValue(route, header));
   }
 
   /** Adds a route at the node {@link locate} gave. */
