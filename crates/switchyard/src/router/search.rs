@@ -8,7 +8,10 @@ use super::decode::{decode_query_part, escape_at};
 use super::path::{MIXED, PATTERNED, PLAIN};
 use crate::seeded::Seed;
 
-use super::table::{could_beat, rank_cmp, Edge, Node, Route, SegMatch, Test, Trie, WILDCARD_KIND};
+use super::table::{
+    could_beat, rank_cmp, Edge, Node, Route, SegMatch, Split, Test, Trie, SPLIT_AFTER,
+    WILDCARD_KIND,
+};
 use super::RouterOptions;
 
 /// Param span flag: the raw text holds percent-escapes to decode (per segment, see spec §4).
@@ -116,7 +119,9 @@ pub fn search_trie(ctx: &Ctx, trie: &Trie, s: &mut Scratch, best: &mut Option<u3
             s.fold = fold;
             list
         };
-        if let Some(list) = list {
+        // A long list (many routes on one static path, told apart by a header) is left to the
+        // walk, which reaches the same routes through the node's split.
+        if let Some(list) = list.filter(|l| l.len() <= SPLIT_AFTER) {
             let before = *best;
             offer(ctx, list, s, best);
             if *best != before {
@@ -132,6 +137,50 @@ fn prune(ctx: &Ctx, s: &Scratch, best: &Option<u32>) -> bool {
     match best {
         Some(b) => !could_beat(&ctx.routes[*b as usize].kinds, &s.kinds),
         None => false,
+    }
+}
+
+/// Offers a node's list, or for a split list the routes of the request's header value merged in
+/// rank order with the rest (the others cannot match: their `equals` test wants another value).
+fn offer_list(
+    ctx: &Ctx,
+    list: &[u32],
+    split: Option<&Split>,
+    s: &mut Scratch,
+    best: &mut Option<u32>,
+) {
+    let Some(split) = split else {
+        offer(ctx, list, s, best);
+        return;
+    };
+    let value = ctx.headers.get(split.slot as usize).copied().flatten();
+    let (hit, rest) = split.candidates(value);
+    let (mut i, mut j) = (0, 0);
+    loop {
+        let id = match (hit.get(i), rest.get(j)) {
+            (Some(&a), Some(&b)) if rank_cmp(ctx.routes, a, b).is_lt() => {
+                i += 1;
+                a
+            }
+            (_, Some(&b)) => {
+                j += 1;
+                b
+            }
+            (Some(&a), None) => {
+                i += 1;
+                a
+            }
+            (None, None) => return,
+        };
+        if let Some(b) = *best {
+            if rank_cmp(ctx.routes, b, id).is_lt() {
+                return; // both lists are in rank order: nothing further can win
+            }
+        }
+        if constraints_hold(ctx, &ctx.routes[id as usize], s) {
+            *best = Some(id);
+            return;
+        }
     }
 }
 
@@ -179,7 +228,7 @@ fn visit(
     };
     let count = s.path.segs.len();
     if depth == count {
-        offer(ctx, &node.terminal, s, best);
+        offer_list(ctx, &node.terminal, node.terminal_split.as_deref(), s, best);
     }
     if depth < count {
         let seg = s.path.segs[depth];
@@ -210,7 +259,7 @@ fn visit(
     if !node.wildcard.is_empty() && (depth < count || ctx.opts.trailing_slash_ignore) {
         s.kinds.push(WILDCARD_KIND);
         if !prune(ctx, s, best) {
-            offer(ctx, &node.wildcard, s, best);
+            offer_list(ctx, &node.wildcard, node.wildcard_split.as_deref(), s, best);
         }
         s.kinds.truncate(depth);
     }
@@ -229,7 +278,7 @@ fn collect_in(ctx: &Ctx, trie: &Trie, node_id: u32, depth: usize, s: &mut Scratc
     };
     let count = s.path.segs.len();
     if depth == count {
-        allow_routes(ctx, &node.terminal, s);
+        allow_list(ctx, &node.terminal, node.terminal_split.as_deref(), s);
     }
     if depth < count {
         let seg = s.path.segs[depth];
@@ -245,7 +294,20 @@ fn collect_in(ctx: &Ctx, trie: &Trie, node_id: u32, depth: usize, s: &mut Scratc
         }
     }
     if !node.wildcard.is_empty() && (depth < count || ctx.opts.trailing_slash_ignore) {
-        allow_routes(ctx, &node.wildcard, s);
+        allow_list(ctx, &node.wildcard, node.wildcard_split.as_deref(), s);
+    }
+}
+
+/// [`allow_routes`] of a node's list, or of a split list's routes the request may match.
+fn allow_list(ctx: &Ctx, list: &[u32], split: Option<&Split>, s: &mut Scratch) {
+    match split {
+        None => allow_routes(ctx, list, s),
+        Some(split) => {
+            let value = ctx.headers.get(split.slot as usize).copied().flatten();
+            let (hit, rest) = split.candidates(value);
+            allow_routes(ctx, hit, s);
+            allow_routes(ctx, rest, s);
+        }
     }
 }
 
