@@ -18,7 +18,13 @@ import os from 'node:os';
 import { Router as CoreRouter } from '@switchyard/core';
 import { implementation, Router as NodeRouter } from '@switchyard/node';
 import { table, writeDocsSection, writeResults } from '../lib.mjs';
-import { generateTable, lookups } from './table.mjs';
+import { generateTable, lookups, tenantLookups, tenantTable } from './table.mjs';
+
+/** The table shapes: the generated mix, and one path told apart by header (`tenants`). */
+const SHAPES = {
+  generated: { table: generateTable, lookups },
+  tenants: { table: tenantTable, lookups: tenantLookups },
+};
 
 const DEFAULT_SIZES = [100, 1_000, 10_000, 50_000, 100_000];
 /** A phase is skipped at the next size when it is projected to take longer than this (ms). */
@@ -68,10 +74,10 @@ function perLookup(list, fn, minMs = 400) {
 /** Whether a phase that took `ms` at size `from` is projected over budget at `to` (growth `power`). */
 const overBudget = (ms, from, to, power) => ms !== undefined && ms * (to / from) ** power > BUDGET_MS;
 
-function measure(name, Router, n, last) {
-  const row = { implementation: name, routes: n };
-  const { routes } = generateTable(n);
-  const { match, miss } = lookups(n, 1_000);
+function measure(shape, name, Router, n, last) {
+  const row = { shape, implementation: name, routes: n };
+  const { routes } = SHAPES[shape].table(n);
+  const { match, miss } = SHAPES[shape].lookups(n, 1_000);
   if (overBudget(last?.addMs, last?.routes, n, 2)) {
     row.addMs = null;
     return row;
@@ -121,43 +127,59 @@ function measure(name, Router, n, last) {
 export async function run() {
   const loadBefore = os.loadavg()[0].toFixed(1);
   const rows = [];
-  const last = { reference: undefined, native: undefined };
-  for (const n of sizes()) {
-    for (const [name, Router] of [
-      ['reference', CoreRouter],
-      ['native', NodeRouter],
-    ]) {
-      const row = measure(name, Router, n, last[name]);
-      // A skipped phase keeps the last measured one for the budget projection.
-      last[name] = {
-        routes: row.addMs === null ? last[name]?.routes : n,
-        addMs: row.addMs ?? last[name]?.addMs,
-        lookupBudgetMs: row.lookupBudgetMs ?? last[name]?.lookupBudgetMs,
-        checkMs: row.checkMs ?? last[name]?.checkMs,
-      };
-      delete row.lookupBudgetMs;
-      rows.push(row);
-      console.log(JSON.stringify(row));
+  for (const shape of Object.keys(SHAPES)) {
+    const last = { reference: undefined, native: undefined };
+    for (const n of sizes()) {
+      for (const [name, Router] of [
+        ['reference', CoreRouter],
+        ['native', NodeRouter],
+      ]) {
+        const row = measure(shape, name, Router, n, last[name]);
+        // A skipped phase keeps the last measured one for the budget projection.
+        last[name] = {
+          routes: row.addMs === null ? last[name]?.routes : n,
+          addMs: row.addMs ?? last[name]?.addMs,
+          lookupBudgetMs: row.lookupBudgetMs ?? last[name]?.lookupBudgetMs,
+          checkMs: row.checkMs ?? last[name]?.checkMs,
+        };
+        delete row.lookupBudgetMs;
+        rows.push(row);
+        console.log(JSON.stringify(row));
+      }
     }
   }
-  const base = (name, key) => rows.find((r) => r.implementation === name && r.routes === rows[0]?.routes)?.[key];
+  const smallest = rows[0]?.routes;
+  const base = (r, key) =>
+    rows.find((b) => b.shape === r.shape && b.implementation === r.implementation && b.routes === smallest)?.[key];
   const cell = (v) => (v === null || v === undefined ? 'skipped' : String(v));
   const growth = (r, key) => {
-    const b = base(r.implementation, key);
+    const b = base(r, key);
     return r[key] == null || !b ? '–' : `${(r[key] / b).toFixed(1)}×`;
   };
   writeResults('router-scale', { implementation, rows });
   const md = [
     '## Router at scale',
     '',
-    `Generated tables (\`bench/router-scale/table.mjs\`: ten route shapes per group, most under one \`/api\` prefix); \`@switchyard/node\` runs \`${implementation}\`. ` +
+    `Two table shapes (\`bench/router-scale/table.mjs\`): \`generated\`, ten route shapes per group, most under one \`/api\` prefix; \`tenants\`, every route on one path (\`GET /v1/orders/:id\`) told apart by its \`x-tenant\` value, the list both routers split by header. \`@switchyard/node\` runs \`${implementation}\`. ` +
       '`add` is the time to add every route, `check` one `check()` call (CPU ms of the process; the native router fills its reference on that first call, which is included). ' +
       'Lookups are 1,000 requests drawn at random from the table (match) and 1,000 that match nothing (miss), CPU ns per lookup, median round; ' +
       '`× 100` is the lookup time over its time at the smallest table. A cell reads `skipped` when the phase was projected to run past 30 s.',
     '',
     table(
-      ['implementation', 'routes', 'add ms', 'match ns', '× 100', 'miss ns', '× 100', 'resolve miss ns', 'check ms'],
+      [
+        'table',
+        'implementation',
+        'routes',
+        'add ms',
+        'match ns',
+        '× 100',
+        'miss ns',
+        '× 100',
+        'resolve miss ns',
+        'check ms',
+      ],
       rows.map((r) => [
+        r.shape,
         r.implementation,
         r.routes,
         cell(r.addMs),

@@ -101,3 +101,28 @@ export function lookups(n, count) {
   }
   return { match, miss };
 }
+
+/**
+ * The other shape: every route on one path, told apart by the value of one header (a gateway
+ * routing `x-tenant` to per-tenant services), the table a router keeps in one list.
+ */
+export function tenantTable(n) {
+  const routes = [];
+  for (let i = 0; i < n; i++) {
+    routes.push({ spec: { method: 'GET', path: '/v1/orders/:id', headers: { 'x-tenant': `tenant-${i}` } } });
+  }
+  return { routes };
+}
+
+/** Lookups for {@link tenantTable}: known tenants (match) and unknown ones (miss). */
+export function tenantLookups(n, count) {
+  const random = prng(n + 1);
+  const match = [];
+  const miss = [];
+  for (let k = 0; k < count; k++) {
+    const i = Math.floor(random() * n);
+    match.push({ method: 'GET', path: `/v1/orders/${k}`, headers: { 'x-tenant': `tenant-${i}` }, route: i });
+    miss.push({ method: 'GET', path: `/v1/orders/${k}`, headers: { 'x-tenant': `nobody-${k}` } });
+  }
+  return { match, miss };
+}
