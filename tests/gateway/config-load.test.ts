@@ -487,6 +487,17 @@ describe('other sources', () => {
         `${file}:3:32: routes[0].service: unknown service "nope" (none are defined under services:)\n`,
       );
     }
+    // A JSON syntax error is told in JSON's words, at its position (not as the YAML parser sees it).
+    writeFileSync(file, '{\n  "routes": [\n    { "path": "/a", "service": "s" }\n    { "path": "/b" }\n  ]\n}\n');
+    try {
+      loadConfig(file);
+      expect.unreachable();
+    } catch (error) {
+      expect(formatProblems(error)).toMatch(
+        new RegExp(`^${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:4:5: JSON: .+\n$`),
+      );
+      expect(formatProblems(error)).not.toMatch(/YAML|[Ff]low sequence/);
+    }
   });
 
   it('objects given in code are checked the same way, by key path', () => {
@@ -501,6 +512,7 @@ describe('other sources', () => {
       loadConfig({ routes: [{ path: '/a', service: 's', extra: 1 }] });
       expect.unreachable();
     } catch (error) {
+      expect((error as Error).message.split('\n')[0]).toBe('invalid gateway config, 2 problems:');
       expect(formatProblems(error).trimEnd().split('\n')).toEqual([
         'routes[0].extra: unknown key "extra" in routes[] (expected one of: path, methods, host, headers, version, service, split, sticky, rate_limit, rewrite, timeout_ms, timeouts, retry)',
         'routes[0].service: unknown service "s" (none are defined under services:)',

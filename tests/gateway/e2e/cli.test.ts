@@ -122,7 +122,7 @@ describe('switchyard serve', () => {
     const file = yaml('live.yaml', config(port));
     const child = spawnCli(['serve', file]);
     try {
-      await child.waitFor(/listening on http:\/\/127\.0\.0\.1:\d+: 1 routes, 1 services/);
+      await child.waitFor(/listening on http:\/\/127\.0\.0\.1:\d+: 1 route, 1 service /);
       const base = `http://127.0.0.1:${port}`;
       expect((await request(`${base}/api/a`)).statusCode).toBe(200);
       expect((await request(`${base}/new`)).statusCode).toBe(404);
@@ -144,7 +144,7 @@ describe('switchyard serve', () => {
       writeFileSync(file, config(port));
       await new Promise((r) => setTimeout(r, 400)); // let the watcher's reload settle first
       child.kill('SIGHUP');
-      await child.waitFor(/reloaded \(SIGHUP\): 1 routes, 1 services; limits carried over: per-ip/);
+      await child.waitFor(/reloaded \(SIGHUP\): 1 route, 1 service; limits carried over: per-ip/);
       expect((await request(`${base}/new`)).statusCode).toBe(404);
 
       // SIGTERM: the request in flight finishes, the process exits 0, nothing new is accepted.

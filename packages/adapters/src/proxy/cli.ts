@@ -8,7 +8,13 @@ import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
 import { InvalidArgumentError } from '@switchyard/core';
 import { implementation } from '@switchyard/node';
-import { compileGateway, formatDiagnostics, formatProblems, formatRouteTable } from '../gateway/config/index.js';
+import {
+  compileGateway,
+  countsText,
+  formatDiagnostics,
+  formatProblems,
+  formatRouteTable,
+} from '../gateway/config/index.js';
 import { explainRequest } from '../gateway/pipeline/index.js';
 import type { GatewayRequest, HeaderMap } from '../gateway/types.js';
 import { runPrimary, runWorker } from './cluster.js';
@@ -181,7 +187,7 @@ async function serve(file: string, values: Values, io: CliIo): Promise<number | 
   const address = await gateway.listen(port, values.host);
   const compiled = gateway.compiled!;
   io.out(
-    `switchyard: ${compiled.name} listening on ${address.url}: ${compiled.routes.length} routes, ${compiled.services.size} services (implementation: ${implementation}, pid ${process.pid})\n${
+    `switchyard: ${compiled.name} listening on ${address.url}: ${countsText(compiled.routes.length, compiled.services.size)} (implementation: ${implementation}, pid ${process.pid})\n${
       address.admin ? `switchyard: admin on ${address.admin.url} (${address.admin.paths.join(', ')})\n` : ''
     }`,
   );

@@ -8,7 +8,7 @@ import cluster, { type Worker } from 'node:cluster';
 import { type FSWatcher, watch } from 'node:fs';
 import { basename, dirname, resolve } from 'node:path';
 import { implementation } from '@switchyard/node';
-import { compileGateway, formatProblems } from '../gateway/config/index.js';
+import { compileGateway, countsText, formatProblems } from '../gateway/config/index.js';
 import { ClusterMetrics, type MetricsRequest, registriesOf, shareWorkerMetrics } from './cluster-metrics.js';
 import { createGateway } from './gateway.js';
 import { type CliIo, perWorkerNote } from './io.js';
@@ -107,7 +107,7 @@ export async function runPrimary(options: WorkerSpec & { workers: number }, io: 
   }
   // One write, so a reader that waits for the listening line has the notes too.
   io.out(
-    `switchyard: ${compiled.name} listening on ${first.url} with ${options.workers} workers: ${compiled.routes.length} routes, ${compiled.services.size} services (implementation: ${implementation}, primary pid ${process.pid})\n${
+    `switchyard: ${compiled.name} listening on ${first.url} with ${options.workers} workers: ${countsText(compiled.routes.length, compiled.services.size)} (implementation: ${implementation}, primary pid ${process.pid})\n${
       first.admin ? `switchyard: admin on ${first.admin.url} (${first.admin.paths.join(', ')})\n` : ''
     }${perWorkerNote(compiled, options.workers)}`,
   );
@@ -142,7 +142,7 @@ export async function runWorker(io: CliIo): Promise<number | undefined> {
           send({
             type: 'reloaded',
             ok: true,
-            text: `switchyard: worker ${process.pid} reloaded: ${r.routes} routes, ${r.services} services${
+            text: `switchyard: worker ${process.pid} reloaded: ${countsText(r.routes, r.services)}${
               r.carriedLimits.length > 0 ? `; limits carried over: ${r.carriedLimits.join(', ')}` : ''
             }`,
           }),

@@ -13,7 +13,12 @@ export function formatExplanation(x: GatewayExplanation): string {
   const r = x.request;
   lines.push(`request:   ${r.method} ${r.target}${r.host ? `  (host ${r.host})` : ''}`);
   lines.push(`path:      ${r.path ?? '(rejected before canonicalization)'}`);
-  if (r.version) lines.push(`version:   ${r.version.version ?? '(none)'} (from ${r.version.source})`);
+  if (r.version)
+    lines.push(
+      r.version.source === 'none'
+        ? 'version:   (none)'
+        : `version:   ${r.version.version ?? '(none)'} (from ${r.version.source})`,
+    );
   if (r.clientIp) lines.push(`client ip: ${r.clientIp}`);
   const d = x.decision;
   if (d.kind === 'respond') {

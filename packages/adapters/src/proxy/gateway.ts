@@ -6,7 +6,7 @@
 import { type FSWatcher, watch } from 'node:fs';
 import { basename, dirname, resolve } from 'node:path';
 import { InvalidArgumentError } from '@switchyard/core';
-import { type CompileOptions, compileGateway, formatProblems } from '../gateway/config/index.js';
+import { type CompileOptions, compileGateway, countsText, formatProblems } from '../gateway/config/index.js';
 import type { GatewayObserver, ObservedGateway } from '../gateway/events.js';
 import { afterAttempt, decide, planResponseHeaders, pruneIdleFlights, release } from '../gateway/pipeline/index.js';
 import { ResilienceRuntime } from '../gateway/resilience/index.js';
@@ -190,7 +190,7 @@ export function createGateway(configOrPath: string | object, options: GatewayOpt
     reload().then(
       (r) =>
         log(
-          `switchyard: reloaded (${why}): ${r.routes} routes, ${r.services} services${
+          `switchyard: reloaded (${why}): ${countsText(r.routes, r.services)}${
             r.carriedLimits.length > 0 ? `; limits carried over: ${r.carriedLimits.join(', ')}` : ''
           }`,
         ),

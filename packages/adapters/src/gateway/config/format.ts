@@ -66,7 +66,7 @@ export function formatRouteTable(compiled: CompiledGateway): string {
     ]),
   );
   const parts = [
-    `${compiled.name}: ${compiled.routes.length} route${compiled.routes.length === 1 ? '' : 's'}, ${compiled.services.size} service${compiled.services.size === 1 ? '' : 's'}${compiled.file ? ` (${compiled.file})` : ''}`,
+    `${compiled.name}: ${countsText(compiled.routes.length, compiled.services.size)}${compiled.file ? ` (${compiled.file})` : ''}`,
     '',
     routes,
     '',
@@ -118,4 +118,9 @@ export function formatDiagnostics(diagnostics: readonly GatewayDiagnostic[], fil
 export function formatProblems(error: unknown): string {
   if (error instanceof ConfigError) return `${error.problems.map(formatProblem).join('\n')}\n`;
   return `${error instanceof Error ? error.message : String(error)}\n`;
+}
+
+/** `3 routes, 1 service`: what a loaded config holds, as `check`, `serve` and reloads say it. */
+export function countsText(routes: number, services: number): string {
+  return `${routes} route${routes === 1 ? '' : 's'}, ${services} service${services === 1 ? '' : 's'}`;
 }

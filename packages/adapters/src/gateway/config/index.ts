@@ -6,7 +6,7 @@
 export { DIAGNOSTIC_CODES, type DiagnosticCode } from './check.js';
 export { type CompileOptions, compileGateway, type GatewayRedisClient } from './compile.js';
 export { renderConfigReference } from './docs.js';
-export { formatDiagnostics, formatProblems, formatRouteTable } from './format.js';
+export { countsText, formatDiagnostics, formatProblems, formatRouteTable } from './format.js';
 export { formatProblem, isGatewayConfig, loadConfig, parseConfig } from './load.js';
 export type {
   BalanceConfig,

@@ -27,11 +27,8 @@ export function formatProblem(problem: ConfigProblem): string {
 /** The error for a list of problems: its message lists them all, one per line. */
 export function configErrorOf(problems: readonly ConfigProblem[], file: string | undefined): ConfigError {
   const first = problems[0];
-  const what = file === undefined ? 'the gateway config' : file;
-  const head =
-    problems.length === 1
-      ? `invalid gateway config ${what}:`
-      : `invalid gateway config ${what}, ${problems.length} problems:`;
+  const what = file === undefined ? 'invalid gateway config' : `invalid gateway config ${file}`;
+  const head = problems.length === 1 ? `${what}:` : `${what}, ${problems.length} problems:`;
   return new ConfigError(`${head}\n${problems.map((p) => `  ${formatProblem(p)}`).join('\n')}`, {
     ...(first?.file !== undefined ? { file: first.file } : {}),
     ...(first?.line !== undefined ? { line: first.line } : {}),

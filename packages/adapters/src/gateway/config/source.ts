@@ -33,6 +33,28 @@ export function problemAt(pos: SourcePosition | undefined, message: string, file
 }
 
 /**
+ * For a `.json` file the YAML parser's words ("flow sequence", "block collection") describe a
+ * language the author did not write: JSON's own error, at its position, when `JSON.parse` has one
+ * (text JSON accepts but YAML refuses, such as a repeated key, keeps the YAML problems).
+ */
+function jsonSyntaxProblem(
+  text: string,
+  file: string,
+  at: (offset: number) => SourcePosition,
+): ConfigProblem[] | undefined {
+  if (!file.toLowerCase().endsWith('.json')) return undefined;
+  try {
+    JSON.parse(text);
+    return undefined;
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    const offset = /position (\d+)/.exec(message)?.[1];
+    const clean = message.replace(/ in JSON at position \d+.*$/s, '').replace(/ at position \d+.*$/s, '');
+    return [problemAt(at(offset === undefined ? 0 : Math.min(Number(offset), text.length)), `JSON: ${clean}`)];
+  }
+}
+
+/**
  * Parses YAML (or JSON) text. Syntax errors come back as problems with their positions; the tree
  * is `undefined` when the text could not be read at all.
  */
@@ -57,7 +79,7 @@ export function parseSource(text: string, file: string): { root: SourceNode | un
     const message = error.message.replace(/ at line \d+, column \d+[\s\S]*$/, '');
     problems.push(problemAt(pos, `YAML: ${message}`));
   }
-  if (problems.length > 0) return { root: undefined, problems };
+  if (problems.length > 0) return { root: undefined, problems: jsonSyntaxProblem(text, file, at) ?? problems };
   let budget = MAX_NODES;
   const anchors = new Map<object, unknown>();
   let exhausted = false;
