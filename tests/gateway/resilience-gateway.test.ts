@@ -10,7 +10,7 @@ import type {
   TargetStateChangeEvent,
   UpstreamAttemptEndEvent,
 } from '../../packages/adapters/src/gateway/events.js';
-import { createGateway, type Gateway } from '../../packages/adapters/src/proxy/index.js';
+import { createGateway, type Gateway, reloadText } from '../../packages/adapters/src/proxy/index.js';
 import { closedPort, eventually, startUpstream, type TestUpstream } from '../support/upstreams.js';
 
 const cleanup: (() => Promise<void>)[] = [];
@@ -82,15 +82,29 @@ describe('active health checks in the gateway', () => {
       routes: [{ path: '/*', service: 'lr' }],
     });
     const { gw, url } = await start(config([a.origin, b.origin]));
-    for (let i = 0; i < 6; i++) expect((await (await request(`${url}/x`)).body.text()).length).toBeGreaterThan(0);
+    // Two at once: least-requests sends the second to the target the first left idle, so both are counted.
+    const replies = await Promise.all([0, 1].map(() => request(`${url}/__slow?ms=200`)));
+    for (const r of replies) expect((await r.body.text()).length).toBeGreaterThan(0);
     const flights = () => gw.proxy!.state.runtime.inFlight;
     expect(await eventually(() => [...flights().values()].every((n) => n === 0))).toBe(true);
-    expect([...flights().keys()].sort()).toEqual([`lr\0${a.origin}`, `lr\0${b.origin}`]);
+    expect([...flights().keys()].sort()).toEqual([`lr\0${a.origin}`, `lr\0${b.origin}`].sort());
     await gw.reload(config([a.origin]));
     expect(flights().size).toBe(0);
     expect((await request(`${url}/x`)).statusCode).toBe(200);
     expect(await eventually(() => flights().get(`lr\0${a.origin}`) === 0)).toBe(true);
     expect([...flights().keys()]).toEqual([`lr\0${a.origin}`]);
+  });
+
+  it('a reload says which changed blocks wait for a restart (listen, admin, observability)', async () => {
+    const a = await upstream('a');
+    const base = { services: { s: { targets: [a.origin] } }, routes: [{ path: '/*', service: 's' }] };
+    const { gw } = await start(base);
+    expect((await gw.reload(base)).needsRestart).toEqual([]);
+    const moved = { ...base, listen: { host: '127.0.0.1', port: 18099 }, admin: { host: '127.0.0.1', port: 18098 } };
+    const r = await gw.reload(moved);
+    // An admin listener turns metrics on by default: observability changes with it.
+    expect(r.needsRestart).toEqual(['listen', 'admin', 'observability']);
+    expect(reloadText(r)).toBe('1 route, 1 service; changed, applied on restart only: listen, admin, observability');
   });
 
   it('a target that does not answer its probe in timeout_ms is unhealthy; events say so, with the reason', async () => {

@@ -10,7 +10,7 @@ import { basename, dirname, resolve } from 'node:path';
 import { implementation } from '@switchyard/node';
 import { compileGateway, countsText, formatProblems } from '../gateway/config/index.js';
 import { ClusterMetrics, type MetricsRequest, registriesOf, shareWorkerMetrics } from './cluster-metrics.js';
-import { createGateway } from './gateway.js';
+import { createGateway, reloadText } from './gateway.js';
 import { type CliIo, perWorkerNote } from './io.js';
 import { applyServeV8Flags } from './v8-flags.js';
 
@@ -142,9 +142,7 @@ export async function runWorker(io: CliIo): Promise<number | undefined> {
           send({
             type: 'reloaded',
             ok: true,
-            text: `switchyard: worker ${process.pid} reloaded: ${countsText(r.routes, r.services)}${
-              r.carriedLimits.length > 0 ? `; limits carried over: ${r.carriedLimits.join(', ')}` : ''
-            }`,
+            text: `switchyard: worker ${process.pid} reloaded: ${reloadText(r)}`,
           }),
         (err) =>
           send({

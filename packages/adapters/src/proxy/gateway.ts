@@ -69,6 +69,28 @@ export interface ReloadResult {
   services: number;
   /** Policies whose limiter (and budgets) carried over from the previous state. */
   carriedLimits: string[];
+  /**
+   * Blocks of the new config that changed but are read only when the gateway starts (`listen`,
+   * `admin`, `observability`): the running gateway keeps the old ones until it is restarted.
+   */
+  needsRestart: string[];
+}
+
+/** What a reload log line says after `reloaded`: the counts, the limits carried, what waits for a restart. */
+export function reloadText(r: ReloadResult): string {
+  const carried = r.carriedLimits.length > 0 ? `; limits carried over: ${r.carriedLimits.join(', ')}` : '';
+  const restart = r.needsRestart.length > 0 ? `; changed, applied on restart only: ${r.needsRestart.join(', ')}` : '';
+  return `${countsText(r.routes, r.services)}${carried}${restart}`;
+}
+
+/** The blocks read only at start whose settings differ between two compiled configs. */
+function startOnlyChanges(previous: CompiledGateway, next: CompiledGateway): string[] {
+  const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
+  const changed: string[] = [];
+  if (!same(previous.listen, next.listen)) changed.push('listen');
+  if (!same(previous.admin, next.admin)) changed.push('admin');
+  if (!same(previous.observability, next.observability)) changed.push('observability');
+  return changed;
 }
 
 /** A running (or ready to run) standalone gateway; see {@link createGateway}. */
@@ -173,7 +195,12 @@ export function createGateway(configOrPath: string | object, options: GatewayOpt
       // Not serving yet: nothing can be using the previous state.
       await previous.close?.().catch(() => {});
     }
-    return { routes: next.routes.length, services: next.services.size, carriedLimits: carried };
+    return {
+      routes: next.routes.length,
+      services: next.services.size,
+      carriedLimits: carried,
+      needsRestart: proxy && previous ? startOnlyChanges(previous, next) : [],
+    };
   };
 
   /** Serializes reloads: two SIGHUPs in a row compile one after the other, never interleaved. */
@@ -188,12 +215,7 @@ export function createGateway(configOrPath: string | object, options: GatewayOpt
   const reloadLogged = (why: string) => {
     if (closing) return;
     reload().then(
-      (r) =>
-        log(
-          `switchyard: reloaded (${why}): ${countsText(r.routes, r.services)}${
-            r.carriedLimits.length > 0 ? `; limits carried over: ${r.carriedLimits.join(', ')}` : ''
-          }`,
-        ),
+      (r) => log(`switchyard: reloaded (${why}): ${reloadText(r)}`),
       (err) =>
         log(`switchyard: reload (${why}) failed, keeping the previous config:\n${formatProblems(err).trimEnd()}`),
     );

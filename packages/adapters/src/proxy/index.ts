@@ -16,6 +16,7 @@ export {
   type GatewayOptions,
   pipelineEngine,
   type ReloadResult,
+  reloadText,
 } from './gateway.js';
 export { type DecisionEngine, ProxyServer, type ProxyServerOptions } from './server.js';
 export { Upstreams } from './upstreams.js';
