@@ -144,45 +144,71 @@ fn mean_probes(rl: &RateLimiter, victims: &[String]) -> f64 {
     total as f64 / victims.len() as f64
 }
 
-#[test]
-fn keys_crafted_against_one_seed_cost_what_ordinary_keys_cost_under_another() {
-    // docs/architecture.md, "Inputs chosen by an attacker": an attacker who knows seed 0 finds
-    // keys whose home slots fall into the first few slots, and stores them; every victim whose
-    // home slot lies in the run they form then probes through it. Under another seed the same
-    // keys are ordinary keys. Cost is counted in probes, not time, so the check cannot flake.
-    const MAX_KEYS: u64 = 2000;
-    let crafter = bucket(10, 1000, MAX_KEYS);
-    let crafted: Vec<String> = (0u64..)
-        .map(|i| format!("attacker-{i}"))
-        .filter(|k| crafter.probes(k.as_bytes()).1 < 16)
-        .take(MAX_KEYS as usize)
-        .collect();
-    let ordinary: Vec<String> = (0..MAX_KEYS).map(|i| format!("client-{i}")).collect();
-    let victims: Vec<String> = (0..2000).map(|i| format!("victim-{i}")).collect();
-    let filled = |seed: u32, keys: &[String]| {
-        let mut rl = RateLimiter::new(10, 1000, MAX_KEYS, seed).expect("valid options");
+/// The attack of "Inputs chosen by an attacker" (docs/architecture.md) on a table of `max_keys`:
+/// `max_keys` keys crafted under seed 0 to have their home slots in the first 16 slots, as many
+/// ordinary keys, and the victims whose lookups are counted.
+struct Attack {
+    max_keys: u64,
+    crafted: Vec<String>,
+    ordinary: Vec<String>,
+    victims: Vec<String>,
+}
+
+impl Attack {
+    fn new(max_keys: u64) -> Self {
+        let crafter = bucket(10, 1000, max_keys);
+        Attack {
+            max_keys,
+            crafted: (0u64..)
+                .map(|i| format!("attacker-{i}"))
+                .filter(|k| crafter.probes(k.as_bytes()).1 < 16)
+                .take(max_keys as usize)
+                .collect(),
+            ordinary: (0..max_keys).map(|i| format!("client-{i}")).collect(),
+            victims: (0..2000).map(|i| format!("victim-{i}")).collect(),
+        }
+    }
+
+    /// Mean probes per victim lookup in a table filled with `keys` under `seed`.
+    fn probes(&self, seed: u32, keys: &[String]) -> f64 {
+        let mut rl = RateLimiter::new(10, 1000, self.max_keys, seed).expect("valid options");
         for k in keys {
             rl.take(k.as_bytes(), 0, 1).expect("valid");
         }
         assert_eq!(rl.size(), keys.len());
-        let mean = mean_probes(&rl, &victims);
-        println!("seed {seed}: {mean:.2} probes per victim lookup");
+        let mean = mean_probes(&rl, &self.victims);
+        println!("seed {seed:#x}: {mean:.2} probes per victim lookup");
         mean
-    };
-    // The attack works against the seed it was crafted for (so this test could fail)...
-    let (attacked, baseline) = (filled(0, &crafted), filled(0, &ordinary));
-    assert!(
-        attacked > 20.0 * baseline,
-        "crafted {attacked} vs ordinary {baseline} probes under seed 0"
-    );
-    // ...and costs what ordinary keys cost under any other seed.
-    for seed in [1, 0x9e37_79b9, u32::MAX] {
-        let (crafted_cost, ordinary_cost) = (filled(seed, &crafted), filled(seed, &ordinary));
-        assert!(
-            crafted_cost <= 3.0 * ordinary_cost,
-            "seed {seed}: crafted {crafted_cost} vs ordinary {ordinary_cost} probes"
-        );
     }
+
+    /// The attack works under seed 0 (so the test could fail), and costs what ordinary keys
+    /// cost under each of `seeds`.
+    fn holds_under(&self, seeds: &[u32]) {
+        let (attacked, baseline) = (
+            self.probes(0, &self.crafted),
+            self.probes(0, &self.ordinary),
+        );
+        assert!(
+            attacked > 20.0 * baseline,
+            "crafted {attacked} vs ordinary {baseline} probes under seed 0"
+        );
+        for &seed in seeds {
+            let crafted = self.probes(seed, &self.crafted);
+            let ordinary = self.probes(seed, &self.ordinary);
+            assert!(
+                crafted <= 3.0 * ordinary,
+                "seed {seed:#x}: crafted {crafted} vs ordinary {ordinary} probes"
+            );
+        }
+    }
+}
+
+#[test]
+fn keys_crafted_against_one_seed_cost_what_ordinary_keys_cost_under_another() {
+    // Keys whose home slots fall into the first few slots form one run; every victim whose home
+    // slot lies in it probes through it. Under another seed the same keys are ordinary keys.
+    // Cost is counted in probes, not time, so the check cannot flake.
+    Attack::new(2000).holds_under(&[1, 0x9e37_79b9, u32::MAX]);
 }
 
 #[test]
@@ -190,28 +216,6 @@ fn a_seed_differing_only_in_its_top_bits_moves_crafted_keys_too() {
     // With 2^k slots the home slot is the hash's low k bits. Before the seed was spread over all
     // 32 bits, seeds differing from the crafted-for one only above bit 27 left every key's low
     // bits (so its slot) where they were: keys crafted for seed 0 cost 16-17x under 0x1000_0000.
-    const MAX_KEYS: u64 = 1638; // 1638 + 410 = 2048 slots
-    let crafter = bucket(10, 1000, MAX_KEYS);
-    let crafted: Vec<String> = (0u64..)
-        .map(|i| format!("attacker-{i}"))
-        .filter(|k| crafter.probes(k.as_bytes()).1 < 16)
-        .take(MAX_KEYS as usize)
-        .collect();
-    let ordinary: Vec<String> = (0..MAX_KEYS).map(|i| format!("client-{i}")).collect();
-    let victims: Vec<String> = (0..2000).map(|i| format!("victim-{i}")).collect();
-    let filled = |seed: u32, keys: &[String]| {
-        let mut rl = RateLimiter::new(10, 1000, MAX_KEYS, seed).expect("valid options");
-        for k in keys {
-            rl.take(k.as_bytes(), 0, 1).expect("valid");
-        }
-        mean_probes(&rl, &victims)
-    };
-    assert!(filled(0, &crafted) > 20.0 * filled(0, &ordinary));
-    for seed in [0x1000_0000, 0x2000_0000, 0x8000_0000, 0xe000_0000] {
-        let (crafted_cost, ordinary_cost) = (filled(seed, &crafted), filled(seed, &ordinary));
-        assert!(
-            crafted_cost <= 3.0 * ordinary_cost,
-            "seed {seed:#x}: crafted {crafted_cost} vs ordinary {ordinary_cost} probes"
-        );
-    }
+    // 1,638 keys make 2,048 slots.
+    Attack::new(1638).holds_under(&[0x1000_0000, 0x2000_0000, 0x8000_0000, 0xe000_0000]);
 }
