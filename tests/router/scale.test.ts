@@ -278,7 +278,7 @@ describe('the reference router index', () => {
           if (routes.length > 16) split++;
           // The native router splits its lists the same way (crates/switchyard/src/router/table.rs).
           const native = new nativeImpl.Router<number>(opts);
-          accepted.forEach((s, i) => native.add(s, i));
+          for (const [i, s] of accepted.entries()) native.add(s, i);
           for (const r of reqs) {
             const ctx = context(r);
             const expected = linearMatch(routes, ctx);
