@@ -221,12 +221,9 @@ function better(a: Found | null, b: Found | null): Found | null {
  */
 export function overlapCandidatesOf(at: TrieNode, wildcard: boolean, r: CompiledRoute): Iterable<CompiledRoute> {
   sortedNode(at);
-  const list = (wildcard ? at.wildcard : at.routes) ?? NO_ROUTES;
   const by = wildcard ? at.wildcardBy : at.routesBy;
-  const v = by === null ? undefined : equalsValue(r, by.header);
-  if (by === null || v === undefined) return list;
-  const hit = by.byValue.get(v);
-  return hit === undefined ? by.rest : [...hit, ...by.rest];
+  if (by === null || equalsValue(r, by.header) === undefined) return (wildcard ? at.wildcard : at.routes) ?? NO_ROUTES;
+  return candidatesOf(at, wildcard, (header) => equalsValue(r, header));
 }
 
 /** The first route of `list` (in rank order) that matches the request. */
