@@ -237,28 +237,45 @@ describe('the reference router index', () => {
     );
   });
 
-  it('splits long lists by header value without changing an answer (match, allow, check)', () => {
-    // Many routes on a few paths, most told apart by an `equals` on x-t (the lists both routers
-    // split by header), the others by other constraints or none: the split must give what the
-    // linear algorithms give, including for requests without the header or with an unknown value.
+  it('splits long lists by header or query value without changing an answer (match, allow, check)', () => {
+    // Many routes on a few paths, most told apart by an `equals` on the header x-t or on the query
+    // key t (the lists both routers split by value), the others by other constraints or none: the
+    // split must give what the linear algorithms give, including for requests without the value,
+    // with an unknown one, or (query) with several.
     const tenant = fc.constantFrom('t1', 't2', 't3', 't4', 't5');
-    const spec: fc.Arbitrary<RouteSpec> = fc.record(
-      {
-        path: fc.constantFrom('/o/:id', '/o/:id', '/o/a', '/o/*', '/p/:id(\\d+)'),
-        method: fc.constantFrom('GET', 'PUT', ['GET', 'PUT'], '*'),
-        headers: fc.oneof(
-          { weight: 6, arbitrary: tenant.map((t) => ({ 'x-t': t })) },
-          { weight: 2, arbitrary: fc.tuple(tenant, constraint).map(([t, c]) => ({ 'x-t': t, 'x-a': c })) },
-          { weight: 1, arbitrary: fc.constantFrom({}, { 'x-t': true }, { 'x-t': false }, { 'x-a': '1' }) },
-          { weight: 1, arbitrary: fc.constant({ 'x-t': { pattern: 't[12]' } }) },
-        ) as fc.Arbitrary<NonNullable<RouteSpec['headers']>>,
-        priority: fc.constantFrom(0, 1, 2),
-      },
-      { requiredKeys: ['path', 'headers'] },
-    );
+    const constraints = (key: string) =>
+      fc.oneof(
+        { weight: 6, arbitrary: tenant.map((t) => ({ [key]: t })) },
+        { weight: 2, arbitrary: fc.tuple(tenant, constraint).map(([t, c]) => ({ [key]: t, 'x-a': c })) },
+        { weight: 1, arbitrary: fc.constantFrom({}, { [key]: true }, { [key]: false }, { 'x-a': '1' }) },
+        { weight: 1, arbitrary: fc.constant({ [key]: { pattern: 't[12]' } }) },
+      ) as fc.Arbitrary<NonNullable<RouteSpec['headers']>>;
+    const spec: fc.Arbitrary<RouteSpec> = fc
+      .oneof(
+        fc.record({ headers: constraints('x-t') }),
+        fc.record({ query: constraints('t') }),
+        fc.record({ headers: constraints('x-t'), query: constraints('t') }),
+      )
+      .chain((c) =>
+        fc
+          .record(
+            {
+              path: fc.constantFrom('/o/:id', '/o/:id', '/o/a', '/o/*', '/p/:id(\\d+)'),
+              method: fc.constantFrom('GET', 'PUT', ['GET', 'PUT'], '*'),
+              priority: fc.constantFrom(0, 1, 2),
+            },
+            { requiredKeys: ['path'] },
+          )
+          .map((r) => ({ ...r, ...c })),
+      );
     const req: fc.Arbitrary<RequestInfo> = fc.record(
       {
-        path: fc.constantFrom('/o/1', '/o/a', '/o/a/b', '/p/12', '/p/x', '/o/'),
+        path: fc
+          .tuple(
+            fc.constantFrom('/o/1', '/o/a', '/o/a/b', '/p/12', '/p/x', '/o/'),
+            fc.constantFrom('', '?t=t1', '?t=t2&t=t5', '?t=t9', '?x-a=1&t=t3', '?t'),
+          )
+          .map(([p, q]) => p + q),
         method: fc.constantFrom('GET', 'PUT', 'POST'),
         headers: fc.record(
           { 'x-t': fc.constantFrom('t1', 't2', 't5', 't9'), 'x-a': fc.constantFrom('1', '2') },

@@ -32,8 +32,8 @@ export interface TrieNode {
    */
   shapes: Map<string, CompiledRoute[]> | null;
   /**
-   * The lists split by the value of one header, for a long list of routes told apart by an
-   * `equals` header constraint (see {@link Dispatch}); made with the sorted lists, dropped by `add`.
+   * The lists split by the value of one header or query key, for a long list of routes told apart
+   * by an `equals` constraint on it (see {@link Dispatch}); made with the sorted lists, dropped by `add`.
    */
   routesBy: Dispatch | null;
   wildcardBy: Dispatch | null;
@@ -110,39 +110,47 @@ function addShape(shapes: Map<string, CompiledRoute[]>, route: CompiledRoute): v
 }
 
 /**
- * One list of a node split by the value of one request header: the routes with an `equals`
- * constraint on `header`, by its value, and the others. A request with value `v` can only match
- * the routes of `byValue.get(v)` and of `rest` (an `equals` constraint holds for one value), so a
- * lookup among 50,000 routes on one path told apart by `x-tenant` tries a handful, not all.
+ * One list of a node split by the value of one request header or query key: the routes with an
+ * `equals` constraint on it, by its value, and the others. A request can only match the routes of
+ * its own value(s) and of `rest` (an `equals` constraint holds for one value), so a lookup among
+ * 50,000 routes on one path told apart by `x-tenant` (or `?tenant=`) tries a handful, not all.
  * Every list is in rank order.
  */
 export interface Dispatch {
-  /** Lower-case header name. */
-  readonly header: string;
+  readonly on: SplitKey;
   readonly byValue: ReadonlyMap<string, readonly CompiledRoute[]>;
   readonly rest: readonly CompiledRoute[];
 }
 
-/** Lists longer than this are split by header when one header tells enough of them apart. */
+/** What a list is split by: a header (lower-case name) or a query key. */
+export interface SplitKey {
+  readonly field: 'headers' | 'query';
+  readonly name: string;
+}
+
+/** Lists longer than this are split when one header or query key tells enough of them apart. */
 const DISPATCH_AFTER = 8;
 
 /**
- * The split of a sorted list by the header most of its routes constrain with `equals`, or null
- * when the list is short or fewer than a quarter of its routes constrain one header alike.
+ * The split of a sorted list by the header or query key most of its routes constrain with
+ * `equals`, or null when the list is short or fewer than a quarter of its routes constrain one alike.
  */
 function dispatchOf(list: readonly CompiledRoute[] | null): Dispatch | null {
   if (list === null || list.length <= DISPATCH_AFTER) return null;
   const counts = new Map<string, number>();
-  let header = '';
+  let on: SplitKey = { field: 'headers', name: '' };
   let most = 0;
   for (const route of list) {
-    for (const c of route.headers) {
-      if (c.kind !== 'equals') continue;
-      const n = (counts.get(c.name) ?? 0) + 1;
-      counts.set(c.name, n);
-      if (n > most) {
-        most = n;
-        header = c.name;
+    for (const field of ['headers', 'query'] as const) {
+      for (const c of route[field]) {
+        if (c.kind !== 'equals') continue;
+        const key = `${field}\0${c.name}`;
+        const n = (counts.get(key) ?? 0) + 1;
+        counts.set(key, n);
+        if (n > most) {
+          most = n;
+          on = { field, name: c.name };
+        }
       }
     }
   }
@@ -150,7 +158,7 @@ function dispatchOf(list: readonly CompiledRoute[] | null): Dispatch | null {
   const byValue = new Map<string, CompiledRoute[]>();
   const rest: CompiledRoute[] = [];
   for (const route of list) {
-    const value = equalsValue(route, header);
+    const value = equalsValue(route, on);
     if (value === undefined) rest.push(route);
     else {
       const same = byValue.get(value);
@@ -158,16 +166,34 @@ function dispatchOf(list: readonly CompiledRoute[] | null): Dispatch | null {
       else byValue.set(value, [route]);
     }
   }
-  return { header, byValue, rest };
+  return { on, byValue, rest };
 }
 
-/** The value a route's `equals` constraint on `header` asks for, if it has one. */
-export function equalsValue(route: CompiledRoute, header: string): string | undefined {
-  for (const c of route.headers) if (c.kind === 'equals' && c.name === header) return c.value as string;
+/** The value a route's `equals` constraint on the split key asks for, if it has one. */
+export function equalsValue(route: CompiledRoute, on: SplitKey): string | undefined {
+  for (const c of route[on.field]) if (c.kind === 'equals' && c.name === on.name) return c.value as string;
   return undefined;
 }
 
-/** Puts a node's lists in rank order, and splits long ones by header; done on the first read after an `add`. */
+/** The request's values of a split key: its header's one value, or every value of its query key. */
+export function requestValues(ctx: RequestContext, on: SplitKey): readonly string[] {
+  if (on.field === 'query') return ctx.queryValues().get(on.name) ?? NO_VALUES;
+  const value = readHeader(ctx.req.headers, on.name);
+  return value === undefined ? NO_VALUES : [value];
+}
+
+const NO_VALUES: readonly string[] = Object.freeze([]);
+
+/** The routes of `by` filed under any of `values`, in rank order (one list: no copy). */
+function hitsOf(by: Dispatch, values: readonly string[]): readonly CompiledRoute[] {
+  if (values.length === 0) return NO_ROUTES;
+  if (values.length === 1) return by.byValue.get(values[0] as string) ?? NO_ROUTES;
+  const all = new Set<CompiledRoute>();
+  for (const v of values) for (const r of by.byValue.get(v) ?? NO_ROUTES) all.add(r);
+  return [...all].sort(compareRank);
+}
+
+/** Puts a node's lists in rank order, and splits long ones by value; done on the first read after an `add`. */
 export function sortedNode(at: TrieNode): TrieNode {
   if (!at.sorted) {
     at.routes?.sort(compareRank);
@@ -183,22 +209,29 @@ export function sortedNode(at: TrieNode): TrieNode {
 }
 
 /**
- * The routes of a node's list (`wildcard`: its wildcard list) that a request whose value of the
- * list's dispatch header is `value` may match, in no particular order: the whole list when it is
- * not split. `value` is read only when it is.
+ * The routes of a node's list (`wildcard`: its wildcard list) that something whose values of the
+ * list's split key are `values` may match, in no particular order: the whole list when it is not
+ * split. `values` is read only when it is.
  */
 export function candidatesOf(
   at: TrieNode,
   wildcard: boolean,
-  value: (header: string) => string | undefined,
+  values: (on: SplitKey) => readonly string[],
 ): Iterable<CompiledRoute> {
   sortedNode(at);
   const list = (wildcard ? at.wildcard : at.routes) ?? NO_ROUTES;
   const by = wildcard ? at.wildcardBy : at.routesBy;
   if (by === null) return list;
-  const v = value(by.header);
-  const hit = v === undefined ? undefined : by.byValue.get(v);
-  return hit === undefined ? by.rest : [...hit, ...by.rest];
+  const hit = hitsOf(by, values(by.on));
+  return hit.length === 0 ? by.rest : [...hit, ...by.rest];
+}
+
+/** A route's own value of a split key as `candidatesOf` takes it. */
+function routeValues(route: CompiledRoute): (on: SplitKey) => readonly string[] {
+  return (on) => {
+    const value = equalsValue(route, on);
+    return value === undefined ? NO_VALUES : [value];
+  };
 }
 
 /** A route found for a request, with its params. */
@@ -216,14 +249,14 @@ function better(a: Found | null, b: Found | null): Found | null {
 
 /**
  * The routes of a node's list that may share a request with `r` (an `equals` constraint on the
- * list's dispatch header with another value than `r`'s contradicts it): for a split list and an
+ * list's split key with another value than `r`'s contradicts it): for a split list and an
  * `r` with such a constraint, the routes of its value and the rest; else the whole list.
  */
 export function overlapCandidatesOf(at: TrieNode, wildcard: boolean, r: CompiledRoute): Iterable<CompiledRoute> {
   sortedNode(at);
   const by = wildcard ? at.wildcardBy : at.routesBy;
-  if (by === null || equalsValue(r, by.header) === undefined) return (wildcard ? at.wildcard : at.routes) ?? NO_ROUTES;
-  return candidatesOf(at, wildcard, (header) => equalsValue(r, header));
+  if (by === null || equalsValue(r, by.on) === undefined) return (wildcard ? at.wildcard : at.routes) ?? NO_ROUTES;
+  return candidatesOf(at, wildcard, routeValues(r));
 }
 
 /** The first route of `list` (in rank order) that matches the request. */
@@ -237,13 +270,12 @@ function firstMatch(list: readonly CompiledRoute[], ctx: RequestContext): Found 
 
 /**
  * The first route of a node's list (in rank order) that matches the request; for a split list,
- * of the routes with the request's header value merged in rank order with the rest.
+ * of the routes of the request's value(s) merged in rank order with the rest.
  */
 function firstMatchAt(at: TrieNode, wildcard: boolean, ctx: RequestContext): Found | null {
   const by = wildcard ? at.wildcardBy : at.routesBy;
   if (by === null) return firstMatch((wildcard ? at.wildcard : at.routes) ?? NO_ROUTES, ctx);
-  const value = readHeader(ctx.req.headers, by.header);
-  const hit = (value === undefined ? undefined : by.byValue.get(value)) ?? NO_ROUTES;
+  const hit = hitsOf(by, requestValues(ctx, by.on));
   const rest = by.rest;
   let i = 0;
   let j = 0;
@@ -379,12 +411,12 @@ function eachUnder(
   const count = segments.length;
   const nodes: TrieNode[] = [root];
   const depths: number[] = [0];
-  const header = (name: string) => readHeader(ctx.req.headers, name);
+  const values = (on: SplitKey) => requestValues(ctx, on);
   for (let at = nodes.pop(); at !== undefined; at = nodes.pop()) {
     const depth = depths.pop() as number;
-    if (depth === count && at.routes !== null) for (const route of candidatesOf(at, false, header)) visit(route);
+    if (depth === count && at.routes !== null) for (const route of candidatesOf(at, false, values)) visit(route);
     if (at.wildcard !== null && (depth < count || (ctx.ignoreTrailingSlash && depth === count))) {
-      for (const route of candidatesOf(at, true, header)) visit(route);
+      for (const route of candidatesOf(at, true, values)) visit(route);
     }
     if (depth >= count) continue;
     const push = (next: TrieNode) => {
@@ -460,14 +492,14 @@ export class RouteIndex {
 
   /**
    * The routes with the host rule and path shape of `route` (an added one) that may cover it,
-   * itself perhaps included: those of the list it was added to, and of a list split by header
+   * itself perhaps included: those of the list it was added to, and of a list split by value
    * (a route with an `equals` constraint covers only routes with the same one) only those of
    * `route`'s value and the rest.
    */
   coverCandidates(route: CompiledRoute): Iterable<CompiledRoute> {
     const at = this.#nodes[route.id];
     if (at === undefined) return NO_ROUTES;
-    return candidatesOf(at, route.wildcard, (header) => equalsValue(route, header));
+    return candidatesOf(at, route.wildcard, routeValues(route));
   }
 
   /** Adds a route at the node {@link locate} gave. */
