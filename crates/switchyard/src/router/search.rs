@@ -9,7 +9,7 @@ use super::path::{MIXED, PATTERNED, PLAIN};
 use crate::seeded::Seed;
 
 use super::table::{
-    could_beat, rank_cmp, Edge, Node, Route, SegMatch, Split, Test, Trie, SPLIT_AFTER,
+    could_beat, rank_cmp, Edge, Node, Route, SegMatch, Split, SplitOn, Test, Trie, SPLIT_AFTER,
     WILDCARD_KIND,
 };
 use super::RouterOptions;
@@ -140,8 +140,28 @@ fn prune(ctx: &Ctx, s: &Scratch, best: &Option<u32>) -> bool {
     }
 }
 
-/// Offers a node's list, or for a split list the routes of the request's header value merged in
-/// rank order with the rest (the others cannot match: their `equals` test wants another value).
+/// The request's routes of a split list: those of its value of the split key (none when it has
+/// none), or `None` when it has several (a query key given twice), where the whole list is tried.
+fn split_hit<'a>(ctx: &Ctx, split: &'a Split, s: &mut Scratch) -> Option<&'a [u32]> {
+    match &split.on {
+        SplitOn::Header(slot) => {
+            let value = ctx.headers.get(*slot as usize).copied().flatten();
+            Some(split.candidates(value).0)
+        }
+        SplitOn::Query(key) => {
+            parse_query(ctx, s);
+            let mut values = query_values(s, key);
+            let value = values.next();
+            if values.next().is_some() {
+                return None;
+            }
+            Some(split.candidates(value).0)
+        }
+    }
+}
+
+/// Offers a node's list, or for a split list the routes of the request's value merged in rank
+/// order with the rest (the others cannot match: their `equals` test wants another value).
 fn offer_list(
     ctx: &Ctx,
     list: &[u32],
@@ -149,12 +169,12 @@ fn offer_list(
     s: &mut Scratch,
     best: &mut Option<u32>,
 ) {
-    let Some(split) = split else {
+    let Some((split, hit)) = split.and_then(|split| Some((split, split_hit(ctx, split, s)?)))
+    else {
         offer(ctx, list, s, best);
         return;
     };
-    let value = ctx.headers.get(split.slot as usize).copied().flatten();
-    let (hit, rest) = split.candidates(value);
+    let rest = &split.rest[..];
     let (mut i, mut j) = (0, 0);
     loop {
         let id = match (hit.get(i), rest.get(j)) {
@@ -302,12 +322,13 @@ fn collect_in(ctx: &Ctx, trie: &Trie, node_id: u32, depth: usize, s: &mut Scratc
 fn allow_list(ctx: &Ctx, list: &[u32], split: Option<&Split>, s: &mut Scratch) {
     match split {
         None => allow_routes(ctx, list, s),
-        Some(split) => {
-            let value = ctx.headers.get(split.slot as usize).copied().flatten();
-            let (hit, rest) = split.candidates(value);
-            allow_routes(ctx, hit, s);
-            allow_routes(ctx, rest, s);
-        }
+        Some(split) => match split_hit(ctx, split, s) {
+            Some(hit) => {
+                allow_routes(ctx, hit, s);
+                allow_routes(ctx, &split.rest, s);
+            }
+            None => allow_routes(ctx, list, s),
+        },
     }
 }
 
@@ -429,18 +450,22 @@ fn parse_query(ctx: &Ctx, s: &mut Scratch) {
     }
 }
 
-fn query_holds(ctx: &Ctx, s: &Scratch, key: &str, test: &Test) -> bool {
+/// The values of query key `key` in the parsed query, in order.
+fn query_values<'s>(s: &'s Scratch, key: &'s str) -> impl Iterator<Item = &'s str> + 's {
     let text = |a: usize, b: usize| {
         s.query_bytes
             .get(a..b)
             .and_then(|t| std::str::from_utf8(t).ok())
             .unwrap_or("")
     };
-    let mut values = s
-        .query
+    s.query
         .iter()
-        .filter(|q| text(q.0, q.1) == key)
-        .map(|q| text(q.2, q.3));
+        .filter(move |q| text(q.0, q.1) == key)
+        .map(move |q| text(q.2, q.3))
+}
+
+fn query_holds(ctx: &Ctx, s: &Scratch, key: &str, test: &Test) -> bool {
+    let mut values = query_values(s, key);
     match test {
         Test::Present => values.next().is_some(),
         Test::Absent => values.next().is_none(),

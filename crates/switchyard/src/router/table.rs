@@ -279,51 +279,81 @@ fn insert_ranked(list: &mut Vec<u32>, routes: &[Route], id: u32) {
 /// reference's `DISPATCH_AFTER`, packages/core/src/router/route-index.ts).
 pub const SPLIT_AFTER: usize = 8;
 
-/// One list of a node split by the value of one request header: the routes with an `equals`
-/// test on the header's slot, by its value, and the others. A request with value `v` can only
-/// match the routes of `by_value[v]` and of `rest`, so a lookup among 50,000 routes on one path
-/// told apart by `x-tenant` tries a handful, not all. Every list is in rank order.
+/// One list of a node split by the value of one request header or query key: the routes with an
+/// `equals` test on it, by its value, and the others. A request can only match the routes of its
+/// own value and of `rest`, so a lookup among 50,000 routes on one path told apart by `x-tenant`
+/// (or `?tenant=`) tries a handful, not all. Every list is in rank order.
 #[derive(Debug)]
 pub struct Split {
-    pub slot: u32,
+    pub on: SplitOn,
     pub by_value: SeededMap<Box<str>, Vec<u32>>,
     pub rest: Vec<u32>,
 }
 
-/// The value route `id`'s `equals` test on `slot` asks for, if it has one.
-fn equals_value(routes: &[Route], id: u32, slot: u32) -> Option<&str> {
-    routes
-        .get(id as usize)?
-        .headers
-        .iter()
-        .find_map(|(s, test)| match test {
-            Test::Equals(value) if *s == slot => Some(value.as_str()),
-            _ => None,
-        })
+/// What a list is split by.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum SplitOn {
+    /// The header of this slot.
+    Header(u32),
+    /// This query key.
+    Query(Box<str>),
+}
+
+/// The value route `id`'s `equals` test on `on` asks for, if it has one.
+fn equals_value<'r>(routes: &'r [Route], id: u32, on: &SplitOn) -> Option<&'r str> {
+    let route = routes.get(id as usize)?;
+    let equals = |test: &'r Test| match test {
+        Test::Equals(value) => Some(value.as_str()),
+        _ => None,
+    };
+    match on {
+        SplitOn::Header(slot) => route
+            .headers
+            .iter()
+            .find(|(s, _)| s == slot)
+            .and_then(|(_, t)| equals(t)),
+        SplitOn::Query(key) => route
+            .query
+            .iter()
+            .find(|(k, _)| **k == **key)
+            .and_then(|(_, t)| equals(t)),
+    }
 }
 
 impl Split {
-    /// The split of a ranked list by the header most of its routes test with `equals`, if at
-    /// least two and a quarter of them do.
+    /// The split of a ranked list by the header or query key most of its routes test with
+    /// `equals`, if at least two and a quarter of them do.
     fn of(list: &[u32], routes: &[Route], seed: &Seed) -> Option<Box<Split>> {
-        let mut counts: SeededMap<u32, usize> = SeededMap::with_hasher(seed.build());
-        let (mut slot, mut most) = (0u32, 0usize);
+        let mut counts: SeededMap<SplitOn, usize> = SeededMap::with_hasher(seed.build());
+        let mut best: Option<(SplitOn, usize)> = None;
         for &id in list {
-            for (s, test) in routes.get(id as usize).map_or(&[][..], |r| &r.headers[..]) {
+            let Some(route) = routes.get(id as usize) else {
+                continue;
+            };
+            let headers = route
+                .headers
+                .iter()
+                .map(|(slot, t)| (SplitOn::Header(*slot), t));
+            let query = route
+                .query
+                .iter()
+                .map(|(key, t)| (SplitOn::Query(key.as_str().into()), t));
+            for (on, test) in headers.chain(query) {
                 if let Test::Equals(_) = test {
-                    let n = counts.entry(*s).or_default();
+                    let n = counts.entry(on.clone()).or_default();
                     *n += 1;
-                    if *n > most {
-                        (slot, most) = (*s, *n);
+                    if best.as_ref().map_or(true, |(_, most)| *n > *most) {
+                        best = Some((on, *n));
                     }
                 }
             }
         }
+        let (on, most) = best?;
         if most < 2 || most * 4 < list.len() {
             return None;
         }
         let mut split = Split {
-            slot,
+            on,
             by_value: SeededMap::with_hasher(seed.build()),
             rest: Vec::new(),
         };
@@ -335,7 +365,7 @@ impl Split {
 
     /// Appends `id` to its list: for routes taken in rank order.
     fn push(&mut self, routes: &[Route], id: u32) {
-        match equals_value(routes, id, self.slot) {
+        match equals_value(routes, id, &self.on) {
             Some(value) => self.by_value.entry(value.into()).or_default().push(id),
             None => self.rest.push(id),
         }
@@ -343,7 +373,7 @@ impl Split {
 
     /// Inserts `id` in rank order into its list.
     fn insert(&mut self, routes: &[Route], id: u32) {
-        match equals_value(routes, id, self.slot) {
+        match equals_value(routes, id, &self.on) {
             Some(value) => {
                 insert_ranked(self.by_value.entry(value.into()).or_default(), routes, id)
             }
@@ -351,7 +381,7 @@ impl Split {
         }
     }
 
-    /// The two ranked lists a request whose header value is `value` may match in.
+    /// The two ranked lists a request whose value of the split key is `value` may match in.
     pub fn candidates(&self, value: Option<&str>) -> (&[u32], &[u32]) {
         let hit = value
             .and_then(|v| self.by_value.get(v))
