@@ -296,11 +296,17 @@ describe('the reference router index', () => {
           // The native router splits its lists the same way (crates/switchyard/src/router/table.rs).
           const native = new nativeImpl.Router<number>(opts);
           for (const [i, s] of accepted.entries()) native.add(s, i);
+          // A reference router read between its adds keeps its splits up to date as it grows.
+          const interleaved = new reference.Router<number>(opts);
+          for (const [i, s] of accepted.entries()) {
+            interleaved.add(s, i);
+            if (reqs.length > 0) interleaved.match(reqs[i % reqs.length] as RequestInfo);
+          }
           for (const r of reqs) {
             const ctx = context(r);
             const expected = linearMatch(routes, ctx);
             const allow = expected === null ? linearAllow(routes, ctx) : [];
-            for (const impl of [router, native]) {
+            for (const impl of [router, native, interleaved]) {
               expect(plain(impl.match(r))).toEqual(expected);
               if (expected === null) {
                 expect(impl.resolve(r)).toMatchObject(
@@ -315,6 +321,31 @@ describe('the reference router index', () => {
       fcRuns(300),
     );
     expect(split).toBeGreaterThan(0);
+  });
+
+  it('keeps a split list up to date when it is read between adds', () => {
+    // Routes appended in rank order (equal but for their ids) to a list that is split once it
+    // passes 8: each add is followed by lookups, so the split made at a read must take the routes
+    // added after it.
+    for (const { name, Router } of implementations) {
+      const router = new Router<number>();
+      for (let i = 0; i < 40; i++) {
+        router.add(i === 20 ? { path: '/t/:id' } : { path: '/t/:id', headers: { 'x-t': `t${i}` } }, i);
+        for (let j = 0; j <= i; j++) {
+          const want = j === 20 ? 20 : j;
+          expect([name, i, router.match({ path: '/t/1', headers: { 'x-t': `t${j}` } })?.value]).toEqual([
+            name,
+            i,
+            want,
+          ]);
+        }
+        expect([name, i, router.match({ path: '/t/1', headers: { 'x-t': 'nobody' } })?.value ?? null]).toEqual([
+          name,
+          i,
+          i >= 20 ? 20 : null,
+        ]);
+      }
+    }
   });
 
   it('takes the best of several pattern siblings that match, not the first one added', () => {

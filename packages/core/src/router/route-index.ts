@@ -86,11 +86,20 @@ function childOf(parent: TrieNode, s: CompiledSegment): TrieNode {
 }
 
 /** Appends, noting when the list stops being in rank order (it is sorted before its next read). */
-function place(at: TrieNode, list: CompiledRoute[], route: CompiledRoute): void {
+function place(at: TrieNode, list: CompiledRoute[], route: CompiledRoute, wildcard: boolean): void {
   const last = list[list.length - 1];
   list.push(route);
-  if (last && compareRank(last, route) > 0) at.sorted = false;
-  at.dispatched = false;
+  if (last && compareRank(last, route) > 0) {
+    at.sorted = false;
+    at.dispatched = false;
+    return;
+  }
+  // Appended in rank order: a split takes it at the end of its list; an unsplit list is looked at
+  // again only past DISPATCH_AFTER and at each power of two, so that adds between reads stay O(1).
+  const by = wildcard ? at.wildcardBy : at.routesBy;
+  const n = list.length;
+  if (by !== null) file(by, route);
+  else if (n === DISPATCH_AFTER + 1 || (n > DISPATCH_AFTER && (n & (n - 1)) === 0)) at.dispatched = false;
 }
 
 const NO_ROUTES: readonly CompiledRoute[] = Object.freeze([]);
@@ -118,8 +127,8 @@ function addShape(shapes: Map<string, CompiledRoute[]>, route: CompiledRoute): v
  */
 export interface Dispatch {
   readonly on: SplitKey;
-  readonly byValue: ReadonlyMap<string, readonly CompiledRoute[]>;
-  readonly rest: readonly CompiledRoute[];
+  readonly byValue: Map<string, CompiledRoute[]>;
+  readonly rest: CompiledRoute[];
 }
 
 /** What a list is split by: a header (lower-case name) or a query key. */
@@ -155,18 +164,21 @@ function dispatchOf(list: readonly CompiledRoute[] | null): Dispatch | null {
     }
   }
   if (most < 2 || most * 4 < list.length) return null;
-  const byValue = new Map<string, CompiledRoute[]>();
-  const rest: CompiledRoute[] = [];
-  for (const route of list) {
-    const value = equalsValue(route, on);
-    if (value === undefined) rest.push(route);
-    else {
-      const same = byValue.get(value);
-      if (same) same.push(route);
-      else byValue.set(value, [route]);
-    }
+  const by: Dispatch = { on, byValue: new Map(), rest: [] };
+  for (const route of list) file(by, route);
+  return by;
+}
+
+/** Appends `route` to its list of `by` (routes come in rank order). */
+function file(by: Dispatch, route: CompiledRoute): void {
+  const value = equalsValue(route, by.on);
+  if (value === undefined) {
+    by.rest.push(route);
+    return;
   }
-  return { on, byValue, rest };
+  const same = by.byValue.get(value);
+  if (same) same.push(route);
+  else by.byValue.set(value, [route]);
 }
 
 /** The value a route's `equals` constraint on the split key asks for, if it has one. */
@@ -507,10 +519,10 @@ export class RouteIndex {
     this.#nodes[route.id] = at;
     if (route.wildcard) {
       at.wildcard ??= [];
-      place(at, at.wildcard, route);
+      place(at, at.wildcard, route, true);
     } else {
       at.routes ??= [];
-      place(at, at.routes, route);
+      place(at, at.routes, route, false);
     }
     if (at.shapes !== null) addShape(at.shapes, route);
     else if ((at.routes?.length ?? 0) + (at.wildcard?.length ?? 0) > SHAPES_AFTER) {
