@@ -122,12 +122,76 @@ export function mayOverlap(a: CompiledRoute, b: CompiledRoute): boolean {
   return !contradicts(a.headers, b.headers) && !contradicts(a.query, b.query);
 }
 
+/** The routes of one list by method: those for any method, and by method those that list it. */
+interface MethodIndex {
+  readonly any: CompiledRoute[];
+  readonly by: Map<string, CompiledRoute[]>;
+}
+
+/** Lists longer than this are also looked at by method (routes told apart only by method). */
+const METHOD_INDEX_AFTER = 8;
+
+/** The lists of one `check()` call by method, made when first asked for. */
+class MethodIndexes {
+  readonly #made = new Map<readonly CompiledRoute[], MethodIndex>();
+
+  #of(list: readonly CompiledRoute[]): MethodIndex | null {
+    if (list.length <= METHOD_INDEX_AFTER) return null;
+    let index = this.#made.get(list);
+    if (index === undefined) {
+      index = { any: [], by: new Map() };
+      for (const a of list) {
+        if (a.methods === null) {
+          index.any.push(a);
+          continue;
+        }
+        for (const m of a.methods) {
+          const same = index.by.get(m);
+          if (same) same.push(a);
+          else index.by.set(m, [a]);
+        }
+      }
+      this.#made.set(list, index);
+    }
+    return index;
+  }
+
+  /**
+   * The routes of `list` whose methods may cover R's: for any method, and those listing R's first
+   * method (a route covering R lists all of R's); only any-method ones when R is any-method. The
+   * shorter of those and `within` (the candidates found otherwise, by value); `within` for a short list.
+   */
+  covering(list: readonly CompiledRoute[], r: CompiledRoute, within: readonly CompiledRoute[]) {
+    const index = this.#of(list);
+    if (index === null) return within;
+    const first = r.methods?.values().next().value;
+    const listing = first === undefined ? NO_ROUTES : (index.by.get(first) ?? NO_ROUTES);
+    const found = r.methods === null ? index.any : [...index.any, ...listing];
+    return found.length < within.length ? found : within;
+  }
+
+  /**
+   * The routes of `list` whose methods may share a request with R's (any-method, or one of R's),
+   * or `within` when it is shorter, R is any-method, or the list is short. A route listed under
+   * several of R's methods comes several times: the caller keeps the lowest id.
+   */
+  overlapping(list: readonly CompiledRoute[], r: CompiledRoute, within: readonly CompiledRoute[]) {
+    const index = this.#of(list);
+    if (index === null || r.methods === null) return within;
+    const found = [...index.any];
+    for (const m of r.methods) for (const a of index.by.get(m) ?? NO_ROUTES) found.push(a);
+    return found.length < within.length ? found : within;
+  }
+}
+
+const NO_ROUTES: readonly CompiledRoute[] = Object.freeze([]);
+
 /**
  * Every route that may tie with R structurally and share a request with it: the same segment
  * kinds, and the same text where R's segment is static. `structurallyTied` and `mayOverlap`
  * decide afterwards.
  */
-function eachTied(root: TrieNode, r: CompiledRoute, visit: (a: CompiledRoute) => void): void {
+function eachTied(root: TrieNode, r: CompiledRoute, methods: MethodIndexes, visit: (a: CompiledRoute) => void): void {
   const rs = r.segments;
   // Its own stack rather than recursion: a route may have thousands of segments.
   const nodes: TrieNode[] = [root];
@@ -141,12 +205,16 @@ function eachTied(root: TrieNode, r: CompiledRoute, visit: (a: CompiledRoute) =>
     };
     const ri = rs[i];
     if (ri === undefined) {
-      if (at.routes !== null) for (const a of overlapCandidatesOf(at, false, r)) visit(a);
+      if (at.routes !== null) {
+        for (const a of methods.overlapping(at.routes, r, overlapCandidatesOf(at, false, r))) visit(a);
+      }
       continue;
     }
     switch (ri.segment.kind) {
       case 'wildcard':
-        if (at.wildcard !== null) for (const a of overlapCandidatesOf(at, true, r)) visit(a);
+        if (at.wildcard !== null) {
+          for (const a of methods.overlapping(at.wildcard, r, overlapCandidatesOf(at, true, r))) visit(a);
+        }
         break;
       case 'static':
         push(at.statics?.get(ri.text));
@@ -175,6 +243,7 @@ export function checkRoutes(
   options: CheckOptions,
 ): RouteDiagnostic[] {
   const out: RouteDiagnostic[] = [];
+  const methods = new MethodIndexes();
   for (const r of routes) {
     // A route A that covers R and ranks first has R's host rule and path shape, so it is in R's
     // own list of the index. Where A covers R with a broader rule, R ranks first (§6): a wildcard
@@ -182,7 +251,7 @@ export function checkRoutes(
     // covers static text, a wildcard tail covers any rest of the path or none; and a shorter path
     // ranks first. Only method, constraints and priority can then put A first.
     let coveredBy: CompiledRoute | null = null;
-    for (const a of index.coverCandidates(r)) {
+    for (const a of methods.covering(index.listOf(r), r, index.coverCandidates(r))) {
       if (a === r || (coveredBy !== null && a.id >= coveredBy.id)) continue;
       if (compareRank(a, r) < 0 && covers(a, r, options)) coveredBy = a;
     }
@@ -204,7 +273,7 @@ export function checkRoutes(
     // Tied routes that overlap have the same host rule: an exact host equal to R's, a wildcard of
     // the same suffix length covering R's (so the same suffix), or both any.
     const own = index.trieOf(r, false);
-    if (own) eachTied(own, r, offerTie);
+    if (own) eachTied(own, r, methods, offerTie);
     const t = tied as CompiledRoute | null;
     if (t) {
       const byPriority = t.priority !== r.priority;

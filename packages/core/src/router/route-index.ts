@@ -229,7 +229,7 @@ export function candidatesOf(
   at: TrieNode,
   wildcard: boolean,
   values: (on: SplitKey) => readonly string[],
-): Iterable<CompiledRoute> {
+): readonly CompiledRoute[] {
   sortedNode(at);
   const list = (wildcard ? at.wildcard : at.routes) ?? NO_ROUTES;
   const by = wildcard ? at.wildcardBy : at.routesBy;
@@ -264,7 +264,7 @@ function better(a: Found | null, b: Found | null): Found | null {
  * list's split key with another value than `r`'s contradicts it): for a split list and an
  * `r` with such a constraint, the routes of its value and the rest; else the whole list.
  */
-export function overlapCandidatesOf(at: TrieNode, wildcard: boolean, r: CompiledRoute): Iterable<CompiledRoute> {
+export function overlapCandidatesOf(at: TrieNode, wildcard: boolean, r: CompiledRoute): readonly CompiledRoute[] {
   sortedNode(at);
   const by = wildcard ? at.wildcardBy : at.routesBy;
   if (by === null || equalsValue(r, by.on) === undefined) return (wildcard ? at.wildcard : at.routes) ?? NO_ROUTES;
@@ -508,10 +508,16 @@ export class RouteIndex {
    * (a route with an `equals` constraint covers only routes with the same one) only those of
    * `route`'s value and the rest.
    */
-  coverCandidates(route: CompiledRoute): Iterable<CompiledRoute> {
+  coverCandidates(route: CompiledRoute): readonly CompiledRoute[] {
     const at = this.#nodes[route.id];
     if (at === undefined) return NO_ROUTES;
     return candidatesOf(at, route.wildcard, routeValues(route));
+  }
+
+  /** The list `route` (an added one) was added to. */
+  listOf(route: CompiledRoute): readonly CompiledRoute[] {
+    const at = this.#nodes[route.id];
+    return (at && (route.wildcard ? at.wildcard : at.routes)) ?? NO_ROUTES;
   }
 
   /** Adds a route at the node {@link locate} gave. */
