@@ -146,7 +146,7 @@ fn split_hit<'a>(ctx: &Ctx, split: &'a Split, s: &mut Scratch) -> Option<&'a [u3
     match &split.on {
         SplitOn::Header(slot) => {
             let value = ctx.headers.get(*slot as usize).copied().flatten();
-            Some(split.candidates(value).0)
+            Some(split.hit(value))
         }
         SplitOn::Query(key) => {
             parse_query(ctx, s);
@@ -155,7 +155,7 @@ fn split_hit<'a>(ctx: &Ctx, split: &'a Split, s: &mut Scratch) -> Option<&'a [u3
             if values.next().is_some() {
                 return None;
             }
-            Some(split.candidates(value).0)
+            Some(split.hit(value))
         }
     }
 }

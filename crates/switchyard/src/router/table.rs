@@ -358,17 +358,9 @@ impl Split {
             rest: Vec::new(),
         };
         for &id in list {
-            split.push(routes, id);
+            split.insert(routes, id);
         }
         Some(Box::new(split))
-    }
-
-    /// Appends `id` to its list: for routes taken in rank order.
-    fn push(&mut self, routes: &[Route], id: u32) {
-        match equals_value(routes, id, &self.on) {
-            Some(value) => self.by_value.entry(value.into()).or_default().push(id),
-            None => self.rest.push(id),
-        }
     }
 
     /// Inserts `id` in rank order into its list.
@@ -381,12 +373,12 @@ impl Split {
         }
     }
 
-    /// The two ranked lists a request whose value of the split key is `value` may match in.
-    pub fn candidates(&self, value: Option<&str>) -> (&[u32], &[u32]) {
-        let hit = value
+    /// The ranked routes filed under `value` (none for no value); with `rest`, all a request
+    /// with that value of the split key may match.
+    pub fn hit(&self, value: Option<&str>) -> &[u32] {
+        value
             .and_then(|v| self.by_value.get(v))
-            .map_or(&[][..], |l| &l[..]);
-        (hit, &self.rest)
+            .map_or(&[][..], |l| &l[..])
     }
 }
 

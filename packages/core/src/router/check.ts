@@ -6,7 +6,7 @@
 import type { CompiledConstraint, CompiledRoute, CompiledSegment, HostRule } from './compile.js';
 import { utf8Length } from './decode.js';
 import { compareRank, structurallyTied } from './evaluate.js';
-import { overlapCandidatesOf, type RouteIndex, type TrieNode } from './route-index.js';
+import { NO_ROUTES, overlapCandidatesOf, type RouteIndex, type TrieNode } from './route-index.js';
 import type { RouteDiagnostic } from './types.js';
 
 /** The router options `check()` depends on. */
@@ -183,8 +183,6 @@ class MethodIndexes {
     return found.length < within.length ? found : within;
   }
 }
-
-const NO_ROUTES: readonly CompiledRoute[] = Object.freeze([]);
 
 /**
  * Every route that may tie with R structurally and share a request with it: the same segment

@@ -102,7 +102,7 @@ function place(at: TrieNode, list: CompiledRoute[], route: CompiledRoute, wildca
   else if (n === DISPATCH_AFTER + 1 || (n > DISPATCH_AFTER && (n & (n - 1)) === 0)) at.dispatched = false;
 }
 
-const NO_ROUTES: readonly CompiledRoute[] = Object.freeze([]);
+export const NO_ROUTES: readonly CompiledRoute[] = Object.freeze([]);
 
 /** How many routes a node holds before `add` finds same-shape routes by map rather than by scan. */
 const SHAPES_AFTER = 8;
