@@ -3,6 +3,7 @@
  * who it is and what it received, with paths that misbehave on purpose (stall, reset, garbage),
  * and a count of the TCP connections open to it (to prove the gateway leaves none behind).
  */
+import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { WebSocketServer } from 'ws';
@@ -279,11 +280,41 @@ export async function eventually(check: () => boolean, timeoutMs = 5_000, stepMs
   return check();
 }
 
-/** A port nothing listens on (bound then released). */
-export async function closedPort(): Promise<number> {
+/** Ports {@link closedPort} handed out in this process: never handed out twice. */
+const handedOut = new Set<number>();
+
+/** The first port the OS gives listeners on port 0 (Linux's `ip_local_port_range`; else IANA's). */
+function ephemeralStart(): number {
+  try {
+    const first = Number(readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/)[0]);
+    return Number.isInteger(first) && first > 2048 ? first : 49152;
+  } catch {
+    return 49152;
+  }
+}
+
+/** Whether `port` could be bound on 127.0.0.1 just now (it is released again). */
+function bindable(port: number): Promise<boolean> {
   const s = createServer();
-  await new Promise<void>((resolve) => s.listen(0, '127.0.0.1', resolve));
-  const { port } = s.address() as AddressInfo;
-  await new Promise<void>((resolve) => s.close(() => resolve()));
-  return port;
+  return new Promise((resolve) => {
+    s.once('error', () => resolve(false));
+    s.listen(port, '127.0.0.1', () => s.close(() => resolve(true)));
+  });
+}
+
+/**
+ * A port nothing listens on: bound then released, and taken below the range the OS hands port-0
+ * listeners from. A port released from that range was sometimes given to a later test server of
+ * the same run, and a "dead" target then answered 200 (seen once in CI: four scenarios failed).
+ */
+export async function closedPort(): Promise<number> {
+  const top = ephemeralStart();
+  const bottom = Math.max(1024, top - 16_384);
+  for (let attempt = 0; attempt < 64; attempt++) {
+    const port = bottom + Math.floor(Math.random() * (top - bottom));
+    if (handedOut.has(port) || !(await bindable(port))) continue;
+    handedOut.add(port);
+    return port;
+  }
+  throw new Error(`closedPort: no free port found in ${bottom}-${top - 1}`);
 }
