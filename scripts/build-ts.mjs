@@ -5,9 +5,11 @@
 // name, beside ES-flavoured .d.ts files. Two full builds would give two copies of every class:
 // an error thrown through `require` would not be `instanceof` the class a user `import`ed.
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 const require = createRequire(import.meta.url);
 const tsc = require.resolve('typescript/bin/tsc');
@@ -16,6 +18,50 @@ const manifest = JSON.parse(readFileSync(join(cwd, 'package.json'), 'utf8'));
 // Each dist folder gets a package.json of its own (for its module type), which also makes it the
 // scope of "#..." subpath imports; so the package's imports are forwarded from there by shims.
 const imports = manifest.imports ?? {};
+
+/**
+ * What the build reads, hashed: this script, the compiler's version, the package's manifest and
+ * tsconfig files, every file under src/, and the stamps of the workspace packages it depends on
+ * (their declarations are its input too). Equal to dist/.build-stamp: dist is that build already.
+ */
+function fingerprint() {
+  const hash = createHash('sha256');
+  const add = (label, data) => hash.update(`${label}\0${data.length}\0`).update(data);
+  add('script', readFileSync(fileURLToPath(import.meta.url)));
+  add('typescript', require('typescript/package.json').version);
+  for (const file of ['package.json', 'tsconfig.build.json', 'tsconfig.json', '../../tsconfig.base.json']) {
+    if (existsSync(join(cwd, file))) add(file, readFileSync(join(cwd, file)));
+  }
+  const walk = (dir) => {
+    for (const entry of readdirSync(join(cwd, dir), { withFileTypes: true }).sort((a, b) =>
+      a.name < b.name ? -1 : 1,
+    )) {
+      const path = join(dir, entry.name);
+      if (entry.isDirectory()) walk(path);
+      else add(path, readFileSync(join(cwd, path)));
+    }
+  };
+  if (existsSync(join(cwd, 'src'))) walk('src');
+  const own = createRequire(join(cwd, 'package.json'));
+  for (const [name, range] of Object.entries({ ...manifest.dependencies, ...manifest.peerDependencies })) {
+    if (typeof range !== 'string' || !range.startsWith('workspace:')) continue;
+    const stamp = join(dirname(own.resolve(`${name}/package.json`)), 'dist', STAMP);
+    add(name, existsSync(stamp) ? readFileSync(stamp) : 'unbuilt');
+  }
+  return hash.digest('hex');
+}
+
+const STAMP = '.build-stamp';
+const stampNow = fingerprint();
+const stampFile = join(cwd, 'dist', STAMP);
+if (
+  process.env.SWITCHYARD_BUILD_FORCE !== '1' &&
+  existsSync(stampFile) &&
+  readFileSync(stampFile, 'utf8') === stampNow
+) {
+  console.error(`build-ts: ${manifest.name} is up to date (SWITCHYARD_BUILD_FORCE=1 rebuilds it)`);
+  process.exit(0);
+}
 rmSync(join(cwd, 'dist'), { recursive: true, force: true });
 
 function compile(outDir, extra) {
@@ -77,3 +123,6 @@ for (const [subpath, conditions] of Object.entries(manifest.exports ?? {})) {
   mkdirSync(dirname(join(cwd, esm)), { recursive: true });
   writeFileSync(join(cwd, esm), `${lines.join('\n')}\n`);
 }
+
+// Last, so that a build that failed part-way is never taken for a finished one.
+writeFileSync(stampFile, stampNow);
