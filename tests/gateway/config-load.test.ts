@@ -121,7 +121,7 @@ describe('positions and messages', () => {
       'g.yaml:6:14: services.user-service.balance: expected one of "round-robin", "least-requests", "random", got "round-robbin"; did you mean "round-robin"?',
       'g.yaml:8:11: rate_limits.per-ip: algorithm token-bucket needs "refill_per_second"',
       'g.yaml:10:5: routes[0]: needs one of "service" or "split"',
-      'g.yaml:11:5: routes[0].servce: unknown key "servce" in routes[]; did you mean "service"? (expected one of: path, methods, host, headers, version, service, split, sticky, rate_limit, rewrite, timeout_ms, timeouts, retry)',
+      'g.yaml:11:5: routes[0].servce: unknown key "servce" in routes[]; did you mean "service"? (expected one of: path, methods, host, headers, version, service, split, sticky, rate_limit, rewrite, timeout_ms, timeouts, max_body_bytes, retry)',
       'g.yaml:13:14: routes[1].service: unknown service "user-servce"; did you mean "user-service"? (defined: user-service under services:)',
       'g.yaml:15:18: routes[1].rate_limit[0]: unknown rate-limit policy "per-ipp"; did you mean "per-ip"? (defined: per-ip under rate_limits:)',
       'g.yaml:18:24: routes[2].headers.x-beta: expected a header value (a string), or true or false, or an object (keys: pattern), got the number 1 (YAML reads it as a number; quote it: "1")',
@@ -156,8 +156,8 @@ describe('positions and messages', () => {
 
   it('an unknown top-level key, with and without a suggestion', () => {
     expect(problems(`${base()}rate_limit: {}\nzzz: 1\n`)).toEqual([
-      'g.yaml:6:1: rate_limit: unknown key "rate_limit" at the top level; did you mean "rate_limits"? (expected one of: name, listen, admin, trust_proxies, paths, versioning, services, rate_limits, redis, rate_limit_headers, observability, routes)',
-      'g.yaml:7:1: zzz: unknown key "zzz" at the top level (expected one of: name, listen, admin, trust_proxies, paths, versioning, services, rate_limits, redis, rate_limit_headers, observability, routes)',
+      'g.yaml:6:1: rate_limit: unknown key "rate_limit" at the top level; did you mean "rate_limits"? (expected one of: name, listen, admin, max_body_bytes, trust_proxies, paths, versioning, services, rate_limits, redis, rate_limit_headers, observability, routes)',
+      'g.yaml:7:1: zzz: unknown key "zzz" at the top level (expected one of: name, listen, admin, max_body_bytes, trust_proxies, paths, versioning, services, rate_limits, redis, rate_limit_headers, observability, routes)',
     ]);
   });
 
@@ -181,7 +181,7 @@ describe('positions and messages', () => {
   it('missing routes, wrong shapes', () => {
     expect(problems('name: x\n')).toEqual(['g.yaml:1:1: (top level): missing required key "routes"']);
     expect(problems('- a\n')).toEqual([
-      'g.yaml:1:1: (top level): expected an object (keys: name, listen, admin, trust_proxies, paths, versioning, services, rate_limits, redis, rate_limit_headers, observability, routes), got a list',
+      'g.yaml:1:1: (top level): expected an object (keys: name, listen, admin, max_body_bytes, trust_proxies, paths, versioning, services, rate_limits, redis, rate_limit_headers, observability, routes), got a list',
     ]);
     expect(problems(base('    methods: [GET, 1]\n'))).toEqual([
       'g.yaml:6:20: routes[0].methods[1]: expected an HTTP method, got the number 1 (YAML reads it as a number; quote it: "1")',
@@ -190,7 +190,7 @@ describe('positions and messages', () => {
       'g.yaml:6:17: routes[0].timeout_ms: expected an integer from 0 to 2147483647 (ms), got 1.5',
     ]);
     expect(problems('routes:\nadmin:\n')).toEqual([
-      'g.yaml:1:8: routes: expected a list, each item an object (keys: path, methods, host, headers, version, service, split, sticky, rate_limit, rewrite, timeout_ms, timeouts, retry), got nothing (an empty value)',
+      'g.yaml:1:8: routes: expected a list, each item an object (keys: path, methods, host, headers, version, service, split, sticky, rate_limit, rewrite, timeout_ms, timeouts, max_body_bytes, retry), got nothing (an empty value)',
       'g.yaml:2:7: admin: expected an object (keys: host, port), got nothing (an empty value)',
     ]);
   });
@@ -404,6 +404,19 @@ ${base()}`);
     ]);
   });
 
+  it('max_body_bytes: top level and per route, positioned errors', () => {
+    expect(parseConfig(base()).maxBodyBytes).toBe(0);
+    const c = parseConfig(`max_body_bytes: 1048576\n${base('  - path: /up\n    service: s\n    max_body_bytes: 0\n')}`);
+    expect(c.maxBodyBytes).toBe(1048576);
+    expect(c.routes.map((r) => r.maxBodyBytes)).toEqual([undefined, 0]);
+    expect(problems(`max_body_bytes: -1\n${base('  - path: /up\n    service: s\n    max_body_bytes: 1.5\n')}`)).toEqual(
+      [
+        'g.yaml:1:17: max_body_bytes: expected an integer from 0 to 9007199254740991, got -1',
+        'g.yaml:9:21: routes[1].max_body_bytes: expected an integer from 0 to 9007199254740991, got 1.5',
+      ],
+    );
+  });
+
   it('headers: the reserved version header, booleans and patterns', () => {
     expect(problems(base('    headers: { x-switchyard-route-version: v1 }\n'))).toEqual([
       'g.yaml:6:14: routes[0].headers: x-switchyard-route-version is reserved: the gateway sets it to the resolved version; use version: instead',
@@ -438,7 +451,7 @@ routes:
       'g.yaml:3:13: routes[0].path: pattern of param "id": quantifier "?" has nothing to repeat at offset 0',
       'g.yaml:5:5: routes[2]: no request can tell it apart from routes[1] (same path shape, host, headers and version, and a method in common); remove one, or tell them apart by method, host, a header or version',
       'g.yaml:9:5: routes[6]: no request can tell it apart from routes[5] (same path shape, host, headers and version, and a method in common); remove one, or tell them apart by method, host, a header or version',
-      'g.yaml:9:42: routes[6].zzz: unknown key "zzz" in routes[] (expected one of: path, methods, host, headers, version, service, split, sticky, rate_limit, rewrite, timeout_ms, timeouts, retry)',
+      'g.yaml:9:42: routes[6].zzz: unknown key "zzz" in routes[] (expected one of: path, methods, host, headers, version, service, split, sticky, rate_limit, rewrite, timeout_ms, timeouts, max_body_bytes, retry)',
       'g.yaml:11:35: routes[8].host: expected a host such as api.example.com or *.example.com, got "bad..host"',
     ]);
   });
@@ -514,7 +527,7 @@ describe('other sources', () => {
     } catch (error) {
       expect((error as Error).message.split('\n')[0]).toBe('invalid gateway config, 2 problems:');
       expect(formatProblems(error).trimEnd().split('\n')).toEqual([
-        'routes[0].extra: unknown key "extra" in routes[] (expected one of: path, methods, host, headers, version, service, split, sticky, rate_limit, rewrite, timeout_ms, timeouts, retry)',
+        'routes[0].extra: unknown key "extra" in routes[] (expected one of: path, methods, host, headers, version, service, split, sticky, rate_limit, rewrite, timeout_ms, timeouts, max_body_bytes, retry)',
         'routes[0].service: unknown service "s" (none are defined under services:)',
       ]);
     }

@@ -156,6 +156,35 @@ describe('decide: statuses the gateway answers itself', () => {
     const fewer = request({ target: '/api/v1/users', rawHeaders: rawHeaders.slice(0, 200) });
     expect(sync(decide(fewer, freshState(seed), inputs())).kind).toBe('forward');
   });
+  it('413 and Connection: close for a declared body over the route limit, before any limit is taken', () => {
+    const spec: GatewaySpec = {
+      services: { s: { targets: ['http://127.0.0.1:9001'] } },
+      limits: { one: { algorithm: 'token-bucket', capacity: 1, refillPerSecond: 0.001, key: 'client-ip' } },
+      routes: [
+        { path: '/upload', service: 's', maxBodyBytes: 1000, limits: ['one'] },
+        { path: '/free', service: 's', maxBodyBytes: 0 },
+      ],
+    };
+    const state = freshState(spec);
+    const post = (target: string, length: string | undefined) =>
+      request({
+        method: 'POST',
+        target,
+        headers: { host: 'api.example.com', ...(length === undefined ? {} : { 'content-length': length }) },
+      });
+    const d = answer(decide(post('/upload', '1001'), state, inputs()));
+    expect(d.status).toBe(413);
+    expect(d.reason).toBe('payload-too-large');
+    expect(d.route?.index).toBe(0);
+    expect(header(d.headers, 'connection')).toBe('close');
+    expect(JSON.parse(d.body).message).toContain('1001 bytes');
+    // The refused request took no token: the one the bucket holds is still there.
+    expect(forward(decide(post('/upload', '1000'), state, inputs())).route.index).toBe(0);
+    expect(answer(decide(post('/upload', '10'), state, inputs())).status).toBe(429);
+    // No declared length (chunked): the front door counts it as it streams.
+    expect(forward(decide(post('/upload', undefined), freshState(spec), inputs())).route.maxBodyBytes).toBe(1000);
+    expect(forward(decide(post('/free', String(2 ** 40)), state, inputs())).route.index).toBe(1);
+  });
   it('bounds the path shown in a message', () => {
     const d = answer(decide(request({ target: `/${'a'.repeat(5000)}` }), freshState(seed), inputs()));
     expect(JSON.parse(d.body).message.length).toBeLessThan(300);

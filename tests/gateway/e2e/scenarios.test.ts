@@ -148,6 +148,7 @@ function scenarioConfig(ups: Ups, variant: 'one' | 'two' = 'one'): object {
       { path: '/hc/*', service: 'hc' },
       { path: '/sse/*', service: 'sse' },
       { path: '/rt/*', service: 'alpha', timeouts: { headers_ms: 200 } },
+      { path: '/capped/*', service: 'beta', max_body_bytes: 4096 },
       // The route the reload scenarios flip between two services.
       { path: '/flip', service: variant === 'one' ? 'stable' : 'canary' },
     ],
@@ -528,6 +529,47 @@ describe.each(frontDoors)('gateway scenarios through the $name front door', (doo
       // Buffering either direction would hold up to 50 MB at once; streaming holds socket buffers.
       expect(peakLive - base).toBeLessThan(16 * 2 ** 20);
       expect(maxGap).toBeLessThan(24 * 2 ** 20);
+    });
+
+    it('max_body_bytes: 413 for a declared length over it without asking the upstream; a chunked body past it is cut off upstream', async () => {
+      const before = ups.b.requests;
+      const big = await call('/capped/__upload', { method: 'POST', body: 'x'.repeat(4097) });
+      expect(big.status).toBe(413);
+      expect(JSON.parse(big.text).error).toBe('payload-too-large');
+      expect(big.headers.connection).toBe('close');
+      expect(big.headers['x-request-id']).toMatch(/^[0-9a-f]{32}$/);
+      expect(ups.b.requests).toBe(before);
+      const fits = await call('/capped/__upload', { method: 'POST', body: 'x'.repeat(4096) });
+      expect(JSON.parse(fits.text)).toEqual({ bytes: 4096 });
+      const small = await request(`${gw.url}/capped/__upload`, {
+        method: 'POST',
+        body: Readable.from([Buffer.alloc(1000, 1), Buffer.alloc(1000, 2)]),
+        dispatcher: agent,
+      });
+      expect(await small.body.json()).toEqual({ bytes: 2000 });
+
+      // Chunked past the limit: the first 2 KiB go up, the next 4 KiB tip it over. The client gets
+      // 413 and its connection closes; the upstream sees its upload end early.
+      const aborted = ups.b.abortedUploads;
+      const port = Number(new URL(gw.url).port);
+      const socket = connect(port, '127.0.0.1');
+      let answer = '';
+      socket.setEncoding('latin1');
+      socket.on('data', (d: string) => {
+        answer += d;
+      });
+      const closed = new Promise<void>((r) => socket.once('close', () => r()));
+      socket.on('error', () => {});
+      await new Promise<void>((r) => socket.once('connect', () => r()));
+      const chunk = (n: number) => `${n.toString(16)}\r\n${'y'.repeat(n)}\r\n`;
+      socket.write(`POST /capped/__upload HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n${chunk(2048)}`);
+      await new Promise((r) => setTimeout(r, 50));
+      socket.write(chunk(4096));
+      await closed;
+      expect(answer).toMatch(/^HTTP\/1\.1 413 /);
+      expect(answer).toMatch(/\r\nconnection: close\r\n/i);
+      expect(answer).toContain('"error":"payload-too-large"');
+      expect(await eventually(() => ups.b.abortedUploads === aborted + 1)).toBe(true);
     });
 
     it('a client abort mid-upload cancels the upstream request and leaves no upstream socket open', async () => {

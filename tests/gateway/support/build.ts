@@ -68,6 +68,7 @@ export interface RouteSpecT {
   limits?: string[];
   rewrite?: Rewrite;
   timeoutMs?: number;
+  maxBodyBytes?: number;
 }
 
 export interface GatewaySpec {
@@ -157,6 +158,7 @@ export function buildGateway(spec: GatewaySpec): CompiledGateway {
       limits: r.limits ?? [],
       rewrite: r.rewrite,
       timeoutMs: r.timeoutMs,
+      ...(r.maxBodyBytes !== undefined ? { maxBodyBytes: r.maxBodyBytes } : {}),
       position: undefined,
     };
     const headers: Record<string, string | boolean> = { ...r.headers };

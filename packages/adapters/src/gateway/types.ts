@@ -148,6 +148,11 @@ export interface CompiledRoute {
   timeouts?: RouteTimeouts;
   /** `retry:` of the route: which methods the service's `retries:` may retry (absent: `idempotent`). */
   retry?: RetryMode;
+  /**
+   * Largest request body forwarded, in bytes: the route's `max_body_bytes`, else the top-level
+   * one; `0` or absent: no limit.
+   */
+  maxBodyBytes?: number;
   position: SourcePosition | undefined;
 }
 
@@ -266,6 +271,7 @@ export type RespondReason =
   | 'method-not-allowed'
   | 'rejected'
   | 'too-many-fields'
+  | 'payload-too-large'
   | 'rate-limited'
   | 'limit-store-unavailable'
   | 'no-target';

@@ -14,10 +14,11 @@
  */
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
+import { Transform, type TransformCallback } from 'node:stream';
 import type { Dispatcher } from 'undici';
 import { type AttemptOutcome, type GatewayEvents, type ObservedRequest, secondsSince } from '../gateway/events.js';
 import type { AttemptContext, AttemptPlan, AttemptRecord } from '../gateway/pipeline/attempts.js';
-import { UPSTREAM_FAILURE } from '../gateway/pipeline/decide.js';
+import { respond, UPSTREAM_FAILURE } from '../gateway/pipeline/decide.js';
 import type { AttemptResult } from '../gateway/resilience/index.js';
 import type { ForwardDecision, HeaderList, HeaderMap } from '../gateway/types.js';
 import type { Upstreams } from './upstreams.js';
@@ -27,6 +28,11 @@ export type ForwardOutcome = (
   | { kind: 'completed'; status: number }
   | { kind: 'client-aborted'; status: number | undefined }
   | { kind: 'upstream-failed'; status: 502 | 504; error: string; afterHeaders: boolean }
+  /**
+   * The gateway cut the exchange itself: a chunked request body grew past the route's
+   * `max_body_bytes` (413, or the upstream's status when its answer had started).
+   */
+  | { kind: 'responded'; status: number | undefined }
 ) & {
   /**
    * Every upstream attempt in order, with its result and retry verdict, for a service with
@@ -90,13 +96,65 @@ export function hasBody(req: IncomingMessage): boolean {
 
 /** The reason a forward (or one attempt of it) was cut short by the gateway itself. */
 class Cut extends Error {
-  constructor(readonly why: 'timeout' | 'client-gone' | 'superseded') {
-    super(why === 'timeout' ? 'request timeout' : why === 'client-gone' ? 'client went away' : 'attempt superseded');
+  constructor(readonly why: 'timeout' | 'client-gone' | 'superseded' | 'too-large') {
+    super(
+      why === 'timeout'
+        ? 'request timeout'
+        : why === 'client-gone'
+          ? 'client went away'
+          : why === 'too-large'
+            ? 'request body larger than the route takes'
+            : 'attempt superseded',
+    );
   }
+}
+
+/**
+ * Passes a request body through while it stays within `limit` bytes; past it, calls `over` (which
+ * marks the exchange as cut) and fails, so that undici aborts the upstream request. Only for a
+ * body of unknown length (chunked): node's parser already holds a `Content-Length` body to its
+ * length, and the pipeline answered 413 to a declared length over the limit.
+ */
+class BodyLimit extends Transform {
+  #seen = 0;
+  readonly #limit: number;
+  readonly #over: () => void;
+
+  constructor(limit: number, over: () => void) {
+    super();
+    this.#limit = limit;
+    this.#over = over;
+  }
+
+  override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
+    this.#seen += chunk.length;
+    if (this.#seen > this.#limit) {
+      this.#over();
+      callback(new Cut('too-large'));
+      return;
+    }
+    callback(null, chunk);
+  }
+}
+
+/**
+ * The request body to send upstream: the client's request itself, or, for a chunked body on a
+ * route with `max_body_bytes`, that request through a {@link BodyLimit}. Piped, not
+ * `pipeline()`d: a body over the limit must leave the client's socket open for the 413.
+ */
+function bodyOf(req: IncomingMessage, limit: number | undefined, over: () => void): IncomingMessage | BodyLimit {
+  if (limit === undefined || limit === 0 || req.headers['content-length'] !== undefined) return req;
+  const limited = new BodyLimit(limit, over);
+  req.once('error', (err) => limited.destroy(err));
+  req.once('aborted', () => limited.destroy(new Cut('client-gone')));
+  req.pipe(limited);
+  return limited;
 }
 
 /** Aborts an attempt whose answer the gateway dropped to retry. */
 const SUPERSEDED = new Cut('superseded');
+/** Cuts an exchange whose chunked body grew past the route's `max_body_bytes`. */
+const TOO_LARGE = new Cut('too-large');
 
 /** Errors that mean no connection was made: nothing of the request went upstream. */
 const CONNECT_CODES = new Set([
@@ -130,6 +188,24 @@ function isTimeout(err: unknown): boolean {
   if (err instanceof Cut) return err.why === 'timeout';
   const code = (err as { code?: unknown } | null)?.code;
   return typeof code === 'string' && TIMEOUT_CODES.has(code);
+}
+
+/** Answers the client 413 for a chunked body that grew past the route's limit, and ends the connection. */
+function sendTooLarge(res: ServerResponse, decision: ForwardDecision): void {
+  const limit = decision.route.maxBodyBytes ?? 0;
+  const message = `the request body is over this route's limit of ${limit} bytes`;
+  // The limit headers of the decision go along; its request id is the one `respond` sets.
+  const extra = decision.responseHeaders.filter(([name]) => name !== 'x-request-id');
+  const answer = respond('payload-too-large', message, decision.requestId, extra, {
+    path: decision.path,
+    route: decision.route,
+    limits: decision.limits,
+  });
+  const headers = flattenHeaders(answer.headers, false);
+  // The rest of the body is never read: nothing after it on this connection is a request.
+  headers.push('content-length', String(Buffer.byteLength(answer.body)), 'connection', 'close');
+  writeHead(res, answer.status, headers);
+  res.end(answer.body);
 }
 
 /** Answers the client the gateway's own 502/504 for a failed upstream. */
@@ -185,6 +261,8 @@ class Forwarding {
   /** Whether the current attempt's outcome was reported (its response, or its failure). */
   reported = false;
   readonly withBody: boolean;
+  /** What goes upstream as the body (see {@link bodyOf}); `null` without one. */
+  readonly body: IncomingMessage | BodyLimit | null;
   readonly records: AttemptRecord[] | undefined;
   readonly deadline: number;
   readonly observed: ObservedRequest | undefined;
@@ -202,6 +280,7 @@ class Forwarding {
     this.decision = first;
     const { timeouts } = first;
     this.withBody = hasBody(req);
+    this.body = this.withBody ? bodyOf(req, first.route.maxBodyBytes, () => this.abort(TOO_LARGE)) : null;
     this.records = ctx.attempted ? [] : undefined;
     this.deadline = ctx.attempted && timeouts.requestMs > 0 ? performance.now() + timeouts.requestMs : Infinity;
     this.observed = ctx.events !== undefined ? ctx.observed : undefined;
@@ -296,8 +375,16 @@ class Forwarding {
       this.finish({ kind: 'client-aborted', status: this.status });
       return;
     }
-    const timedOut = isTimeout(cut ?? err);
     const afterHeaders = res.headersSent;
+    if (cut?.why === 'too-large') {
+      // The client's doing, not the target's: reported (for the breaker) as a client that left.
+      if (this.sleeping === undefined && !this.reported) this.report({ kind: 'client-aborted' }, this.started);
+      if (afterHeaders) res.destroy();
+      else sendTooLarge(res, this.decision);
+      this.finish({ kind: 'responded', status: afterHeaders ? this.status : 413 });
+      return;
+    }
+    const timedOut = isTimeout(cut ?? err);
     const waiting = this.sleeping !== undefined;
     if (waiting) {
       // Cut while waiting to retry: the next attempt never happened, so there is nothing to report
@@ -367,7 +454,7 @@ class Forwarding {
           path: decision.upstreamPath,
           method: this.req.method as Dispatcher.HttpMethod,
           headers,
-          body: this.withBody ? this.req : null,
+          body: this.body,
           headersTimeout: decision.timeouts.headersMs,
           bodyTimeout: 0,
         },

@@ -192,7 +192,7 @@ export function compileGateway(config: GatewayConfig | string | object, options:
   const routes: CompiledRoute[] = [];
   const indexOf: number[] = [];
   for (const r of cfg.routes) {
-    const route = compileRoute(r, fail);
+    const route = compileRoute(r, cfg.maxBodyBytes, fail);
     if (route === undefined) continue;
     try {
       router.add(routeSpecOf(r), route);
@@ -233,6 +233,7 @@ export function compileGateway(config: GatewayConfig | string | object, options:
 
 function compileRoute(
   r: RouteConfig,
+  defaultMaxBodyBytes: number,
   fail: (path: (string | number)[], message: string) => void,
 ): CompiledRoute | undefined {
   let split: CompiledRoute['split'];
@@ -259,6 +260,7 @@ function compileRoute(
     timeoutMs: r.timeoutMs,
     ...(r.timeouts ? { timeouts: r.timeouts } : {}),
     retry: r.retry,
+    maxBodyBytes: r.maxBodyBytes ?? defaultMaxBodyBytes,
     position: r.position,
   };
 }

@@ -90,6 +90,8 @@ export interface RouteConfig {
   timeouts: RouteTimeouts | undefined;
   /** `retry:` (default `idempotent`). */
   retry: RetryMode;
+  /** `max_body_bytes:` of the route (`0`: no limit), `undefined` when absent. */
+  maxBodyBytes: number | undefined;
   position: SourcePosition | undefined;
 }
 
@@ -100,6 +102,8 @@ export interface GatewayConfig {
   name: string;
   listen: { host: string; port: number; clientTimeouts: ClientTimeouts };
   admin: { host: string; port: number } | undefined;
+  /** Top-level `max_body_bytes:` (`0`: no limit). */
+  maxBodyBytes: number;
   trustProxies: string[];
   paths: PathPolicy;
   /** Header name lower-cased. */

@@ -161,6 +161,8 @@ export const FORMATS: Readonly<Record<StringFormat, string>> = {
 };
 
 const ms = (min: number): IntegerNode => ({ kind: 'integer', min, max: 2_147_483_647, unit: 'ms' });
+/** A size in bytes; `0` is no limit. */
+const bodyBytes: IntegerNode = { kind: 'integer', min: 0, max: Number.MAX_SAFE_INTEGER };
 const str = (format?: StringFormat): StringNode => (format ? { kind: 'string', format } : { kind: 'string' });
 const oneOfStrings = (values: readonly string[]): StringNode => ({ kind: 'string', enum: values });
 
@@ -613,6 +615,10 @@ const route: ObjectNode = {
       off: true,
       doc: "Overrides the service's `connect_ms`, `headers_ms`, `request_ms` for this route.",
     },
+    max_body_bytes: {
+      type: bodyBytes,
+      doc: "Largest request body this route forwards, in bytes (`0`: no limit); overrides the top-level `max_body_bytes`. A larger `Content-Length` is answered 413 before any upstream is asked; a chunked body that grows past it is cut off upstream and answered 413 (or, when the upstream has answered already, the client's connection is closed).",
+    },
     retry: {
       type: oneOfStrings(['idempotent', 'always', 'never']),
       default: 'idempotent',
@@ -706,6 +712,11 @@ services:
     name: { type: str('text'), default: 'gateway', doc: 'Name of the gateway, for logs and `Via`.' },
     listen: { type: listen('proxy', false), doc: 'Where the proxy listens.' },
     admin: { type: listen('admin', true), doc: 'Optional admin endpoint.' },
+    max_body_bytes: {
+      type: bodyBytes,
+      default: 0,
+      doc: "Largest request body a route forwards, in bytes, unless the route sets its own (`0`: no limit, the default: bodies are streamed, never buffered, so size costs the gateway no memory). Answered 413 like nginx's `client_max_body_size`.",
+    },
     trust_proxies: {
       type: { kind: 'list', items: str('cidr') },
       default: [],

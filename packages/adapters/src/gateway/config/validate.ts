@@ -487,6 +487,7 @@ function normalize(walked: Obj, file: string | undefined, locate: GatewayConfig[
       timeoutMs: ok<number>(raw.timeout_ms),
       timeouts: routeTimeouts(ok<Obj>(raw.timeouts)),
       retry: (ok<RetryMode>(raw.retry) ?? 'idempotent') as RetryMode,
+      maxBodyBytes: ok<number>(raw.max_body_bytes),
       position: locate(['routes', index]),
     });
   });
@@ -508,6 +509,7 @@ function normalize(walked: Obj, file: string | undefined, locate: GatewayConfig[
       },
     },
     admin: admin ? { host: ok<string>(admin.host) as string, port: ok<number>(admin.port) as number } : undefined,
+    maxBodyBytes: ok<number>(walked.max_body_bytes) as number,
     trustProxies: listOf(ok(walked.trust_proxies)).filter((c): c is string => typeof c === 'string'),
     paths: pathPolicy,
     versioning: versioning

@@ -141,6 +141,7 @@ export const RESPOND_STATUS: Readonly<Record<RespondReason, number>> = {
   'method-not-allowed': 405,
   rejected: 400,
   'too-many-fields': 431,
+  'payload-too-large': 413,
   'rate-limited': 429,
   'limit-store-unavailable': 503,
   'no-target': 503,
@@ -207,7 +208,10 @@ export interface Matched {
   routerRequest: RequestInfo;
 }
 
-/** A request answered before the limits: rejected (400), no route (404) or method not allowed (405). */
+/**
+ * A request answered before the limits: rejected (400), no route (404), method not allowed (405),
+ * or a declared body larger than its route takes (413, with `decision.route` set).
+ */
 export interface Unmatched {
   kind: 'unmatched';
   decision: RespondDecision;
@@ -292,6 +296,18 @@ export function begin(req: GatewayRequest, state: GatewayState, inputs: Decision
 
   const path = outcome.path;
   const route = outcome.match.value;
+  const tooLarge = bodyOverLimit(req.headers['content-length'], route.maxBodyBytes);
+  if (tooLarge !== undefined) {
+    const message = `the request body of ${tooLarge} bytes is over this route's limit of ${route.maxBodyBytes} bytes`;
+    // The body is not read: the connection ends after the answer, so that its bytes are never
+    // taken for the next request (and a client that sent `Expect: 100-continue` never sends them).
+    const decision = respond('payload-too-large', message, requestId, [['connection', 'close']], {
+      path,
+      route,
+      limits: undefined,
+    });
+    return { kind: 'unmatched', decision, routerRequest, version, host };
+  }
   let clientIp: string | undefined | null = null;
   let clientKey: string | undefined;
   const keys: KeyInput = {
@@ -325,6 +341,19 @@ export function begin(req: GatewayRequest, state: GatewayState, inputs: Decision
     applied: policies.map((p) => applyPolicy(p, keys, clientKeyOf)),
     routerRequest,
   };
+}
+
+/**
+ * The declared body length when it is over `limit` bytes (`0` or absent: no limit), else
+ * `undefined`. A chunked body declares none: the front door counts it as it streams.
+ */
+export function bodyOverLimit(
+  contentLength: string | string[] | undefined,
+  limit: number | undefined,
+): number | undefined {
+  if (limit === undefined || limit === 0 || typeof contentLength !== 'string') return undefined;
+  const length = Number(contentLength);
+  return length > limit ? length : undefined;
 }
 
 /** Policies of a route that is not the same object as one of `compiled.routes` (built in code). */
