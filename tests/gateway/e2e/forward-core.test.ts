@@ -52,7 +52,20 @@ function engineFor(
       const d: ForwardDecision = {
         kind: 'forward',
         requestId: 'r1',
-        route: undefined as never,
+        route: {
+          index: 0,
+          path: `/${prefix}/*`,
+          methods: null,
+          host: undefined,
+          version: undefined,
+          service: prefix,
+          split: undefined,
+          sticky: undefined,
+          limits: [],
+          rewrite: undefined,
+          timeoutMs: undefined,
+          position: undefined,
+        },
         path: req.target,
         version: undefined,
         service,
@@ -105,6 +118,36 @@ describe('proxy forwarding core (hand-built decisions)', () => {
     expect(miss.statusCode).toBe(404);
     expect(miss.headers['x-request-id']).toBe('r1');
     await miss.body.text();
+  });
+
+  it('Expect: 100-continue gets 100 only for a request it forwards; one it answers itself gets the answer first', async () => {
+    const exchange = (path: string, body: string) =>
+      new Promise<string>((resolve, reject) => {
+        const socket = connect(Number(new URL(base).port), '127.0.0.1');
+        let text = '';
+        let sent = false;
+        socket.setEncoding('latin1');
+        socket.on('error', reject);
+        socket.on('data', (d: string) => {
+          text += d;
+          // Like a client that waits: the body goes only after `100 Continue`.
+          if (!sent && text.startsWith('HTTP/1.1 100 Continue\r\n\r\n')) {
+            sent = true;
+            socket.write(body);
+          }
+          if (/\r\n\r\n[\s\S]*\r\n\r\n/.test(text) || (!text.startsWith('HTTP/1.1 100') && text.includes('\r\n\r\n'))) {
+            socket.end();
+            resolve(text);
+          }
+        });
+        socket.write(
+          `POST ${path} HTTP/1.1\r\nHost: x\r\nContent-Length: ${body.length}\r\nExpect: 100-continue\r\n\r\n`,
+        );
+      });
+    const forwarded = await exchange('/up/x', 'hello');
+    expect(forwarded).toMatch(/^HTTP\/1\.1 100 Continue\r\n\r\nHTTP\/1\.1 200 /);
+    const answered = await exchange('/nope', 'hello');
+    expect(answered).toMatch(/^HTTP\/1\.1 404 /);
   });
 
   it('502 on refused, reset and malformed upstreams; 504 on a slow one', async () => {

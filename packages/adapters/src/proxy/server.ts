@@ -117,6 +117,12 @@ export class ProxyServer {
    * gateway refused) are neither decided nor forwarded; the connection closes after that answer.
    */
   readonly #closing = new WeakSet<object>();
+  /**
+   * Requests that sent `Expect: 100-continue` and wait for the `100 Continue` this server gives
+   * only to a request it forwards: one it answers itself (413, 401 from a limit, 404, ...) is
+   * answered before the client sends a body it would not read.
+   */
+  readonly #awaitingContinue = new WeakSet<IncomingMessage>();
 
   constructor(options: ProxyServerOptions) {
     this.#engine = options.engine;
@@ -133,6 +139,11 @@ export class ProxyServer {
       onClientError(err, socket, this.#random),
     );
     this.server.on('connect', (req: IncomingMessage, socket: Duplex) => refuseConnect(socket, req, this.#random));
+    // Without a listener node:http sends `100 Continue` to every such request before it is decided.
+    this.server.on('checkContinue', (req: IncomingMessage, res: ServerResponse) => {
+      this.#awaitingContinue.add(req);
+      this.#onRequest(req, res);
+    });
   }
 
   /** The state new requests are decided on. */
@@ -330,6 +341,8 @@ export class ProxyServer {
         return;
       }
       const engine = this.#engine;
+      // undici does not take `Expect`: the gateway asks for the body itself, now that it will read it.
+      if (this.#awaitingContinue.has(req)) res.writeContinue();
       forwardHttp(req, res, decision, {
         upstreams: this.upstreams,
         responseHeaders: this.#responseHeaders,
