@@ -22,6 +22,11 @@ const ANSWERS: Record<string, string> = {
   badstatus: 'HTTP/1.1 2000 POISON\r\nContent-Length: 0\r\n\r\n',
   huge: `HTTP/1.1 200 OK\r\nX-Huge: ${'P'.repeat(70_000)}POISON\r\nContent-Length: 2\r\n\r\nok`,
   space: 'HTTP/1.1 200 OK\r\nContent-Length : 6\r\n\r\nPOISON',
+  status: 'HTTP/1.1 600 POISON\r\nContent-Length: 6\r\n\r\nPOISON',
+  // RFC 9110 §8.6: a 304 may announce the length of the representation it does not carry.
+  notmodified: 'HTTP/1.1 304 Not Modified\r\nContent-Length: 6\r\nETag: "v1"\r\n\r\n',
+  // A 204 must not announce one; the bytes after its head are a poisoned answer nobody asked for.
+  nocontent: 'HTTP/1.1 204 No Content\r\nContent-Length: 44\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 6\r\n\r\nPOISON',
 };
 
 /** A raw upstream: `/raw/<case>` gets its bytes; `/extra` an answer with a poisoned tail; anything else `real`. */
@@ -102,6 +107,7 @@ for (const door of frontDoors) {
       ['badstatus', 'a four-digit status'],
       ['huge', 'a head past the gateway client limit'],
       ['space', 'whitespace before a colon (RFC 9112 §5.1)'],
+      ['status', 'a status past 599 (RFC 9110 §15: invalid, handled as a 5xx)'],
     ] as const) {
       it.concurrent(`an upstream answer with ${why} becomes 502; none of it reaches the client`, async () => {
         const x = await exchange(gw.url, `GET /raw/${name}/${marker('r')} HTTP/1.1\r\nHost: ${HOST}\r\n\r\n`);
@@ -119,6 +125,47 @@ for (const door of frontDoors) {
       expect(x.responses.map((r) => r.status)).toEqual([200]);
       expect(x.responses[0]!.header('transfer-encoding') ?? 'chunked').toBe('chunked');
       expect(x.responses[0]!.body.toString('latin1')).toBe('POISON');
+    });
+
+    it.concurrent('a 304 with a Content-Length arrives whole and the connection serves the next request (RFC 9112 §6.3 rule 1)', async () => {
+      const x = await exchange(
+        gw.url,
+        `GET /raw/notmodified/${marker('n')} HTTP/1.1\r\nHost: ${HOST}\r\nIf-None-Match: "v1"\r\n\r\n` +
+          `GET /plain/after-304 HTTP/1.1\r\nHost: ${HOST}\r\n\r\n`,
+        { responses: 2, settleMs: 100 },
+      );
+      expect(x.responses.map((r) => r.status)).toEqual([304, 200]);
+      expect(x.responses[0]!.header('content-length')).toBe('6');
+      expect(x.responses[0]!.header('etag')).toBe('"v1"');
+      expect(x.responses[1]!.body.toString()).toBe('real');
+      expect(x.closedByServer).toBe(false);
+    });
+
+    it.concurrent('a 204 announcing a length arrives without it; what followed it upstream never reaches the client (RFC 9110 §8.6)', async () => {
+      const x = await exchange(
+        gw.url,
+        `GET /raw/nocontent/${marker('z')} HTTP/1.1\r\nHost: ${HOST}\r\n\r\n` +
+          `GET /plain/after-204 HTTP/1.1\r\nHost: ${HOST}\r\n\r\n`,
+        { responses: 2, settleMs: 100 },
+      );
+      expect(x.responses.map((r) => r.status)).toEqual([204, 200]);
+      expect(x.responses[0]!.header('content-length')).toBeUndefined();
+      expect(x.responses[1]!.body.toString()).toBe('real');
+      expect(x.raw.toString('latin1')).not.toContain('POISON');
+    });
+
+    it.concurrent('an answer to HEAD ends with its head: the body an upstream sends anyway never reaches the client', async () => {
+      const x = await exchange(
+        gw.url,
+        `HEAD /extra/${marker('h')} HTTP/1.1\r\nHost: ${HOST}\r\n\r\nGET /plain/after-head HTTP/1.1\r\nHost: ${HOST}\r\n\r\n`,
+        { responses: 0, timeoutMs: 1_500 },
+      );
+      const text = x.raw.toString('latin1');
+      expect(text.match(/^HTTP\/1\.1 /gm)).toHaveLength(2);
+      expect(text).toMatch(/^HTTP\/1\.1 200 OK\r\n(?:.+\r\n)*content-length: 2\r\n/);
+      expect(text.endsWith('real')).toBe(true);
+      expect(text).not.toContain('POISON');
+      expect(text).not.toContain('\r\n\r\nok');
     });
 
     it('bytes past the end of an answer never become the next client answer (pool desync)', async () => {
