@@ -8,6 +8,7 @@
 // and the next request on the pool gets a real answer.
 import { type AddressInfo, createServer, type Server, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { webSocketAccept } from '../../../packages/adapters/src/gateway/pipeline/websocket.js';
 import { frontDoors, type RunningDoor } from '../e2e/front-doors.js';
 import { eventually, exchange, expectNoNewHandles, HOST, handleCounts, marker, ROOMY_DEADLINES } from './harness.js';
 
@@ -43,6 +44,7 @@ async function rawUpstream(): Promise<{ origin: string; server: Server; open: Se
         const end = buffered.indexOf('\r\n\r\n');
         if (end < 0) return;
         const line = buffered.slice(0, buffered.indexOf('\r\n'));
+        const headText = buffered.slice(0, end);
         buffered = buffered.slice(end + 4);
         const path = line.split(' ')[1] ?? '/';
         const answer = ANSWERS[/^\/raw\/([a-z]+)/.exec(path)?.[1] ?? ''];
@@ -55,6 +57,18 @@ async function rawUpstream(): Promise<{ origin: string; server: Server; open: Se
           socket.write(
             'HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok' +
               'HTTP/1.1 200 OK\r\nContent-Length: 6\r\nX-Smuggled: 1\r\n\r\nPOISON',
+          );
+          continue;
+        }
+        const ws = /^\/ws101\/([a-z]+)/.exec(path)?.[1];
+        if (ws !== undefined) {
+          // A 101 to a WebSocket handshake; what the client sends after it is then read here as
+          // requests, so a tunnel the gateway opened would carry plain HTTP past every route.
+          const key = /sec-websocket-key: *(\S+)/i.exec(headText)?.[1] ?? '';
+          const accept = ws === 'valid' ? webSocketAccept(key) : 'bm90IHRoZSByaWdodCBvbmU=';
+          const upgrade = ws === 'h2c' ? 'h2c' : 'websocket';
+          socket.write(
+            `HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: ${upgrade}\r\nSec-WebSocket-Accept: ${accept}\r\n\r\n`,
           );
           continue;
         }
@@ -166,6 +180,37 @@ for (const door of frontDoors) {
       expect(text.endsWith('real')).toBe(true);
       expect(text).not.toContain('POISON');
       expect(text).not.toContain('\r\n\r\nok');
+    });
+
+    const handshake = (path: string) =>
+      `GET ${path} HTTP/1.1\r\nHost: ${HOST}\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n` +
+      'Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n';
+    const through = `GET /plain/through-tunnel HTTP/1.1\r\nHost: ${HOST}\r\n\r\n`;
+
+    for (const [kind, why] of [
+      ['forged', 'a Sec-WebSocket-Accept that does not answer the key'],
+      ['h2c', 'a switch to h2c'],
+    ] as const) {
+      it.concurrent(`a 101 with ${why} is a 502, never a tunnel (RFC 6455 §4.1)`, async () => {
+        const x = await exchange(gw.url, [handshake(`/ws101/${kind}/${marker('w')}`), through], {
+          responses: 0,
+          gapMs: 300,
+          timeoutMs: 3_000,
+        });
+        expect(x.responses.map((r) => r.status)).toEqual([502]);
+        expect(x.closedByServer).toBe(true);
+        expect(x.raw.toString('latin1')).not.toContain('real');
+      });
+    }
+
+    it.concurrent('a 101 that answers the handshake opens the tunnel', async () => {
+      const x = await exchange(gw.url, [handshake(`/ws101/valid/${marker('w')}`), through], {
+        responses: 0,
+        gapMs: 300,
+        timeoutMs: 1_500,
+      });
+      expect(x.responses.map((r) => r.status)).toEqual([101, 200]);
+      expect(x.raw.toString('latin1').endsWith('real')).toBe(true);
     });
 
     it('bytes past the end of an answer never become the next client answer (pool desync)', async () => {
