@@ -8,6 +8,12 @@ import {
   planResponseHeaders,
   planTraceparent,
 } from '../../packages/adapters/src/gateway/pipeline/index.js';
+import { UpstreamResponseError } from '../../packages/adapters/src/gateway/pipeline/upstream.js';
+import {
+  webSocketAccept,
+  webSocketHandshakeProblem,
+  webSocketSwitchProblem,
+} from '../../packages/adapters/src/gateway/pipeline/websocket.js';
 import type { Decision, ForwardDecision, GatewayRequest } from '../../packages/adapters/src/gateway/types.js';
 import { freshState, type GatewaySpec, header, headers, inputs, request } from './support/build.js';
 
@@ -359,7 +365,10 @@ describe('response headers', () => {
   it('keeps Connection/Upgrade on a 101 to a WebSocket upgrade only', () => {
     const d = forward(
       decide(
-        request({ target: '/x', headers: { connection: 'upgrade', upgrade: 'websocket' } }),
+        request({
+          target: '/x',
+          headers: { connection: 'upgrade', upgrade: 'websocket', 'sec-websocket-key': 'dGhlIHNhbXBsZSBub25jZQ==' },
+        }),
         freshState(spec),
         inputs(),
       ),
@@ -371,5 +380,32 @@ describe('response headers', () => {
     expect(header(switched, 'sec-websocket-accept')).toBeDefined();
     const refused = planResponseHeaders(up, d, { status: 200 });
     expect(names(refused)).not.toContain('upgrade');
+  });
+});
+
+describe('WebSocket handshake checks (RFC 6455 §4)', () => {
+  const key = 'dGhlIHNhbXBsZSBub25jZQ==';
+  it('derives Sec-WebSocket-Accept as RFC 6455 §1.3 does', () => {
+    expect(webSocketAccept(key)).toBe('s3pPLMBiTxaQ9kYGzzhZRbK+xOo=');
+  });
+  it('accepts a handshake with one 16-byte key and no body, and refuses the others', () => {
+    expect(webSocketHandshakeProblem({ 'sec-websocket-key': key })).toBeUndefined();
+    expect(webSocketHandshakeProblem({ 'sec-websocket-key': key, 'content-length': '0' })).toBeUndefined();
+    expect(webSocketHandshakeProblem({ 'sec-websocket-key': key, 'content-length': '5' })).toMatch(/no body/);
+    expect(webSocketHandshakeProblem({ 'sec-websocket-key': key, 'transfer-encoding': 'chunked' })).toMatch(/no body/);
+    for (const bad of [undefined, '', 'x', 'dGhlIHNhbXBsZSBub25jZR==', `${key}A`, [key, key]])
+      expect(webSocketHandshakeProblem({ 'sec-websocket-key': bad })).toMatch(/Sec-WebSocket-Key/);
+  });
+  it('takes a 101 only when it switches to websocket and answers the key', () => {
+    const good = {
+      connection: 'Upgrade',
+      upgrade: 'websocket',
+      'sec-websocket-accept': 's3pPLMBiTxaQ9kYGzzhZRbK+xOo=',
+    };
+    expect(webSocketSwitchProblem(key, good)).toBeUndefined();
+    expect(webSocketSwitchProblem(key, { ...good, upgrade: 'h2c' })?.code).toBe('SWITCHYARD_UPSTREAM_RESPONSE');
+    expect(webSocketSwitchProblem(key, { ...good, connection: 'keep-alive' })).toBeInstanceOf(UpstreamResponseError);
+    expect(webSocketSwitchProblem(key, { ...good, 'sec-websocket-accept': 'AAAA' })?.status).toBe(101);
+    expect(webSocketSwitchProblem(undefined, good)).toBeDefined();
   });
 });

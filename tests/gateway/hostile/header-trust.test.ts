@@ -316,6 +316,28 @@ for (const door of frontDoors) {
       expect(up.find(id)).toEqual([]);
     });
 
+    const wsHead = (id: string, ...fields: string[]) =>
+      `GET /api/${id} HTTP/1.1\r\nHost: ${HOST}\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\n${fields.map((f) => `${f}\r\n`).join('')}\r\n`;
+    const hidden = (id: string) => `GET /api/smuggled-${id} HTTP/1.1\r\nHost: ${HOST}\r\n\r\n`;
+    const KEY = 'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==';
+
+    for (const [what, fields, body] of [
+      ['a Content-Length body', [KEY, 'Content-Length: 38'], hidden],
+      ['a chunked body', [KEY, 'Transfer-Encoding: chunked'], (id: string) => `26\r\n${hidden(id)}\r\n0\r\n\r\n`],
+      ['no Sec-WebSocket-Key', [], hidden],
+      ['a Sec-WebSocket-Key that is not 16 bytes', ['Sec-WebSocket-Key: x'], hidden],
+      ['two Sec-WebSocket-Key fields', [KEY, 'Sec-WebSocket-Key: AAAAAAAAAAAAAAAAAAAAAA=='], hidden],
+    ] as const) {
+      it.concurrent(`a WebSocket handshake with ${what} is refused 400, nothing upstream (RFC 6455 §4.1, §4.2.1)`, async () => {
+        const id = marker('ws-bad');
+        const x = await exchange(gw.url, wsHead(id, ...fields) + body(id), { responses: 0, timeoutMs: 3_000 });
+        expect(x.responses.map((r) => r.status)).toEqual([400]);
+        expect(x.closedByServer).toBe(true);
+        expect(up.find(id)).toEqual([]);
+        expect(up.rawText()).not.toContain(`smuggled-${id}`);
+      });
+    }
+
     it.concurrent('Expect: 100-continue is answered by the door and never forwarded (RFC 9110 §10.1.1)', async () => {
       const id = marker('expect');
       const x = await exchange(

@@ -19,6 +19,7 @@ import type { Dispatcher } from 'undici';
 import { type AttemptOutcome, type GatewayEvents, type ObservedRequest, secondsSince } from '../gateway/events.js';
 import type { AttemptContext, AttemptPlan, AttemptRecord } from '../gateway/pipeline/attempts.js';
 import { respond, UPSTREAM_FAILURE } from '../gateway/pipeline/decide.js';
+import { answerEndsWithHead, upstreamStatusProblem } from '../gateway/pipeline/upstream.js';
 import type { AttemptResult } from '../gateway/resilience/index.js';
 import type { ForwardDecision, HeaderList, HeaderMap } from '../gateway/types.js';
 import type { Upstreams } from './upstreams.js';
@@ -491,6 +492,13 @@ class AttemptHandler implements Dispatcher.DispatchHandler {
     const f = this.#f;
     // 1xx interim answers are the gateway's own business with the upstream; the client gets the final one.
     if (this.#attempt !== f.attempt || statusCode < 200) return;
+    const invalid = upstreamStatusProblem(statusCode);
+    if (invalid !== undefined) {
+      // Answered 502 through the error path, as any other malformed answer (undici's parser
+      // refuses the rest): the exchange is aborted, and `onResponseError` gets this reason.
+      c.abort(invalid);
+      return;
+    }
     if (f.ctx.attempted !== undefined) {
       const retryAfter = (headers as HeaderMap)['retry-after'];
       const plan = f.report(
@@ -513,11 +521,18 @@ class AttemptHandler implements Dispatcher.DispatchHandler {
     f.status = statusCode;
     const planned = f.ctx.responseHeaders(headers as HeaderMap, f.decision, statusCode);
     writeHead(f.res, statusCode, flattenHeaders(planned, false));
+    if (answerEndsWithHead(f.req.method ?? 'GET', statusCode)) {
+      // RFC 9112 §6.3 rule 1: the answer is whole. undici would otherwise fail a 304 (or a 204)
+      // whose Content-Length announces bytes that cannot follow, after the head was committed,
+      // and the client would get a closed connection instead of its answer.
+      f.res.end();
+      f.finish({ kind: 'completed', status: statusCode });
+    }
   }
 
   onResponseData(c: Dispatcher.DispatchController, chunk: Buffer): void {
     const f = this.#f;
-    if (this.#attempt !== f.attempt) return;
+    if (this.#attempt !== f.attempt || f.over) return;
     if (!f.res.write(chunk)) {
       c.pause();
       f.onDrain ??= () => f.controller?.resume();
@@ -527,7 +542,7 @@ class AttemptHandler implements Dispatcher.DispatchHandler {
 
   onResponseEnd(): void {
     const f = this.#f;
-    if (this.#attempt !== f.attempt) return;
+    if (this.#attempt !== f.attempt || f.over) return;
     f.res.end();
     f.finish({ kind: 'completed', status: f.status ?? 0 });
   }

@@ -1,6 +1,7 @@
 /**
  * Upgraded connections. A WebSocket handshake that the pipeline decided to forward is replayed to
- * the target with node:http; on `101` both sockets are piped into each other until either side
+ * the target with node:http; on a `101` that answers the handshake (its `Sec-WebSocket-Accept`
+ * checked, else 502) both sockets are piped into each other until either side
  * closes or `idle_ms` passes with no traffic either way. An upstream that refuses the upgrade has
  * its answer passed back as is. Every other upgrade token (`h2c`, ...) is never passed upstream:
  * the request is handed back to the HTTP server without its `Upgrade`, and served as HTTP/1.1.
@@ -9,6 +10,7 @@ import { request as httpRequest, type IncomingMessage, type Server } from 'node:
 import { request as httpsRequest } from 'node:https';
 import type { Duplex } from 'node:stream';
 import { UPSTREAM_FAILURE } from '../gateway/pipeline/decide.js';
+import { webSocketSwitchProblem } from '../gateway/pipeline/websocket.js';
 import type { ForwardDecision, HeaderList, HeaderMap } from '../gateway/types.js';
 import type { ForwardOutcome } from './forward.js';
 
@@ -131,6 +133,24 @@ export function forwardWebSocket(
     if (client.destroyed) {
       socket.destroy();
       finish({ kind: 'client-aborted', status: 101 });
+      return;
+    }
+    const invalid = webSocketSwitchProblem(req.headers['sec-websocket-key'], res.headers as HeaderMap);
+    if (invalid !== undefined) {
+      // Not a switch to WebSocket for this handshake: no tunnel, the gateway's own 502.
+      socket.destroy();
+      writeRawResponse(
+        client,
+        502,
+        [...decision.responseHeaders, ['content-type', UPSTREAM_FAILURE.contentType]],
+        UPSTREAM_FAILURE.body(502, decision.service.name),
+      );
+      finish({
+        kind: 'upstream-failed',
+        status: 502,
+        error: `${invalid.code}: ${invalid.message}`,
+        afterHeaders: false,
+      });
       return;
     }
     const planned = ctx

@@ -35,6 +35,7 @@ import {
 import { type Prepared, prepare } from './prepare.js';
 import { rewritePath, upstreamTarget } from './rewrite.js';
 import { NO_VERSION, type ResolvedVersion, resolveVersion, routerHeaders } from './version.js';
+import { webSocketHandshakeProblem } from './websocket.js';
 
 /** A request-target split into its parts. */
 export interface TargetParts {
@@ -119,6 +120,10 @@ function headProblem(req: GatewayRequest, host: string | undefined): [RespondRea
   const te = req.headers['transfer-encoding'];
   if (te !== undefined && (typeof te !== 'string' || te.trim().toLowerCase() !== 'chunked'))
     return ['rejected', 'the only transfer coding a request may use is chunked, once'];
+  if (isWebSocketUpgrade(req.method, req.headers)) {
+    const handshake = webSocketHandshakeProblem(req.headers);
+    if (handshake !== undefined) return ['rejected', handshake];
+  }
   return undefined;
 }
 

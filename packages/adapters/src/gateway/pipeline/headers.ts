@@ -517,8 +517,9 @@ function connectionNamed(named: string[] | undefined, value: string | string[]):
 }
 
 /** Whether a response field (lower-case name) is not passed to the client. */
-function dropsResponseField(name: string, named: string[] | undefined, limited: boolean): boolean {
+function dropsResponseField(name: string, named: string[] | undefined, limited: boolean, noLength: boolean): boolean {
   if (HOP_BY_HOP.has(name) || name === 'x-request-id' || named?.includes(name) === true) return true;
+  if (noLength && name === 'content-length') return true;
   return limited && RATE_LIMIT_RESPONSE_HEADERS.has(name);
 }
 
@@ -526,9 +527,11 @@ function dropsResponseField(name: string, named: string[] | undefined, limited: 
  * The header list to send the client with an upstream's response: the upstream's fields (a
  * `HeaderMap` as undici or node:http give them, or an ordered list), less every hop-by-hop field
  * and every field the upstream's `Connection` names, less the upstream's own `X-Request-ID` and,
- * when the gateway applied rate limits, its rate-limit fields; then the decision's
- * `responseHeaders` (the request id, the limit headers, the 80% warning). A `101 Switching
- * Protocols` to a WebSocket upgrade keeps `Connection: upgrade` and `Upgrade: websocket`.
+ * when the gateway applied rate limits, its rate-limit fields, and, on a 1xx or 204, its
+ * `Content-Length` (RFC 9110 §8.6: never sent on those; a client that believed one would read the
+ * next answer on its connection as this one's body); then the decision's `responseHeaders` (the
+ * request id, the limit headers, the 80% warning). A `101 Switching Protocols` to a WebSocket
+ * upgrade keeps `Connection: upgrade` and `Upgrade: websocket`.
  */
 export function planResponseHeaders(
   upstreamHeaders: HeaderMap | HeaderList,
@@ -536,13 +539,15 @@ export function planResponseHeaders(
   options: ResponseHeaderOptions = {},
 ): HeaderList {
   const limited = decision.limits !== undefined && decision.limits.results.length > 0;
+  const status = options.status;
+  const noLength = status !== undefined && (status < 200 || status === 204);
   const out: HeaderList = [];
   if (Array.isArray(upstreamHeaders)) {
     let named: string[] | undefined;
     for (const [n, v] of upstreamHeaders) if (lowerName(n) === 'connection') named = connectionNamed(named, v);
     for (const [n, v] of upstreamHeaders) {
       const name = lowerName(n);
-      if (!dropsResponseField(name, named, limited)) out.push([name, v]);
+      if (!dropsResponseField(name, named, limited, noLength)) out.push([name, v]);
     }
   } else {
     const keys = Object.keys(upstreamHeaders);
@@ -555,12 +560,12 @@ export function planResponseHeaders(
       const v = upstreamHeaders[key];
       if (v === undefined) continue;
       const name = lowerName(key);
-      if (dropsResponseField(name, named, limited)) continue;
+      if (dropsResponseField(name, named, limited, noLength)) continue;
       if (typeof v === 'string') out.push([name, v]);
       else for (const each of v) out.push([name, each]);
     }
   }
-  if (decision.websocket && options.status === 101) {
+  if (decision.websocket && status === 101) {
     out.push(['connection', 'upgrade']);
     out.push(['upgrade', 'websocket']);
   }
