@@ -27,6 +27,10 @@ const ANSWERS: Record<string, string> = {
   // RFC 9110 §8.6: a 304 may announce the length of the representation it does not carry.
   notmodified: 'HTTP/1.1 304 Not Modified\r\nContent-Length: 6\r\nETag: "v1"\r\n\r\n',
   // A 204 must not announce one; the bytes after its head are a poisoned answer nobody asked for.
+  // 103 Early Hints before the answer: its Link goes on, its other fields do not.
+  hints:
+    'HTTP/1.1 103 Early Hints\r\nLink: </style.css>; rel=preload; as=style\r\nX-Upstream-Only: POISON\r\n\r\n' +
+    'HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok',
   nocontent: 'HTTP/1.1 204 No Content\r\nContent-Length: 44\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 6\r\n\r\nPOISON',
 };
 
@@ -166,6 +170,16 @@ for (const door of frontDoors) {
       expect(x.responses[0]!.header('content-length')).toBeUndefined();
       expect(x.responses[1]!.body.toString()).toBe('real');
       expect(x.raw.toString('latin1')).not.toContain('POISON');
+    });
+
+    it.concurrent('103 Early Hints pass on with their Link alone, to HTTP/1.1 clients only (RFC 9110 §15.2)', async () => {
+      const x = await exchange(gw.url, `GET /raw/hints/${marker('e')} HTTP/1.1\r\nHost: ${HOST}\r\n\r\n`);
+      expect(x.responses.map((r) => r.status)).toEqual([103, 200]);
+      expect(x.responses[0]!.header('link')).toBe('</style.css>; rel=preload; as=style');
+      expect(x.responses[1]!.body.toString()).toBe('ok');
+      expect(x.raw.toString('latin1')).not.toContain('POISON');
+      const old = await exchange(gw.url, `GET /raw/hints/${marker('e')} HTTP/1.0\r\nHost: ${HOST}\r\n\r\n`);
+      expect(old.responses.map((r) => r.status)).toEqual([200]);
     });
 
     it.concurrent('an answer to HEAD ends with its head: the body an upstream sends anyway never reaches the client', async () => {

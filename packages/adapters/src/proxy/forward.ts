@@ -419,6 +419,23 @@ class Forwarding {
     this.finish({ kind: 'upstream-failed', status: code, error: describe(cut ?? err), afterHeaders });
   }
 
+  /**
+   * Passes an upstream's 103 Early Hints on: its `Link` fields only (what the hints are for; the
+   * other fields are the upstream's and are not planned like a final answer's). Never to an
+   * HTTP/1.0 client (RFC 9110 §15.2), nor once the final answer started; a `Link` value node
+   * refuses is dropped rather than failing the exchange.
+   */
+  earlyHints(link: string | string[] | undefined): void {
+    const { req, res } = this;
+    if (link === undefined || res.headersSent || this.over) return;
+    if (req.httpVersionMajor < 1 || (req.httpVersionMajor === 1 && req.httpVersionMinor < 1)) return;
+    try {
+      res.writeEarlyHints({ link });
+    } catch {
+      // An invalid Link: the hints are an optimization, the answer still comes.
+    }
+  }
+
   retry(plan: AttemptPlan): void {
     this.decision = plan.next!;
     this.attempt++;
@@ -490,8 +507,13 @@ class AttemptHandler implements Dispatcher.DispatchHandler {
 
   onResponseStart(c: Dispatcher.DispatchController, statusCode: number, headers: IncomingHttpHeaders): void {
     const f = this.#f;
-    // 1xx interim answers are the gateway's own business with the upstream; the client gets the final one.
-    if (this.#attempt !== f.attempt || statusCode < 200) return;
+    if (this.#attempt !== f.attempt) return;
+    if (statusCode < 200) {
+      // Interim answers: 103 Early Hints are passed on (RFC 9110 §15.2: a proxy forwards 1xx);
+      // 100 is undici's own business, 101 never reaches here, others say nothing to a client.
+      if (statusCode === 103) f.earlyHints(headers.link);
+      return;
+    }
     const invalid = upstreamStatusProblem(statusCode);
     if (invalid !== undefined) {
       // Answered 502 through the error path, as any other malformed answer (undici's parser
