@@ -5,11 +5,13 @@ import {
   type CompiledGateway,
   compileGateway,
   DIAGNOSTIC_CODES,
+  decide,
   formatDiagnostics,
   formatProblems,
   formatRouteTable,
   type GatewayRedisClient,
   parseConfig,
+  release,
   VERSION_CONSTRAINT_HEADER,
 } from '@switchyard/adapters/gateway';
 import { ConfigError, type RequestInfo } from '@switchyard/core';
@@ -140,6 +142,43 @@ describe('services, splits and hashing', () => {
     const v2 = c.services.get('user-v2')!;
     expect(v2.targets[0]).toMatchObject({ origin: 'http://127.0.0.1:9011', basePath: '/v2' });
     expect(v2.balance.kind).toBe('consistent-hash');
+  });
+
+  it("pass_host_header: false gives each target its own Host; the decision sends it, and a retry the next target's", () => {
+    const c = compileText(`services:
+  vhost: { targets: [http://127.0.0.1:9001, "http://localhost:80/p"], pass_host_header: false }
+  plain: { targets: [http://127.0.0.1:9003] }
+routes:
+  - path: /v
+    service: vhost
+  - path: /p
+    service: plain
+`);
+    expect(c.services.get('vhost')!.targets.map((t) => t.host)).toEqual(['127.0.0.1:9001', 'localhost']);
+    expect(c.services.get('plain')!.targets[0]!.host).toBeUndefined();
+    const state = { compiled: c, runtime: { cursors: new Map(), inFlight: new Map() } };
+    const req = (target: string) => ({
+      method: 'GET',
+      target,
+      headers: { host: 'api.example.com' },
+      rawHeaders: ['Host', 'api.example.com'],
+      remoteAddress: '192.0.2.1',
+      encrypted: false,
+      httpVersion: '1.1',
+    });
+    const inputs = { nowMs: 0, random: () => 0.5 };
+    const sent = (target: string) => {
+      const d = decide(req(target), state, inputs);
+      if (d instanceof Promise || d.kind !== 'forward') throw new Error('expected a forward');
+      release(state, d);
+      const field = (name: string) => d.requestHeaders.filter(([n]) => n === name).map(([, v]) => v);
+      return { host: field('host'), xfh: field('x-forwarded-host'), forwarded: field('forwarded'), target: d.target };
+    };
+    const v = sent('/v');
+    expect(v.host).toEqual([v.target.host]);
+    expect(v.xfh).toEqual(['api.example.com']);
+    expect(v.forwarded[0]).toContain('host=api.example.com');
+    expect(sent('/p').host).toEqual(['api.example.com']);
   });
 
   it('one ConsistentHash per consistent-hash service, over the target ids with their weights', () => {

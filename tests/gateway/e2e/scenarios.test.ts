@@ -72,6 +72,13 @@ function scenarioConfig(ups: Ups, variant: 'one' | 'two' = 'one'): object {
         retries: { attempts: 2, backoff_ms: 1, max_backoff_ms: 5 },
         timeouts: { connect_ms: 500, headers_ms: 2000 },
       },
+      // As refuse-one, sending each target its own Host.
+      vhost: {
+        targets: [`http://127.0.0.1:${ups.dead}`, ups.r.good.origin],
+        retries: { attempts: 2, backoff_ms: 1, max_backoff_ms: 5 },
+        timeouts: { connect_ms: 500, headers_ms: 2000 },
+        pass_host_header: false,
+      },
       'refuse-all': {
         targets: [`http://127.0.0.1:${ups.dead}`],
         retries: { attempts: 3, backoff_ms: 1, max_backoff_ms: 5 },
@@ -141,6 +148,7 @@ function scenarioConfig(ups: Ups, variant: 'one' | 'two' = 'one'): object {
       { path: '/wslimited', service: 'ws', rate_limit: 'one' },
       { path: '/r1/*', service: 'refuse-one' },
       { path: '/r1post/*', service: 'refuse-one', retry: 'always' },
+      { path: '/vhost/*', service: 'vhost' },
       { path: '/rall/*', service: 'refuse-all' },
       { path: '/flaky/*', service: 'flaky' },
       { path: '/flakypost/*', service: 'flaky', retry: 'always' },
@@ -617,6 +625,20 @@ describe.each(frontDoors)('gateway scenarios through the $name front door', (doo
         expect(r.echo?.instance).toBe('g1');
         expect(ups.r.good.hits(url)).toBe(1);
       }
+    });
+
+    it("pass_host_header: false sends the target's own Host, the retried target's after a refused connection", async () => {
+      const good = new URL(ups.r.good.origin).host;
+      for (let i = 0; i < 4; i++) {
+        const r = await call(`/vhost/get-${id()}`, { headers: { host: 'api.example.com' } });
+        expect(r.status).toBe(200);
+        expect(r.echo?.headers.host).toBe(good);
+        expect(r.echo?.headers['x-forwarded-host']).toBe('api.example.com');
+      }
+      // The client's Host still goes upstream for a service that passes it (the default).
+      expect((await call(`/r1/get-${id()}`, { headers: { host: 'api.example.com' } })).echo?.headers.host).toBe(
+        'api.example.com',
+      );
     });
 
     it('a POST is retried after a refused connection only where the route allows it, and never reaches the upstream twice', async () => {

@@ -65,6 +65,11 @@ export interface CompiledTarget {
   /** Path prefix of the target URL (`''` when none), prepended to the upstream path. */
   basePath: string;
   weight: number;
+  /**
+   * The `Host` requests to this target carry instead of the client's: its own `host[:port]`, for
+   * a service with `pass_host_header: false`; absent (the client's `Host` goes on) otherwise.
+   */
+  host?: string;
 }
 
 /** How a service spreads requests over its targets. */

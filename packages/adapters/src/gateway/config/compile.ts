@@ -125,7 +125,13 @@ export function compileGateway(config: GatewayConfig | string | object, options:
     } else balance = { kind: s.balance.kind };
     services.set(s.name, {
       name: s.name,
-      targets: s.targets.map((t) => ({ id: t.origin, origin: t.origin, basePath: t.basePath, weight: t.weight })),
+      targets: s.targets.map((t) => ({
+        id: t.origin,
+        origin: t.origin,
+        basePath: t.basePath,
+        weight: t.weight,
+        ...(s.passHostHeader ? {} : { host: new URL(t.origin).host }),
+      })),
       balance,
       timeouts: s.timeouts,
       resilience:

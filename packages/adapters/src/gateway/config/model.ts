@@ -41,6 +41,8 @@ export interface ServiceConfig {
   targets: TargetConfig[];
   balance: BalanceConfig;
   timeouts: Timeouts;
+  /** `pass_host_header:` (default `true`): the client's `Host` goes upstream, else the target's. */
+  passHostHeader: boolean;
   /** `retries:`; `undefined` when absent (no retries). */
   retries: RetryPolicy | undefined;
   /** `breaker:`; `undefined` when absent (no breaker). */

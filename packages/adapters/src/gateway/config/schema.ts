@@ -451,6 +451,11 @@ const service: ObjectNode = {
       doc: '`round-robin`, `least-requests`, `random`, or `{ consistent-hash: { key, algorithm } }`.',
     },
     timeouts: { type: timeouts, doc: 'Upstream timeouts.' },
+    pass_host_header: {
+      type: { kind: 'boolean' },
+      default: true,
+      doc: "Whether the upstream gets the client's `Host` (`true`, the default), or the target's own host and port (`false`: for upstreams that are virtual hosts, such as an ingress or a hosted API). `X-Forwarded-Host` and `Forwarded` carry the client's host either way. Traefik's `passHostHeader`, the opposite of Kong's `preserve_host` default.",
+    },
     retries: { type: retries, off: true, doc: 'Retries of failed attempts (off when absent).' },
     breaker: { type: breaker, off: true, doc: 'A circuit breaker per target (off when absent).' },
     health: { type: health, doc: 'Active health checks of every target (off when absent).' },

@@ -422,6 +422,7 @@ function normalize(walked: Obj, file: string | undefined, locate: GatewayConfig[
       targets,
       balance,
       timeouts,
+      passHostHeader: ok<boolean>(raw.pass_host_header) as boolean,
       retries: retryPolicy(ok<Obj>(raw.retries)),
       breaker: breakerPolicy(ok<Obj>(raw.breaker)),
       health: healthPolicy(ok<Obj>(raw.health)),

@@ -148,10 +148,16 @@ function retarget(
     chooseTarget(prepared, state.runtime, hashKey, inputs.random, true, inputs.nowMs);
   if (choice === undefined) return undefined;
   const rest = decision.upstreamPath.slice(decision.target.basePath.length);
+  const host = choice.target.host;
   const next: ForwardDecision = {
     ...decision,
     target: choice.target,
     upstreamPath: `${choice.target.basePath}${rest}`,
+    // A service that sends each target its own `Host` sends the new target's.
+    requestHeaders:
+      host === undefined
+        ? decision.requestHeaders
+        : decision.requestHeaders.map((h): [string, string] => (h[0] === 'host' ? ['host', host] : h)),
   };
   setFlight(next, prepared.flightKeys[choice.index]!);
   tracked.set(next, {

@@ -443,6 +443,7 @@ export function finish(m: Matched, outcome: LimitOutcome, commit: boolean): Chos
     encrypted: req.encrypted,
     httpVersion: req.httpVersion,
     host: m.host,
+    upstreamHost: target.target.host,
     peerTrusted: prep.address.peerTrusted(req.remoteAddress),
     via: prep.via,
     requestId,

@@ -282,6 +282,11 @@ export interface RequestHeaderInput {
   httpVersion: string;
   /** The host the request was routed by (from an absolute-form target, or `Host`). */
   host: string | undefined;
+  /**
+   * The `Host` to send instead (the target's own, `pass_host_header: false`); `X-Forwarded-Host`
+   * and `Forwarded` still carry {@link RequestHeaderInput.host}.
+   */
+  upstreamHost?: string | undefined;
   /** Whether the TCP peer is in `trust_proxies`. */
   peerTrusted: boolean;
   /** The gateway's `Via` pseudonym. */
@@ -414,7 +419,7 @@ export function planRequestHeaders(input: RequestHeaderInput): HeaderList {
     const value = flat[i + 1]!;
     switch (name) {
       case 'host':
-        if (!hostSeen) out.push(['host', input.host ?? value]);
+        if (!hostSeen) out.push(['host', input.upstreamHost ?? input.host ?? value]);
         hostSeen = true;
         continue;
       case 'content-length':
@@ -458,7 +463,8 @@ export function planRequestHeaders(input: RequestHeaderInput): HeaderList {
     if (isLookAlike(name)) continue;
     out.push([name, value]);
   }
-  if (!hostSeen && input.host !== undefined) out.unshift(['host', input.host]);
+  const sentHost = input.upstreamHost ?? input.host;
+  if (!hostSeen && sentHost !== undefined) out.unshift(['host', sentHost]);
   const proto = input.encrypted ? 'https' : 'http';
   const peer = cachedPeerText(input.remoteAddress);
   const trusted = input.peerTrusted;
