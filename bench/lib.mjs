@@ -8,6 +8,18 @@ import { Bench } from 'tinybench';
 
 export const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 
+/** The 1-minute load average when this process loaded the bench library. */
+const LOAD_AT_START = Number(os.loadavg()[0].toFixed(2));
+
+/** The first 8 hex digits of Linux's id of this boot, `unknown` elsewhere. */
+const BOOT = (() => {
+  try {
+    return readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim().slice(0, 8);
+  } catch {
+    return 'unknown';
+  }
+})();
+
 /** Date, machine and runtime, stamped on every result file. */
 export function machine() {
   return {
@@ -17,6 +29,11 @@ export function machine() {
     memoryGiB: Math.round(os.totalmem() / 2 ** 30),
     platform: `${os.platform()}-${os.arch()}`,
     node: process.version,
+    // Two machines of one CPU model (VMs named alike) are told apart by the boot they ran in, and a
+    // busy one by its load when the bench started (later the bench's own load would count).
+    host: os.hostname(),
+    boot: BOOT,
+    loadAverageAtStart: LOAD_AT_START,
   };
 }
 
@@ -62,7 +79,7 @@ export function writeDocsSection(name, markdown) {
     ? readFileSync(file, 'utf8')
     : '# Benchmarks\n\nEvery figure here is written by `npm run bench` (see `bench/`); raw results are in `bench/results/`.\n';
   const m = machine();
-  const block = `${start}\n${markdown.trim()}\n\n_${m.date.slice(0, 10)}, ${m.cpu} (${m.cores} cores, ${m.memoryGiB} GiB), ${m.platform}, Node ${m.node}._\n${end}`;
+  const block = `${start}\n${markdown.trim()}\n\n_${m.date.slice(0, 16).replace('T', ' ')} UTC, ${m.cpu} (${m.cores} cores, ${m.memoryGiB} GiB, host ${m.host}, boot ${m.boot}, load ${m.loadAverageAtStart} at the start), ${m.platform}, Node ${m.node}._\n${end}`;
   const i = doc.indexOf(start);
   const j = doc.indexOf(end);
   doc = i >= 0 && j > i ? doc.slice(0, i) + block + doc.slice(j + end.length) : `${doc.trimEnd()}\n\n${block}\n`;

@@ -466,7 +466,7 @@ export async function run() {
 hashring = [hashring](https://www.npmjs.com/package/hashring) 3.2.0 (ketama, MD5, 160 points per node).
 Picks use a pool of 200,000 distinct keys, so hashring's 5000-entry LRU never hits: its uncached \`get\`;
 they are timed 64 to a call so the harness's per-call overhead does not count, best of three rounds.
-Timings come from a shared 2-core machine; expect a few percent of run-to-run noise.
+Timings come from a shared 2-core machine; each row's ± is its relative margin of error in this run, and runs differ by more.
 
 ${summary}
 
@@ -480,7 +480,7 @@ ${pickTable}
 
 ### Other hot calls, native vs reference
 
-A native call pays ~40 ns of boundary plus the key copy, so where the work is small the reference
+A native call pays ${fmt(calls.results['N-API function, no argument (noop)'], 0)} ns of boundary (an empty call, below) plus the key copy, so where the work is small the reference
 is as fast or faster; the native core wins where there is work to do (ring walks, rendezvous scores).
 
 ${otherTable}

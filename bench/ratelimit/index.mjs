@@ -185,7 +185,7 @@ native bytes per key ≤ 0.1× rate-limiter-flexible's — ${bytesRatio.toFixed(
 
 What bounds the native take (floors measured in the same run, per take): the loop and key fetch alone cost
 ${floor.oneKey['loop + key fetch'].nsPerOp} ns (1 key) / ${floor.millionKeys['loop + key fetch'].nsPerOp} ns (1M keys), and adding one bare
-N-API call with no arguments ${floor.oneKey['loop + key fetch + bare N-API call'].nsPerOp} ns. A take adds reading the key (V8's UTF-8 copy, ~30 ns),
+N-API call with no arguments ${floor.oneKey['loop + key fetch + bare N-API call'].nsPerOp} ns. A take adds reading the key (V8's UTF-8 copy),
 hashing it, the table probe and the JS result object; at 1M keys the probe is a random access into a 30 MB table, a cache miss
 (the binding asks Linux for transparent huge pages for the table, which removes most TLB misses). 0.1× rate-limiter-flexible
 would be ${(rlfTime / 10).toFixed(0)} ns here, about the bare crossing plus one memory miss${
