@@ -318,9 +318,16 @@ export class NativeRouter<T> implements Contracts.Router<T> {
     if (fast === null || fastResolve === null) return;
     const answers = this.#native.staticAnswers(id);
     const key = answers[0];
-    // A key holding `%` would be a different path once the request is decoded, and one holding
-    // `\` a different path unless backslashes are ordinary characters.
-    if (key === undefined || key.includes('%') || (key.includes('\\') && this.#resolved.backslash !== 'keep')) return;
+    // A key holding `%` would be a different path once the request is decoded, one holding `\`
+    // a different path unless backslashes are ordinary characters, and one holding `?` (a route's
+    // `%3F`) a path and a query: the request `/a?b` is the path `/a`, never the route `/a%3Fb`.
+    if (
+      key === undefined ||
+      key.includes('%') ||
+      key.includes('?') ||
+      (key.includes('\\') && this.#resolved.backslash !== 'keep')
+    )
+      return;
     const byMethod: Array<string | number> = [];
     for (let i = 1; i + 1 < answers.length; i += 2) byMethod.push(answers[i] as string, Number(answers[i + 1]));
     if (byMethod.length > 0) {
