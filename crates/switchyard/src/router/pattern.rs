@@ -37,9 +37,45 @@ pub fn translate(source: &str) -> Result<String, String> {
             "pattern too large (expanded size {size}, at most {MAX_PATTERN_SIZE})"
         ));
     }
+    // The loop rewrite can grow a pattern whose loops may match empty far past its written size
+    // (`((a|){3,}){71}` nested once more: ~160,000 instructions from 721), and matching costs
+    // that size per input character: the rewritten pattern is held to the same bound (spec §3).
+    let node = js_loops(node);
+    let rewritten = size_within(&node, MAX_PATTERN_SIZE);
+    if rewritten > MAX_PATTERN_SIZE {
+        return Err(format!(
+            "pattern too large once its loops are rewritten (size over {MAX_PATTERN_SIZE}): a loop whose body may match nothing is spelled out"
+        ));
+    }
     let mut out = String::with_capacity(source.len() * 2);
-    emit(&js_loops(node), &mut out);
+    emit(&node, &mut out);
     Ok(out)
+}
+
+/// The expanded size of a (rewritten) pattern as spec §3 counts it, or `cap + 1` as soon as it is
+/// known to be larger: counting stops there, so a huge pattern costs no more to measure than the cap.
+fn size_within(n: &Node, cap: u64) -> u64 {
+    let over = cap.saturating_add(1);
+    match n {
+        Node::Set(_) => 1,
+        Node::Cat(items) | Node::Alt(items) => {
+            let mut size: u64 = 1;
+            for item in items {
+                size = size.saturating_add(size_within(item, cap));
+                if size > cap {
+                    return over;
+                }
+            }
+            size
+        }
+        Node::Rep { min, max, item, .. } => {
+            let bound = u64::from(max.unwrap_or(*min).max(1));
+            size_within(item, cap)
+                .saturating_mul(bound)
+                .saturating_add(1)
+                .min(over)
+        }
+    }
 }
 
 #[derive(Clone, Copy)]
@@ -438,6 +474,18 @@ mod tests {
         // Two parts: 1 + 1999... a{100}b{99}: 101 + 100 + 1 = 202.
         assert!(translate("(?:a{100}b{99}){9}").is_ok()); // 202*9+1 = 1819
         assert!(translate("(?:a{100}b{99}){10}").is_err()); // 2021
+    }
+
+    #[test]
+    fn limits_the_size_after_the_loop_rewrite() {
+        // Written size 721, but each loop over a body that may match nothing is spelled out by the
+        // rewrite: ~160,000 instructions, which every character of a header value would pay.
+        let err =
+            translate("((((((a|)){3,}){71}){1,})+((.)*){3,})").expect_err("too large rewritten");
+        assert!(err.contains("loops are rewritten"), "{err}");
+        // Loops over bodies that cannot match empty are not rewritten: the written bound decides.
+        assert!(translate("(a{100}){19}").is_ok());
+        assert!(translate("((a|){3,}){71}").is_ok());
     }
 
     #[test]

@@ -3,6 +3,7 @@
  * rejected with a reason, so both implementations accept exactly the same patterns.
  * @module
  */
+import { jsLoops } from './loops.js';
 
 /** A set of code points as sorted, disjoint, inclusive ranges. */
 export type Ranges = ReadonlyArray<readonly [number, number]>;
@@ -98,6 +99,14 @@ class Parser {
     const size = patternSize(node);
     if (size > MAX_PATTERN_SIZE) {
       throw new PatternSyntaxError(`pattern too large (expanded size ${size} > ${MAX_PATTERN_SIZE})`);
+    }
+    // The loop rewrite can grow a pattern whose loops may match empty far past its written size
+    // (`((a|){3,}){71}` nested once more: ~160,000 VM instructions from 721), and matching costs
+    // that size per input character: the rewritten pattern is held to the same bound (spec §3).
+    if (sizeWithin(jsLoops(node), MAX_PATTERN_SIZE) > MAX_PATTERN_SIZE) {
+      throw new PatternSyntaxError(
+        `pattern too large once its loops are rewritten (size over ${MAX_PATTERN_SIZE}): a loop whose body may match nothing is spelled out`,
+      );
     }
     return node;
   }
@@ -317,6 +326,31 @@ export function patternSize(node: PatternNode): number {
     case 'rep': {
       const bound = node.max === Number.POSITIVE_INFINITY ? node.min : node.max;
       return patternSize(node.item) * Math.max(1, bound) + 1;
+    }
+  }
+}
+
+/**
+ * The expanded size of a (rewritten) pattern as {@link patternSize} counts it, or `cap + 1` as soon
+ * as it is known to be larger: the rewrite shares repeated parts, so counting them out in full
+ * could take as long as the blow-up it is there to refuse.
+ */
+export function sizeWithin(node: PatternNode, cap: number): number {
+  switch (node.t) {
+    case 'set':
+      return 1;
+    case 'cat':
+    case 'alt': {
+      let size = 1;
+      for (const item of node.items) {
+        size += sizeWithin(item, cap);
+        if (size > cap) return cap + 1;
+      }
+      return size;
+    }
+    case 'rep': {
+      const bound = node.max === Number.POSITIVE_INFINITY ? node.min : node.max;
+      return Math.min(cap + 1, sizeWithin(node.item, cap) * Math.max(1, bound) + 1);
     }
   }
 }
