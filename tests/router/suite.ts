@@ -373,6 +373,20 @@ export function routerConformance(label: string, RouterImpl: RouterClass, canoni
         r.add({ path: '/x/:id' }, 'x');
         expect(r.explain({ path: '/x/abcd' }).candidates[0]?.reason).toBe('param-too-long');
       });
+
+      it('a patterned param over maxParamLength: no match, without its pattern costing the segment; explain still tells path from length', () => {
+        const r = new RouterImpl<string>();
+        r.add({ path: '/p/:x((a|b|c|ab|bc)*d)' }, 'p');
+        const long = 'ab'.repeat(50_000);
+        const started = performance.now();
+        for (let i = 0; i < 20; i++) expect(r.match({ path: `/p/${long}d` })).toBe(null);
+        console.log(
+          `[${label}] 20 matches of a 100 KB patterned segment: ${(performance.now() - started).toFixed(0)} ms`,
+        );
+        expect(r.explain({ path: `/p/${long.slice(0, 300)}d` }).candidates[0]?.reason).toBe('param-too-long');
+        expect(r.explain({ path: `/p/${long.slice(0, 300)}x` }).candidates[0]?.reason).toBe('path');
+        expect(r.match({ path: '/p/abd' })?.params.x).toBe('abd');
+      });
     });
 
     describe('check', () => {

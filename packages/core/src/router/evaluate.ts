@@ -83,8 +83,14 @@ function staticsMatch(route: CompiledRoute, ctx: RequestContext): boolean {
   return true;
 }
 
-/** The rest of the path check, once {@link staticsMatch} passed: params, filled into `params`. */
-function paramsMatch(route: CompiledRoute, ctx: RequestContext, params: Params): boolean {
+/**
+ * The rest of the path check, once {@link staticsMatch} passed: params, filled into `params`.
+ * Unless `reasons`, a patterned segment longer than `maxParamLength` fails at once: its param
+ * would be the whole segment, too long whether the pattern matches or not, and the pattern's cost
+ * grows with the segment (the native router skips it the same way). `explain` asks for reasons:
+ * there such a segment is `path` when the pattern fails and `param-too-long` when it matches.
+ */
+function paramsMatch(route: CompiledRoute, ctx: RequestContext, params: Params, reasons: boolean): boolean {
   const segments = ctx.req.segments as readonly string[];
   for (let i = 0; i < route.segments.length; i++) {
     const compiled = route.segments[i]!;
@@ -102,6 +108,8 @@ function paramsMatch(route: CompiledRoute, ctx: RequestContext, params: Params):
         params['*'] = segments.slice(i).join('/');
         break;
       default: {
+        if (!reasons && seg.kind === 'patterned' && utf8Length(segments[i] as string) > ctx.maxParamLength)
+          return false;
         const { points, offsets } = ctx.segmentCodePoints(i);
         const caps = runProgram(compiled.program!, points);
         if (caps === null) return false;
@@ -118,9 +126,16 @@ function paramsMatch(route: CompiledRoute, ctx: RequestContext, params: Params):
 /**
  * Evaluates one route: its params when it matches, else the first failing dimension in the
  * order host, method, path, param length, header, query. With `ignoreMethod`, the method is not
- * looked at (what `resolve` asks to list the methods a request would match with).
+ * looked at (what `resolve` asks to list the methods a request would match with). Without
+ * `reasons` (a match, not `explain`) a failure may be told as `path` where `explain` would say
+ * `param-too-long`: both are "no match", and the cheaper one is found first.
  */
-export function evaluateRoute(route: CompiledRoute, ctx: RequestContext, ignoreMethod = false): Params | ExplainReason {
+export function evaluateRoute(
+  route: CompiledRoute,
+  ctx: RequestContext,
+  ignoreMethod = false,
+  reasons = false,
+): Params | ExplainReason {
   const req = ctx.req;
   if (!hostMatches(route, req.host)) return 'host';
   if (!ignoreMethod && route.methods !== null && (req.method === null || !route.methods.has(req.method))) {
@@ -128,7 +143,7 @@ export function evaluateRoute(route: CompiledRoute, ctx: RequestContext, ignoreM
   }
   if (!staticsMatch(route, ctx)) return 'path';
   const params: Params = Object.create(null);
-  if (!paramsMatch(route, ctx, params)) return 'path';
+  if (!paramsMatch(route, ctx, params, reasons)) return 'path';
   for (const name in params) {
     if (name !== '*' && utf8Length(params[name] as string) > ctx.maxParamLength) return 'param-too-long';
   }

@@ -6,6 +6,7 @@
  * @module
  */
 import type { CompiledRoute, CompiledSegment } from './compile.js';
+import { utf8Length } from './decode.js';
 import { compareRank, evaluateRoute, type RequestContext } from './evaluate.js';
 import { readHeader } from './request.js';
 import type { Params } from './types.js';
@@ -368,7 +369,7 @@ function bestUnder(root: TrieNode, ctx: RequestContext, segments: readonly strin
       case 3: {
         if (f.group === null) {
           const map = f.stage === 2 ? at.mixed : at.patterned;
-          if (map === null || depth >= count) {
+          if (map === null || depth >= count || (f.stage === 3 && overlongParam(ctx, depth))) {
             f.stage++;
             break;
           }
@@ -411,6 +412,15 @@ function bestUnder(root: TrieNode, ctx: RequestContext, segments: readonly strin
 }
 
 /**
+ * Whether segment `depth` is longer than a param may be: then no route whose segment there is one
+ * patterned param (the whole segment) can match, and its pattern, whose cost grows with the
+ * segment, is not run (as the native router skips it).
+ */
+function overlongParam(ctx: RequestContext, depth: number): boolean {
+  return utf8Length(ctx.req.segments![depth] as string) > ctx.maxParamLength;
+}
+
+/**
  * Calls `visit` with every route under `root` whose path may match the request's segments (its
  * static segments and segment patterns do; params are not yet checked).
  */
@@ -438,7 +448,7 @@ function eachUnder(
     const child = at.statics?.get(ctx.foldedSegment(depth));
     if (child) push(child);
     for (const group of [at.mixed, at.patterned]) {
-      if (group === null) continue;
+      if (group === null || (group === at.patterned && overlongParam(ctx, depth))) continue;
       const points = ctx.segmentCodePoints(depth).points;
       for (const next of group.values()) if (runProgram(next.program as Program, points) !== null) push(next);
     }

@@ -277,7 +277,7 @@ export class Router<T> implements Contract.Router<T> {
   explain(req: RequestInfo): Explanation {
     const ctx = this.#context(req);
     const rejected = ctx.req.rejected;
-    const verdicts = this.#routes.map((route) => (rejected === null ? evaluateRoute(route, ctx) : null));
+    const verdicts = this.#routes.map((route) => (rejected === null ? evaluateRoute(route, ctx, false, true) : null));
     let winner: CompiledRoute | null = null;
     this.#routes.forEach((route, i) => {
       if (typeof verdicts[i] === 'object' && verdicts[i] !== null && (!winner || compareRank(route, winner) < 0)) {
