@@ -7,6 +7,8 @@ import { Router as CoreRouter } from '@switchyard/core';
 import { Router } from '@switchyard/node';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { parsePattern } from '../../packages/core/src/router/pattern.js';
+import { codePoints, compileParts, matchesProgram, runProgram } from '../../packages/core/src/router/vm.js';
 import { assertProperty, fcSeed as seed } from '../support/fast-check.js';
 import { plain } from './suite.js';
 
@@ -62,6 +64,26 @@ describe('patterns: native regex crate vs JS RegExp and the reference Pike VM', 
           for (const v of values) {
             const expected = oracle(re, v);
             expect(plain(native.match({ path: `/${v}` }))?.params ?? null, `${seg} on ${v}`).toEqual(expected);
+          }
+        },
+      ),
+      3000,
+    );
+  });
+
+  it(`the reference's capture-free scan answers as its Pike VM and as JS RegExp (seed ${seed})`, () => {
+    assertProperty(
+      fc.property(
+        patterns([...plainAtoms, ...emptyFirstAtoms]),
+        fc.array(value, { minLength: 1, maxLength: 8 }),
+        (p, values) => {
+          const program = compileParts([{ capture: true, node: parsePattern(p) }]);
+          const re = new RegExp(`^(?:${p})$`, 'u');
+          for (const v of values) {
+            const points = codePoints(v);
+            const found = matchesProgram(program, points);
+            expect(found, `${p} on ${v}`).toBe(runProgram(program, points) !== null);
+            expect(found, `${p} on ${v} (RegExp)`).toBe(re.test(v));
           }
         },
       ),

@@ -7,7 +7,7 @@ import type { CompiledConstraint, CompiledRoute } from './compile.js';
 import { utf8Length } from './decode.js';
 import { asciiLower, type NormalizedRequest, parseQuery, readHeader } from './request.js';
 import type { ExplainReason, Params } from './types.js';
-import { type CodePoints, codePoints, codePointsWithOffsets, runProgram } from './vm.js';
+import { type CodePoints, codePoints, codePointsWithOffsets, matchesProgram, runProgram } from './vm.js';
 
 /** Per-request caches shared by every route tried for one request. */
 export class RequestContext {
@@ -64,7 +64,7 @@ function constraintHolds(c: CompiledConstraint, value: string | undefined, value
     case 'equals':
       return all.some((v) => v === c.value);
     case 'pattern':
-      return all.some((v) => runProgram(c.program!, codePoints(v)) !== null);
+      return all.some((v) => matchesProgram(c.program!, codePoints(v)));
   }
 }
 

@@ -10,7 +10,7 @@ import { utf8Length } from './decode.js';
 import { compareRank, evaluateRoute, type RequestContext } from './evaluate.js';
 import { readHeader } from './request.js';
 import type { Params } from './types.js';
-import { type Program, runProgram } from './vm.js';
+import { matchesProgram, type Program } from './vm.js';
 
 /**
  * One trie node: the routes whose path ends at this depth and the children by the kind of the
@@ -375,7 +375,7 @@ function bestUnder(root: TrieNode, ctx: RequestContext, segments: readonly strin
           }
           const points = ctx.segmentCodePoints(depth).points;
           f.group = [];
-          for (const next of map.values()) if (runProgram(next.program as Program, points) !== null) f.group.push(next);
+          for (const next of map.values()) if (matchesProgram(next.program as Program, points)) f.group.push(next);
           f.next = 0;
           f.best = null;
         }
@@ -450,7 +450,7 @@ function eachUnder(
     for (const group of [at.mixed, at.patterned]) {
       if (group === null || (group === at.patterned && overlongParam(ctx, depth))) continue;
       const points = ctx.segmentCodePoints(depth).points;
-      for (const next of group.values()) if (runProgram(next.program as Program, points) !== null) push(next);
+      for (const next of group.values()) if (matchesProgram(next.program as Program, points)) push(next);
     }
     if (at.plain && segments[depth] !== '') push(at.plain);
   }

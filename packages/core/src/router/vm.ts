@@ -197,6 +197,95 @@ export function runProgram(program: Program, input: readonly number[]): number[]
   return matched;
 }
 
+/** Reused working memory of {@link matchesProgram}, per program (sized to it). */
+interface Scan {
+  current: Int32Array;
+  next: Int32Array;
+  stack: Int32Array;
+  seen: Uint32Array;
+  generation: number;
+}
+
+const scans = new WeakMap<Program, Scan>();
+
+/**
+ * Whether `program` matches `input` (code points) in full: {@link runProgram}'s answer without
+ * its captures. With no captures to carry, a thread is only its instruction, so the state lists
+ * are typed arrays reused from call to call and a step allocates nothing, which is what a header
+ * or query pattern, and a segment pattern tried while walking the route trie, need.
+ */
+export function matchesProgram(program: Program, input: readonly number[]): boolean {
+  const { insts } = program;
+  let scan = scans.get(program);
+  if (scan === undefined) {
+    const n = insts.length;
+    // A state is visited once per step and pushes at most two more: 2n + 1 bounds the stack.
+    scan = {
+      current: new Int32Array(n),
+      next: new Int32Array(n),
+      stack: new Int32Array(2 * n + 1),
+      seen: new Uint32Array(n),
+      generation: 0,
+    };
+    scans.set(program, scan);
+  }
+  const { stack, seen } = scan;
+  let current = scan.current;
+  let next = scan.next;
+  const step = (): number => {
+    scan.generation++;
+    if (scan.generation === 0xffffffff) {
+      seen.fill(0);
+      scan.generation = 1;
+    }
+    return scan.generation;
+  };
+  // Follows jumps, splits and saves from `pc`, appending the states that wait on input to `list`.
+  const add = (list: Int32Array, length: number, pc: number, generation: number): number => {
+    let sp = 0;
+    stack[sp++] = pc;
+    while (sp > 0) {
+      const p = stack[--sp] as number;
+      if (seen[p] === generation) continue;
+      seen[p] = generation;
+      const inst = insts[p] as Inst;
+      switch (inst.op) {
+        case 'jmp':
+          stack[sp++] = inst.x;
+          break;
+        case 'split':
+          stack[sp++] = inst.y;
+          stack[sp++] = inst.x;
+          break;
+        case 'save':
+          stack[sp++] = p + 1;
+          break;
+        default:
+          list[length++] = p;
+      }
+    }
+    return length;
+  };
+  let length = add(current, 0, 0, step());
+  for (let pos = 0; pos <= input.length && length > 0; pos++) {
+    const generation = step();
+    const cp = input[pos];
+    let nextLength = 0;
+    for (let i = 0; i < length; i++) {
+      const pc = current[i] as number;
+      const inst = insts[pc] as Inst;
+      if (inst.op === 'match') {
+        if (pos === input.length) return true;
+      } else if (inst.op === 'set' && cp !== undefined && inRanges(inst.ranges, cp)) {
+        nextLength = add(next, nextLength, pc + 1, generation);
+      }
+    }
+    [current, next] = [next, current];
+    length = nextLength;
+  }
+  return false;
+}
+
 /** Code points of a string (which the router has made well-formed). */
 export function codePoints(s: string): number[] {
   const out: number[] = [];
