@@ -131,7 +131,7 @@ class BodyLimit extends Transform {
     this.#seen += chunk.length;
     if (this.#seen > this.#limit) {
       this.#over();
-      callback(new Cut('too-large'));
+      callback(TOO_LARGE);
       return;
     }
     callback(null, chunk);

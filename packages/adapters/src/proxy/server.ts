@@ -119,7 +119,7 @@ export class ProxyServer {
   readonly #closing = new WeakSet<object>();
   /**
    * Requests that sent `Expect: 100-continue` and wait for the `100 Continue` this server gives
-   * only to a request it forwards: one it answers itself (413, 401 from a limit, 404, ...) is
+   * only to a request it forwards: one it answers itself (413, 429, 404, ...) is
    * answered before the client sends a body it would not read.
    */
   readonly #awaitingContinue = new WeakSet<IncomingMessage>();
