@@ -317,23 +317,13 @@ class Parser {
 
 /** Expanded size, as the spec defines it (bounds memory and time in both implementations). */
 export function patternSize(node: PatternNode): number {
-  switch (node.t) {
-    case 'set':
-      return 1;
-    case 'cat':
-    case 'alt':
-      return node.items.reduce((sum, item) => sum + patternSize(item), 1);
-    case 'rep': {
-      const bound = node.max === Number.POSITIVE_INFINITY ? node.min : node.max;
-      return patternSize(node.item) * Math.max(1, bound) + 1;
-    }
-  }
+  return sizeWithin(node, Number.POSITIVE_INFINITY);
 }
 
 /**
- * The expanded size of a (rewritten) pattern as {@link patternSize} counts it, or `cap + 1` as soon
- * as it is known to be larger: the rewrite shares repeated parts, so counting them out in full
- * could take as long as the blow-up it is there to refuse.
+ * The expanded size of a pattern as the spec counts it, or `cap + 1` as soon as it is known to be
+ * larger: the loop rewrite shares repeated parts, so counting them out in full could take as long
+ * as the blow-up it is there to refuse.
  */
 export function sizeWithin(node: PatternNode, cap: number): number {
   switch (node.t) {
