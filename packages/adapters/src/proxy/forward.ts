@@ -20,6 +20,7 @@ import { type AttemptOutcome, type GatewayEvents, type ObservedRequest, secondsS
 import type { AttemptContext, AttemptPlan, AttemptRecord } from '../gateway/pipeline/attempts.js';
 import { respond, UPSTREAM_FAILURE } from '../gateway/pipeline/decide.js';
 import { answerEndsWithHead, upstreamStatusProblem } from '../gateway/pipeline/upstream.js';
+import { declaresContent } from '../gateway/pipeline/websocket.js';
 import type { AttemptResult } from '../gateway/resilience/index.js';
 import type { ForwardDecision, HeaderList, HeaderMap } from '../gateway/types.js';
 import type { Upstreams } from './upstreams.js';
@@ -89,10 +90,9 @@ export function writeHead(res: ServerResponse, status: number, flat: string[]): 
   res.writeHead(status);
 }
 
-/** Whether the client request has a body to stream (RFC 9112 §6.3: a length, or a transfer coding). */
+/** Whether the client request has a body to stream (see {@link declaresContent}). */
 export function hasBody(req: IncomingMessage): boolean {
-  const length = req.headers['content-length'];
-  return (length !== undefined && length !== '0') || req.headers['transfer-encoding'] !== undefined;
+  return declaresContent(req.headers);
 }
 
 /** The reason a forward (or one attempt of it) was cut short by the gateway itself. */

@@ -16,8 +16,11 @@ const WEBSOCKET_GUID = '258EAFA5-E914-47DA-95CA-C5AB0DC85B11';
 /** A base64 encoding of 16 bytes (RFC 6455 §4.1 item 7): 22 characters, the last with 2 bits, then `==`. */
 const KEY = /^[A-Za-z0-9+/]{21}[AQgw]==$/;
 
-/** Whether a request declares content (RFC 9112 §6.3: a `Content-Length` other than 0, or a transfer coding). */
-function declaresContent(headers: HeaderMap): boolean {
+/**
+ * Whether a request declares content (RFC 9112 §6.3: a `Content-Length` other than 0, or a
+ * transfer coding): what the forwarder streams upstream as a body, and what a handshake may not have.
+ */
+export function declaresContent(headers: HeaderMap): boolean {
   const length = headers['content-length'];
   return (length !== undefined && length !== '0') || headers['transfer-encoding'] !== undefined;
 }
