@@ -11,6 +11,7 @@ import {
   formatRouteTable,
   type GatewayRedisClient,
   parseConfig,
+  planResponseHeaders,
   release,
   VERSION_CONSTRAINT_HEADER,
 } from '@switchyard/adapters/gateway';
@@ -179,6 +180,64 @@ routes:
     expect(v.xfh).toEqual(['api.example.com']);
     expect(v.forwarded[0]).toContain('host=api.example.com');
     expect(sent('/p').host).toEqual(['api.example.com']);
+  });
+
+  it('request_headers and response_headers edit the planned fields, never those the gateway writes', () => {
+    const c = compileText(`services:
+  s: { targets: [http://127.0.0.1:9001] }
+routes:
+  - path: /e
+    service: s
+    request_headers: { set: { X-Api-Key: k1, User-Agent: gw }, remove: [Cookie, x-drop] }
+    response_headers: { set: { X-Frame-Options: DENY }, remove: [Server] }
+`);
+    const state = { compiled: c, runtime: { cursors: new Map(), inFlight: new Map() } };
+    const d = decide(
+      {
+        method: 'GET',
+        target: '/e',
+        headers: {},
+        rawHeaders: [
+          'Host',
+          'h',
+          'User-Agent',
+          'curl',
+          'Cookie',
+          'a=1',
+          'X-Drop',
+          '1',
+          'X-Api-Key',
+          'forged',
+          'X-Keep',
+          'k',
+        ],
+        remoteAddress: '192.0.2.1',
+        encrypted: false,
+        httpVersion: '1.1',
+      },
+      state,
+      { nowMs: 0, random: () => 0.5 },
+    );
+    if (d instanceof Promise || d.kind !== 'forward') throw new Error('expected a forward');
+    release(state, d);
+    const sent = Object.fromEntries(
+      d.requestHeaders.map(([n]) => [n, d.requestHeaders.filter(([m]) => m === n).map(([, v]) => v)]),
+    );
+    expect(sent['x-api-key']).toEqual(['k1']);
+    expect(sent['user-agent']).toEqual(['gw']);
+    expect(sent.cookie).toBeUndefined();
+    expect(sent['x-drop']).toBeUndefined();
+    expect(sent['x-keep']).toEqual(['k']);
+    expect(sent.host).toEqual(['h']);
+    expect(sent['x-request-id']).toEqual([d.requestId]);
+    expect(sent.via).toHaveLength(1);
+    const answer = planResponseHeaders({ server: 'nginx', 'x-frame-options': 'SAMEORIGIN', 'x-up': '1' }, d, {
+      status: 200,
+    });
+    expect(answer.filter(([n]) => n === 'x-frame-options')).toEqual([['x-frame-options', 'DENY']]);
+    expect(answer.find(([n]) => n === 'server')).toBeUndefined();
+    expect(answer.find(([n]) => n === 'x-up')).toEqual(['x-up', '1']);
+    expect(answer.find(([n]) => n === 'x-request-id')).toEqual(['x-request-id', d.requestId]);
   });
 
   it('one ConsistentHash per consistent-hash service, over the target ids with their weights', () => {

@@ -121,7 +121,7 @@ describe('positions and messages', () => {
       'g.yaml:6:14: services.user-service.balance: expected one of "round-robin", "least-requests", "random", got "round-robbin"; did you mean "round-robin"?',
       'g.yaml:8:11: rate_limits.per-ip: algorithm token-bucket needs "refill_per_second"',
       'g.yaml:10:5: routes[0]: needs one of "service" or "split"',
-      'g.yaml:11:5: routes[0].servce: unknown key "servce" in routes[]; did you mean "service"? (expected one of: path, methods, host, headers, version, service, split, sticky, rate_limit, rewrite, timeout_ms, timeouts, max_body_bytes, retry)',
+      'g.yaml:11:5: routes[0].servce: unknown key "servce" in routes[]; did you mean "service"? (expected one of: path, methods, host, headers, version, service, split, sticky, rate_limit, rewrite, timeout_ms, timeouts, request_headers, response_headers, max_body_bytes, retry)',
       'g.yaml:13:14: routes[1].service: unknown service "user-servce"; did you mean "user-service"? (defined: user-service under services:)',
       'g.yaml:15:18: routes[1].rate_limit[0]: unknown rate-limit policy "per-ipp"; did you mean "per-ip"? (defined: per-ip under rate_limits:)',
       'g.yaml:18:24: routes[2].headers.x-beta: expected a header value (a string), or true or false, or an object (keys: pattern), got the number 1 (YAML reads it as a number; quote it: "1")',
@@ -190,7 +190,7 @@ describe('positions and messages', () => {
       'g.yaml:6:17: routes[0].timeout_ms: expected an integer from 0 to 2147483647 (ms), got 1.5',
     ]);
     expect(problems('routes:\nadmin:\n')).toEqual([
-      'g.yaml:1:8: routes: expected a list, each item an object (keys: path, methods, host, headers, version, service, split, sticky, rate_limit, rewrite, timeout_ms, timeouts, max_body_bytes, retry), got nothing (an empty value)',
+      'g.yaml:1:8: routes: expected a list, each item an object (keys: path, methods, host, headers, version, service, split, sticky, rate_limit, rewrite, timeout_ms, timeouts, request_headers, response_headers, max_body_bytes, retry), got nothing (an empty value)',
       'g.yaml:2:7: admin: expected an object (keys: host, port), got nothing (an empty value)',
     ]);
   });
@@ -404,6 +404,33 @@ ${base()}`);
     ]);
   });
 
+  it('request_headers and response_headers: as written, and fields the gateway writes refused at their key', () => {
+    const c = parseConfig(
+      base(
+        '    request_headers: { set: { X-Api-Key: k1 }, remove: [Cookie] }\n    response_headers: { remove: [server] }\n',
+      ),
+    );
+    expect(c.routes[0]!.requestHeaders).toEqual({ set: [['X-Api-Key', 'k1']], remove: ['Cookie'] });
+    expect(c.routes[0]!.responseHeaders).toEqual({ set: [], remove: ['server'] });
+    const lines = problems(
+      base(
+        '    request_headers:\n      set: { X-Request-ID: mine, Host: h }\n      remove: [via]\n    response_headers:\n      set: { x-ratelimit-limit: "1" }\n',
+      ),
+    );
+    expect(lines).toHaveLength(4);
+    expect(lines[0]).toMatch(
+      /^g\.yaml:7:14: routes\[0\]\.request_headers\.set\.X-Request-ID: x-request-id is written by the gateway itself/,
+    );
+    expect(lines[1]).toMatch(
+      /^g\.yaml:7:34: routes\[0\]\.request_headers\.set\.Host: host is written .*pass_host_header: false$/,
+    );
+    expect(lines[2]).toMatch(/^g\.yaml:8:16: routes\[0\]\.request_headers\.remove\[0\]: via is written/);
+    expect(lines[3]).toMatch(/^g\.yaml:10:14: routes\[0\]\.response_headers\.set\.x-ratelimit-limit: .*in the answer$/);
+    expect(problems(base('    request_headers: { set: { "x-a": "v\\r\\nx-b: 1" } }\n'))[0]).toMatch(
+      /control character|header value/,
+    );
+  });
+
   it('max_body_bytes: top level and per route, positioned errors', () => {
     expect(parseConfig(base()).maxBodyBytes).toBe(0);
     const c = parseConfig(`max_body_bytes: 1048576\n${base('  - path: /up\n    service: s\n    max_body_bytes: 0\n')}`);
@@ -451,7 +478,7 @@ routes:
       'g.yaml:3:13: routes[0].path: pattern of param "id": quantifier "?" has nothing to repeat at offset 0',
       'g.yaml:5:5: routes[2]: no request can tell it apart from routes[1] (same path shape, host, headers and version, and a method in common); remove one, or tell them apart by method, host, a header or version',
       'g.yaml:9:5: routes[6]: no request can tell it apart from routes[5] (same path shape, host, headers and version, and a method in common); remove one, or tell them apart by method, host, a header or version',
-      'g.yaml:9:42: routes[6].zzz: unknown key "zzz" in routes[] (expected one of: path, methods, host, headers, version, service, split, sticky, rate_limit, rewrite, timeout_ms, timeouts, max_body_bytes, retry)',
+      'g.yaml:9:42: routes[6].zzz: unknown key "zzz" in routes[] (expected one of: path, methods, host, headers, version, service, split, sticky, rate_limit, rewrite, timeout_ms, timeouts, request_headers, response_headers, max_body_bytes, retry)',
       'g.yaml:11:35: routes[8].host: expected a host such as api.example.com or *.example.com, got "bad..host"',
     ]);
   });
@@ -527,7 +554,7 @@ describe('other sources', () => {
     } catch (error) {
       expect((error as Error).message.split('\n')[0]).toBe('invalid gateway config, 2 problems:');
       expect(formatProblems(error).trimEnd().split('\n')).toEqual([
-        'routes[0].extra: unknown key "extra" in routes[] (expected one of: path, methods, host, headers, version, service, split, sticky, rate_limit, rewrite, timeout_ms, timeouts, max_body_bytes, retry)',
+        'routes[0].extra: unknown key "extra" in routes[] (expected one of: path, methods, host, headers, version, service, split, sticky, rate_limit, rewrite, timeout_ms, timeouts, request_headers, response_headers, max_body_bytes, retry)',
         'routes[0].service: unknown service "s" (none are defined under services:)',
       ]);
     }

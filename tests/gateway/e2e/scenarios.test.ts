@@ -157,6 +157,12 @@ function scenarioConfig(ups: Ups, variant: 'one' | 'two' = 'one'): object {
       { path: '/sse/*', service: 'sse' },
       { path: '/rt/*', service: 'alpha', timeouts: { headers_ms: 200 } },
       { path: '/capped/*', service: 'beta', max_body_bytes: 4096 },
+      {
+        path: '/edits/*',
+        service: 'beta',
+        request_headers: { set: { 'X-Api-Key': 'k1' }, remove: ['cookie'] },
+        response_headers: { set: { 'x-frame-options': 'DENY' }, remove: ['X-Upstream-Public'] },
+      },
       // The route the reload scenarios flip between two services.
       { path: '/flip', service: variant === 'one' ? 'stable' : 'canary' },
     ],
@@ -537,6 +543,19 @@ describe.each(frontDoors)('gateway scenarios through the $name front door', (doo
       // Buffering either direction would hold up to 50 MB at once; streaming holds socket buffers.
       expect(peakLive - base).toBeLessThan(16 * 2 ** 20);
       expect(maxGap).toBeLessThan(24 * 2 ** 20);
+    });
+
+    it('request_headers and response_headers edit what goes up and what comes back', async () => {
+      const r = await call('/edits/echo', { headers: { cookie: 'a=1', 'x-api-key': 'forged', 'x-keep': 'k' } });
+      expect(r.status).toBe(200);
+      expect(r.echo?.headers['x-api-key']).toBe('k1');
+      expect(r.echo?.headers.cookie).toBeUndefined();
+      expect(r.echo?.headers['x-keep']).toBe('k');
+      expect(r.echo?.headers['x-request-id']).toBe(r.headers['x-request-id']);
+      expect(r.headers['x-frame-options']).toBe('DENY');
+      const h = await call('/edits/__headers');
+      expect(h.headers['x-upstream-public']).toBeUndefined();
+      expect(h.headers['x-frame-options']).toBe('DENY');
     });
 
     it('max_body_bytes: 413 for a declared length over it without asking the upstream; a chunked body past it is cut off upstream', async () => {

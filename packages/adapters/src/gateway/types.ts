@@ -158,7 +158,19 @@ export interface CompiledRoute {
    * one; `0` or absent: no limit.
    */
   maxBodyBytes?: number;
+  /** `request_headers:` of the route (absent: none). */
+  requestEdits?: HeaderEdits;
+  /** `response_headers:` of the route (absent: none). */
+  responseEdits?: HeaderEdits;
   position: SourcePosition | undefined;
+}
+
+/** `request_headers:` or `response_headers:` of a route: fields to set (one value each) and to remove. */
+export interface HeaderEdits {
+  /** `[name, value]`, names lower-cased, in the order given. */
+  readonly set: readonly (readonly [string, string])[];
+  /** Lower-cased names of the fields `set` replaces and `remove` drops. */
+  readonly drop: ReadonlySet<string>;
 }
 
 /** A route's own timeouts, in ms; each overrides the service's. */

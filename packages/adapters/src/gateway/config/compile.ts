@@ -17,11 +17,12 @@ import type {
   CompiledLimitPolicy,
   CompiledRoute,
   CompiledService,
+  HeaderEdits,
   SharedLimiter,
 } from '../types.js';
 import { gatewayDiagnostics } from './check.js';
 import { configErrorOf, loadConfig } from './load.js';
-import type { GatewayConfig, LimitPolicyConfig, RouteConfig } from './model.js';
+import type { GatewayConfig, HeaderEditsConfig, LimitPolicyConfig, RouteConfig } from './model.js';
 import { routeProblemOf, routerOptionsOf, routeSpecOf } from './routes.js';
 import { problemAt } from './source.js';
 
@@ -267,6 +268,14 @@ function compileRoute(
     ...(r.timeouts ? { timeouts: r.timeouts } : {}),
     retry: r.retry,
     maxBodyBytes: r.maxBodyBytes ?? defaultMaxBodyBytes,
+    ...(r.requestHeaders ? { requestEdits: compileEdits(r.requestHeaders) } : {}),
+    ...(r.responseHeaders ? { responseEdits: compileEdits(r.responseHeaders) } : {}),
     position: r.position,
   };
+}
+
+/** A route's header edits as the pipeline applies them: names lower-cased, `set` names dropped too. */
+function compileEdits(edits: HeaderEditsConfig): HeaderEdits {
+  const set = edits.set.map(([name, value]) => [name.toLowerCase(), value] as const);
+  return { set, drop: new Set([...set.map(([name]) => name), ...edits.remove.map((n) => n.toLowerCase())]) };
 }

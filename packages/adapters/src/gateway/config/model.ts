@@ -69,6 +69,13 @@ export interface LimitPolicyConfig {
   position: SourcePosition | undefined;
 }
 
+/** `request_headers:` or `response_headers:` of a route as written (names in their own case). */
+export interface HeaderEditsConfig {
+  /** `[name, value]` in the order given. */
+  set: [string, string][];
+  remove: string[];
+}
+
 /** One entry of `routes:`. */
 export interface RouteConfig {
   /** 0-based index in `routes:`. */
@@ -92,6 +99,10 @@ export interface RouteConfig {
   timeouts: RouteTimeouts | undefined;
   /** `retry:` (default `idempotent`). */
   retry: RetryMode;
+  /** `request_headers:` as written; `undefined` when absent. */
+  requestHeaders: HeaderEditsConfig | undefined;
+  /** `response_headers:` as written; `undefined` when absent. */
+  responseHeaders: HeaderEditsConfig | undefined;
   /** `max_body_bytes:` of the route (`0`: no limit), `undefined` when absent. */
   maxBodyBytes: number | undefined;
   position: SourcePosition | undefined;

@@ -568,6 +568,32 @@ const headerConstraint: OneOfNode = {
   ],
 };
 
+/** `request_headers:` / `response_headers:` of a route: fields to set and fields to remove. */
+const headerEdits = (which: 'request' | 'response'): ObjectNode => ({
+  kind: 'object',
+  title: `routes[].${which}_headers`,
+  id: `${which}-headers`,
+  doc:
+    which === 'request'
+      ? "Edits of the request sent upstream, after the gateway's own header plan: `set` replaces every field of that name the client sent with one value, `remove` drops fields. The fields the gateway writes or manages itself (hop-by-hop fields, `Host`, `Content-Length`, `Expect`, `X-Forwarded-*`, `Forwarded`, `Via`, `X-Request-ID`, `traceparent`, `tracestate`) cannot be edited."
+      : "Edits of the upstream's answer before it reaches the client (not of the gateway's own answers): `set` replaces every field of that name with one value, `remove` drops fields. Hop-by-hop fields, `Content-Length`, `X-Request-ID` and the rate-limit fields cannot be edited.",
+  example:
+    which === 'request'
+      ? `request_headers:
+  set: { x-api-key: internal-1234 }
+  remove: [cookie]`
+      : `response_headers:
+  set: { strict-transport-security: max-age=63072000 }
+  remove: [server, x-powered-by]`,
+  fields: {
+    set: {
+      type: { kind: 'map', keys: 'header-name', keyDoc: 'header name', values: str('header-value') },
+      doc: 'Fields and their one value.',
+    },
+    remove: { type: { kind: 'list', items: str('header-name') }, doc: 'Names of fields to drop.' },
+  },
+});
+
 const route: ObjectNode = {
   kind: 'object',
   title: 'routes[]',
@@ -619,6 +645,14 @@ const route: ObjectNode = {
       type: routeTimeouts,
       off: true,
       doc: "Overrides the service's `connect_ms`, `headers_ms`, `request_ms` for this route.",
+    },
+    request_headers: {
+      type: headerEdits('request'),
+      doc: 'Fields to set on, or remove from, the request sent upstream.',
+    },
+    response_headers: {
+      type: headerEdits('response'),
+      doc: "Fields to set on, or remove from, the upstream's answer.",
     },
     max_body_bytes: {
       type: bodyBytes,

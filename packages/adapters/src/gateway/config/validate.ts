@@ -6,12 +6,14 @@
  */
 import { type ConfigProblem, type Constraint, Router as ReferenceRouter } from '@switchyard/core';
 import { MAX_LIMIT_TIMES_WINDOW } from '@switchyard/core/internal';
+import { GATEWAY_REQUEST_HEADERS, HOP_BY_HOP, RATE_LIMIT_RESPONSE_HEADERS } from '../pipeline/headers.js';
 import type { BreakerPolicy, HealthPolicy, RetryMode, RetryPolicy } from '../resilience/index.js';
 import type { KeySource, ObservabilitySettings, PathPolicy, Rewrite, RouteTimeouts, Timeouts } from '../types.js';
 import { VERSION_CONSTRAINT_HEADER } from '../types.js';
 import type {
   BalanceConfig,
   GatewayConfig,
+  HeaderEditsConfig,
   LimitPolicyConfig,
   RouteConfig,
   ServiceConfig,
@@ -365,6 +367,18 @@ function healthPolicy(raw: Obj | undefined): HealthPolicy | undefined {
   };
 }
 
+/** `request_headers:` / `response_headers:` as written; `undefined` when absent. */
+function headerEdits(raw: Obj | undefined): HeaderEditsConfig | undefined {
+  if (raw === undefined) return undefined;
+  const set: [string, string][] = [];
+  for (const [name, value] of Object.entries(objOf(ok(raw.set)))) {
+    const v = ok<string>(value);
+    if (v !== undefined) set.push([name, v]);
+  }
+  const remove = listOf(ok(raw.remove)).map((n) => ok<string>(n) ?? '');
+  return { set, remove };
+}
+
 function routeTimeouts(raw: Obj | undefined): RouteTimeouts | undefined {
   if (raw === undefined) return undefined;
   const out: RouteTimeouts = {};
@@ -488,6 +502,8 @@ function normalize(walked: Obj, file: string | undefined, locate: GatewayConfig[
       timeoutMs: ok<number>(raw.timeout_ms),
       timeouts: routeTimeouts(ok<Obj>(raw.timeouts)),
       retry: (ok<RetryMode>(raw.retry) ?? 'idempotent') as RetryMode,
+      requestHeaders: headerEdits(ok<Obj>(raw.request_headers)),
+      responseHeaders: headerEdits(ok<Obj>(raw.response_headers)),
       maxBodyBytes: ok<number>(raw.max_body_bytes),
       position: locate(['routes', index]),
     });
@@ -558,6 +574,36 @@ function names(list: { name: string }[]): string {
 }
 
 /** The cross-checks of {@link CROSS_CHECKS}, on a (possibly partly invalid) config. */
+/**
+ * Request fields a route's `request_headers` may not edit: those the gateway writes or manages
+ * itself (docs/gateway.md, "The header plan"), whose values the contract fixes or whose framing
+ * node:http and undici own. `Host` has `pass_host_header`.
+ */
+const GATEWAY_OWNED_REQUEST_FIELDS: ReadonlySet<string> = new Set([
+  ...HOP_BY_HOP,
+  ...GATEWAY_REQUEST_HEADERS,
+  'host',
+  'content-length',
+  'expect',
+  'tracestate',
+]);
+
+/** Response fields a route's `response_headers` may not edit: framing, the request id, the limit fields. */
+const GATEWAY_OWNED_RESPONSE_FIELDS: ReadonlySet<string> = new Set([
+  ...HOP_BY_HOP,
+  ...RATE_LIMIT_RESPONSE_HEADERS,
+  'content-length',
+  'x-request-id',
+]);
+
+function ownedFieldMessage(name: string, which: 'request' | 'response'): string {
+  const hint =
+    which === 'request' && name === 'host'
+      ? "; to send the target its own Host, use the service's pass_host_header: false"
+      : '';
+  return `${name} is written by the gateway itself (framing, forwarding or the request id), so a route cannot ${which === 'request' ? 'set or remove it upstream' : 'set or remove it in the answer'}${hint}`;
+}
+
 function crossCheck(config: GatewayConfig, walker: Walker): void {
   const report = (path: Path, message: string) => walker.report(path, message);
   const services = new Map(config.services.map((s) => [s.name, s]));
@@ -634,6 +680,19 @@ function crossCheck(config: GatewayConfig, walker: Walker): void {
             `unknown rate-limit policy ${JSON.stringify(name)}${didYouMean(name, policies.keys())} (${names(config.rateLimits)} under rate_limits:)`,
           );
         }
+      });
+    }
+    for (const which of ['request', 'response'] as const) {
+      const edits = which === 'request' ? route.requestHeaders : route.responseHeaders;
+      const owned = which === 'request' ? GATEWAY_OWNED_REQUEST_FIELDS : GATEWAY_OWNED_RESPONSE_FIELDS;
+      const where = `${which}_headers`;
+      for (const [name] of edits?.set ?? []) {
+        const lower = name.toLowerCase();
+        if (owned.has(lower)) walker.report([...at, where, 'set', name], ownedFieldMessage(lower, which), 'key');
+      }
+      edits?.remove.forEach((name, i) => {
+        const lower = name.toLowerCase();
+        if (owned.has(lower)) report([...at, where, 'remove', i], ownedFieldMessage(lower, which));
       });
     }
     for (const name of Object.keys(route.headers ?? {})) {

@@ -22,7 +22,7 @@ import type {
 } from '../types.js';
 import { chooseService, chooseTarget, releaseFlight, type ServiceChoice, type TargetChoice } from './balance.js';
 import { FLIGHT, type Flighted, takeFlight, tracked } from './flight.js';
-import { isWebSocketUpgrade, planRequestHeaders, planTraceparent, requestIdOf } from './headers.js';
+import { editHeaders, isWebSocketUpgrade, planRequestHeaders, planTraceparent, requestIdOf } from './headers.js';
 import { type KeyInput, keyValue } from './keys.js';
 import {
   type AppliedPolicy,
@@ -450,6 +450,7 @@ export function finish(m: Matched, outcome: LimitOutcome, commit: boolean): Chos
     traceparent: planTraceparent(req.headers.traceparent, inputs.random),
     websocket,
   });
+  if (route.requestEdits !== undefined) editHeaders(requestHeaders, route.requestEdits);
   const svc = prepared.service;
   const decision: Flighted = {
     kind: 'forward',

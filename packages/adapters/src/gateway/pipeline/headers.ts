@@ -5,7 +5,14 @@
  * end-to-end headers plus the gateway's request id and rate-limit headers.
  * @module
  */
-import { type ForwardDecision, type HeaderList, type HeaderMap, VERSION_CONSTRAINT_HEADER } from '../types.js';
+import {
+  type CompiledRoute,
+  type ForwardDecision,
+  type HeaderEdits,
+  type HeaderList,
+  type HeaderMap,
+  VERSION_CONSTRAINT_HEADER,
+} from '../types.js';
 
 /**
  * Hop-by-hop fields (RFC 9110 §7.6.1, plus the legacy `Keep-Alive`, `Proxy-Connection` and the
@@ -530,6 +537,20 @@ function dropsResponseField(name: string, named: string[] | undefined, limited: 
 }
 
 /**
+ * Applies a route's `request_headers` or `response_headers` to a planned list, in place: drops
+ * every field `set` replaces or `remove` names (names are lower-case on both sides), then appends
+ * the `set` fields. The names the gateway writes itself are refused at load, so its own fields
+ * are never touched.
+ */
+export function editHeaders(list: HeaderList, edits: HeaderEdits): HeaderList {
+  let kept = 0;
+  for (const entry of list) if (!edits.drop.has(entry[0])) list[kept++] = entry;
+  list.length = kept;
+  for (const [name, value] of edits.set) list.push([name, value]);
+  return list;
+}
+
+/**
  * The header list to send the client with an upstream's response: the upstream's fields (a
  * `HeaderMap` as undici or node:http give them, or an ordered list), less every hop-by-hop field
  * and every field the upstream's `Connection` names, less the upstream's own `X-Request-ID` and,
@@ -537,11 +558,14 @@ function dropsResponseField(name: string, named: string[] | undefined, limited: 
  * `Content-Length` (RFC 9110 §8.6: never sent on those; a client that believed one would read the
  * next answer on its connection as this one's body); then the decision's `responseHeaders` (the
  * request id, the limit headers, the 80% warning). A `101 Switching Protocols` to a WebSocket
- * upgrade keeps `Connection: upgrade` and `Upgrade: websocket`.
+ * upgrade keeps `Connection: upgrade` and `Upgrade: websocket`. The route's `response_headers`
+ * edit the upstream's fields, before the gateway's own are added.
  */
 export function planResponseHeaders(
   upstreamHeaders: HeaderMap | HeaderList,
-  decision: Pick<ForwardDecision, 'responseHeaders' | 'websocket' | 'limits'>,
+  decision: Pick<ForwardDecision, 'responseHeaders' | 'websocket' | 'limits'> & {
+    route?: Pick<CompiledRoute, 'responseEdits'>;
+  },
   options: ResponseHeaderOptions = {},
 ): HeaderList {
   const limited = decision.limits !== undefined && decision.limits.results.length > 0;
@@ -571,6 +595,8 @@ export function planResponseHeaders(
       else for (const each of v) out.push([name, each]);
     }
   }
+  const edits = decision.route?.responseEdits;
+  if (edits !== undefined) editHeaders(out, edits);
   if (decision.websocket && status === 101) {
     out.push(['connection', 'upgrade']);
     out.push(['upgrade', 'websocket']);
